@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import anyio.lowlevel
+import httpx
+import pytest
+
+from upwork_mcp.api import UpworkClient
+from upwork_mcp.api._base import RateLimiter, RequestLoop, RetryPolicy
+from upwork_mcp.config import Settings
+from upwork_mcp.sandbox import Sandbox, create_app
+
+ANCHOR = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that moves only when someone sleeps on it: retries and limits without waiting."""
+
+    def __init__(self, start: float = ANCHOR.timestamp()) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await anyio.lowlevel.checkpoint()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sandbox(clock: FakeClock) -> Sandbox:
+    return Sandbox.create(seed=2026, anchor=ANCHOR, clock=clock)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env({"UPWORK_SANDBOX": "1"})
+
+
+def make_loop(http: httpx.AsyncClient, clock: FakeClock, *, max_retries: int = 3, rate: float | None = 10.0,
+              timeout: float = 5.0) -> RequestLoop:
+    return RequestLoop(
+        http,
+        timeout=timeout,
+        policy=RetryPolicy(max_retries=max_retries),
+        limiter=RateLimiter(rate, clock=clock, sleep=clock.sleep) if rate else None,
+        sleep=clock.sleep,
+        rand=lambda: 0.5,
+    )
+
+
+@pytest.fixture
+async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sandbox)),
+                                 base_url="http://sandbox.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(http: httpx.AsyncClient, settings: Settings, clock: FakeClock) -> UpworkClient:
+    return UpworkClient(settings, http, loop=make_loop(http, clock))

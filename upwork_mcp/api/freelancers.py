@@ -1,0 +1,48 @@
+"""Freelancers: profile search and one profile by its `~01` profile key."""
+
+from __future__ import annotations
+
+from ..errors import NotFoundError, UpworkError
+from ..models.freelancers import FreelancerPage, FreelancerProfile, FreelancerRecord
+from ._graphql import GraphQLExecutor
+
+
+class FreelancersAPI:
+    def __init__(self, gql: GraphQLExecutor) -> None:
+        self._gql = gql
+
+    async def search(
+        self, *, keyword: str | None = None, country: str | None = None, first: int = 20, after: str | None = None
+    ) -> FreelancerPage:
+        search_filter: dict[str, object] = {"userType": "FREELANCER"}
+        if keyword:
+            search_filter["keyword"] = keyword
+        if country:
+            search_filter["location"] = {"country": country}
+        pagination: dict[str, object] = {"first": first}
+        if after:
+            pagination["after"] = after
+        result = await self._gql.run("SearchFreelancers", {"searchFilter": search_filter, "pagination": pagination})
+        conn = result.data.get("freelancerProfileSearchRecords") or {}
+        records = [FreelancerRecord.model_validate(e["node"]) for e in conn.get("edges") or [] if e and e.get("node")]
+        info = conn.get("pageInfo") or {}
+        return FreelancerPage(
+            total=conn.get("totalCount"),
+            freelancers=records,
+            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+        )
+
+    async def profile(self, profile_key: str) -> FreelancerProfile:
+        key = profile_key.strip()
+        if "upwork.com" in key and "~" in key:
+            key = key[key.index("~") :].split("/")[0].split("?")[0]
+        if not key.startswith("~"):
+            raise UpworkError(
+                f"{profile_key[:80]!r} is not a profile key. Give the ~01... ciphertext from search_freelancers "
+                "or a profile URL."
+            )
+        result = await self._gql.run("GetFreelancerProfile", {"profileKey": key})
+        node = result.data.get("freelancerProfileByProfileKey")
+        if not node:
+            raise NotFoundError(f"No freelancer profile {key} is visible to this account.")
+        return FreelancerProfile.model_validate({**node, "profileKey": key})

@@ -1,0 +1,156 @@
+"""Fresh tokens for every request: refresh before expiry and once after a 401, one refresh at a time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+
+import anyio
+import anyio.to_thread
+import httpx
+from pydantic import SecretStr
+
+from ..api._base import RequestLoop
+from ..config import Settings
+from ..errors import NotAuthenticatedError
+from .oauth import InvalidGrant, refresh_tokens
+from .store import TokenStore
+from .tokens import TokenSet
+
+log = logging.getLogger("upwork_mcp.auth")
+
+Login = Callable[[], Awaitable[TokenSet]]
+
+
+class TokenManager:
+    """Hands out an access token, refreshing it when it is close to expiry or was rejected.
+
+    The rotated refresh token is saved before the new access token is used. A refresh runs
+    under an in-process lock and the store's cross-process lock, and re-reads the store
+    inside both, so N callers with an expired token cause exactly one refresh.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: TokenStore,
+        loop: RequestLoop,
+        *,
+        login: Login | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._loop = loop
+        self._login = login
+        self._clock = clock
+        self._lock = anyio.Lock()
+        self._cached: TokenSet | None = None
+        self.refreshes = 0
+
+    async def _load(self) -> TokenSet | None:
+        return await anyio.to_thread.run_sync(self._store.load)
+
+    async def current(self) -> TokenSet:
+        tokens = self._cached
+        if tokens is None or tokens.expiring(self._clock()):
+            tokens = await self._renew(rejected=None)
+        return tokens
+
+    async def after_rejection(self, rejected: str) -> TokenSet:
+        return await self._renew(rejected=rejected)
+
+    async def _renew(self, rejected: str | None) -> TokenSet:
+        async with self._lock:
+            tokens = await self._load()
+            if tokens is None and self._login is not None:
+                tokens = await self._login()
+                await anyio.to_thread.run_sync(self._store.save, tokens)
+            if tokens is None:
+                raise NotAuthenticatedError()
+            if self._usable(tokens, rejected):
+                self._cached = tokens
+                return tokens
+            lock = self._store.locked()
+            await anyio.to_thread.run_sync(lock.__enter__)
+            try:
+                # Another process may have refreshed while we waited for the lock.
+                tokens = await self._load() or tokens
+                if not self._usable(tokens, rejected):
+                    tokens = await self._refresh(tokens)
+            finally:
+                await anyio.to_thread.run_sync(lock.__exit__, None, None, None)
+            self._cached = tokens
+            return tokens
+
+    def _usable(self, tokens: TokenSet, rejected: str | None) -> bool:
+        if rejected is not None and tokens.access_token.get_secret_value() == rejected:
+            return False
+        return not tokens.expiring(self._clock())
+
+    async def _refresh(self, tokens: TokenSet) -> TokenSet:
+        try:
+            fresh = await refresh_tokens(self._loop, self._settings, tokens)
+        except InvalidGrant:
+            # The only path that forgets tokens: the refresh token itself was refused.
+            await anyio.to_thread.run_sync(self._store.clear)
+            self._cached = None
+            raise NotAuthenticatedError(
+                "Upwork rejected the saved refresh token, so the saved login was removed. "
+                "Run `upwork-mcp auth login` to log in again."
+            ) from None
+        # Save the rotated refresh token before anyone uses the new access token.
+        await anyio.to_thread.run_sync(self._store.save, fresh)
+        self.refreshes += 1
+        log.info("access token refreshed")
+        return fresh
+
+
+class StaticToken:
+    """UPWORK_ACCESS_TOKEN: used as given, never refreshed or stored."""
+
+    def __init__(self, token: SecretStr) -> None:
+        self._tokens = TokenSet(access_token=token)
+
+    async def current(self) -> TokenSet:
+        return self._tokens
+
+    async def after_rejection(self, rejected: str) -> TokenSet:
+        raise NotAuthenticatedError(
+            "Upwork refused UPWORK_ACCESS_TOKEN. Give a fresh token, or unset it and run `upwork-mcp auth login`."
+        )
+
+
+class BearerAuth(httpx.Auth):
+    """Adds `Authorization: Bearer …`; on a 401, refreshes once and resends."""
+
+    def __init__(self, source: TokenManager | StaticToken) -> None:
+        self._source = source
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        tokens = await self._source.current()
+        token = tokens.access_token.get_secret_value()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            fresh = await self._source.after_rejection(token)
+            request.headers["Authorization"] = f"Bearer {fresh.access_token.get_secret_value()}"
+            yield request
+
+    def sync_auth_flow(self, request: httpx.Request):  # pragma: no cover - we only use the async client
+        raise RuntimeError("upwork-mcp uses httpx.AsyncClient only")
+
+
+def token_source(settings: Settings, loop: RequestLoop, store: TokenStore, login: Login | None = None
+                 ) -> TokenManager | StaticToken:
+    if settings.access_token is not None:
+        return StaticToken(settings.access_token)
+    return TokenManager(settings, store, loop, login=login)
+
+
+def default_store(settings: Settings) -> TokenStore:
+    from .store import FileTokenStore
+
+    return FileTokenStore(settings.resolved_token_file())
+

@@ -1,0 +1,228 @@
+"""Settings: one frozen object, read once from the environment.
+
+`Settings.from_env(environ)` is the only place that reads environment variables.
+A bad value raises `ConfigError` with one line naming the variable and what it takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from .errors import ConfigError
+
+TOOLSETS: tuple[str, ...] = ("jobs", "contracts", "messages", "freelancers", "graphql", "feed", "account")
+APP_NAME = "upwork-mcp"
+
+# Paths below UPWORK_OAUTH_URL, as Upwork serves them.
+AUTHORIZE_PATH = "/ab/account-security/oauth2/authorize"
+TOKEN_PATH = "/api/v3/oauth2/token"
+REVOKE_PATH = "/api/v3/oauth2/token/revoke"
+
+# Sandbox defaults: fixed so a newcomer needs no account.
+SANDBOX_CLIENT_ID = "sandbox-client"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"
+SANDBOX_FEED_KEY = "sandbox-feed-key"
+SANDBOX_BASE_URL = "http://sandbox.upwork-mcp.invalid"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Settings(BaseModel):
+    """Everything the server and the engine need to know, frozen."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    redirect_uri: str = "http://127.0.0.1:8765/callback"
+    tenant_id: str | None = None
+    access_token: SecretStr | None = None
+    token_file: Path | None = None
+    token_store: Literal["file", "keyring"] = "file"
+    api_url: str = "https://api.upwork.com/graphql"
+    oauth_url: str = "https://www.upwork.com"
+    job_feed_url: str = "https://api.upworkjobsapi.com"
+    job_feed_api_key: SecretStr | None = None
+    sandbox: bool = False
+    sandbox_faults: str = ""
+    read_only: bool = False
+    toolsets: tuple[str, ...] = TOOLSETS
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    rate_limit: float = Field(default=10.0, gt=0, le=1000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    data_dir: Path | None = None
+
+    @property
+    def authorize_url(self) -> str:
+        return self.oauth_url.rstrip("/") + AUTHORIZE_PATH
+
+    @property
+    def token_url(self) -> str:
+        return self.oauth_url.rstrip("/") + TOKEN_PATH
+
+    @property
+    def revoke_url(self) -> str:
+        return self.oauth_url.rstrip("/") + REVOKE_PATH
+
+    def resolved_token_file(self) -> Path:
+        if self.token_file is not None:
+            return self.token_file
+        from platformdirs import user_config_path
+
+        return user_config_path(APP_NAME) / "tokens.json"
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        from platformdirs import user_data_path
+
+        return user_data_path(APP_NAME)
+
+    def for_sandbox(self) -> Settings:
+        """These settings pointed at the embedded sandbox with its fixed credentials."""
+        return self.model_copy(
+            update={
+                "sandbox": True,
+                "client_id": SANDBOX_CLIENT_ID,
+                "client_secret": SecretStr(SANDBOX_CLIENT_SECRET),
+                "job_feed_api_key": SecretStr(SANDBOX_FEED_KEY),
+                "api_url": SANDBOX_BASE_URL + "/graphql",
+                "oauth_url": SANDBOX_BASE_URL,
+                "job_feed_url": SANDBOX_BASE_URL,
+                "access_token": None,
+            }
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read UPWORK_* variables. Raises ConfigError naming the first bad variable."""
+        values: dict[str, Any] = {}
+        for field, (var, parse) in _ENV.items():
+            raw = environ.get(var)
+            if raw is None or (raw.strip() == "" and parse is not _bool):
+                continue
+            try:
+                values[field] = parse(raw.strip())
+            except ValueError as exc:
+                raise ConfigError(f"{var}={_shown(var, raw)!s} is not valid: {exc}") from None
+        try:
+            settings = cls(**values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = str(err["loc"][0]) if err["loc"] else ""
+            var = _ENV[field][0] if field in _ENV else field
+            raise ConfigError(f"{var}={_shown(var, environ.get(var, ''))} is not valid: {err['msg']}") from None
+        return settings.for_sandbox() if settings.sandbox else settings
+
+
+def _bool(raw: str) -> bool:
+    low = raw.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError("use 1/0, true/false, yes/no or on/off")
+
+
+def _url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("give a full http:// or https:// URL")
+    return raw.rstrip("/") if parts.path in ("", "/") else raw
+
+
+def _redirect(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or not parts.port and parts.scheme == "http":
+        raise ValueError("give the callback registered on your API key, e.g. http://127.0.0.1:8765/callback")
+    return raw
+
+
+def _toolsets(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip().lower() for n in raw.split(",") if n.strip()))
+    unknown = [n for n in names if n not in TOOLSETS and n != "all"]
+    if unknown:
+        raise ValueError(f"unknown toolset {', '.join(unknown)}; choose from {', '.join(TOOLSETS)} or all")
+    if not names:
+        raise ValueError(f"name at least one of {', '.join(TOOLSETS)}")
+    return TOOLSETS if "all" in names else names
+
+
+def _float(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError("give a number") from None
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("give a whole number") from None
+
+
+def _str(raw: str) -> str:
+    return raw
+
+
+def _level(raw: str) -> str:
+    level = raw.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _faults(raw: str) -> str:
+    from .sandbox.state import Faults
+
+    Faults.parse(raw)  # raises ValueError naming the bad fault
+    return raw
+
+
+def _store(raw: str) -> str:
+    if raw.lower() not in ("file", "keyring"):
+        raise ValueError("use file or keyring")
+    return raw.lower()
+
+
+_ENV: dict[str, tuple[str, Any]] = {
+    "client_id": ("UPWORK_CLIENT_ID", _str),
+    "client_secret": ("UPWORK_CLIENT_SECRET", SecretStr),
+    "redirect_uri": ("UPWORK_REDIRECT_URI", _redirect),
+    "tenant_id": ("UPWORK_TENANT_ID", _str),
+    "access_token": ("UPWORK_ACCESS_TOKEN", SecretStr),
+    "token_file": ("UPWORK_TOKEN_FILE", Path),
+    "token_store": ("UPWORK_TOKEN_STORE", _store),
+    "api_url": ("UPWORK_API_URL", _url),
+    "oauth_url": ("UPWORK_OAUTH_URL", _url),
+    "job_feed_url": ("UPWORK_JOB_FEED_URL", _url),
+    "job_feed_api_key": ("UPWORK_JOB_FEED_API_KEY", SecretStr),
+    "sandbox": ("UPWORK_SANDBOX", _bool),
+    "sandbox_faults": ("UPWORK_SANDBOX_FAULTS", _faults),
+    "read_only": ("UPWORK_READ_ONLY", _bool),
+    "toolsets": ("UPWORK_TOOLSETS", _toolsets),
+    "timeout": ("UPWORK_TIMEOUT", _float),
+    "max_retries": ("UPWORK_MAX_RETRIES", _int),
+    "rate_limit": ("UPWORK_RATE_LIMIT", _float),
+    "log_level": ("UPWORK_LOG_LEVEL", _level),
+    "data_dir": ("UPWORK_DATA_DIR", Path),
+}
+
+_SECRET_VARS = {"UPWORK_CLIENT_SECRET", "UPWORK_ACCESS_TOKEN", "UPWORK_JOB_FEED_API_KEY"}
+
+
+def _shown(var: str, raw: str) -> str:
+    return "<hidden>" if var in _SECRET_VARS else repr(raw)
+
+
+def env_vars() -> dict[str, str]:
+    """Variable name -> settings field, for docs and the config-example test."""
+    return {var: field for field, (var, _) in _ENV.items()}

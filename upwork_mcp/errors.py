@@ -1,0 +1,111 @@
+"""The one exception tree of upwork-mcp.
+
+Every message is written for the model and the user: what happened and what to
+do next. No message ever carries a token, secret or authorization code.
+
+    UpworkError
+    ├── ConfigError                 bad or missing settings
+    ├── NotAuthenticatedError       no token, or the refresh was rejected
+    ├── ConfirmationRequired        a write was not confirmed by the user
+    ├── APIConnectionError          network failure, timeout
+    └── APIError                    Upwork (or the job feed) answered with a failure
+        ├── BadRequestError 400     ├── AuthenticationError 401
+        ├── PermissionDeniedError 403 (names the API-key permission to enable)
+        ├── NotFoundError 404       ├── RateLimitError 429 (.retry_after)
+        ├── ServerError 5xx
+        └── GraphQLError            errors[] in a 200 answer (.errors, .partial_data)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UpworkError(Exception):
+    """Base of every error upwork-mcp raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(UpworkError):
+    """A setting is missing or has a value we cannot use."""
+
+
+class NotAuthenticatedError(UpworkError):
+    """There is no usable token; the user must log in."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "Not logged in to Upwork. Run `upwork-mcp auth login` (or set UPWORK_ACCESS_TOKEN), "
+            "or start the server with --sandbox to try it offline."
+        )
+
+
+class ConfirmationRequired(UpworkError):
+    """A write needs the user's confirmation before it is sent."""
+
+
+class APIConnectionError(UpworkError):
+    """The request did not get an answer: network failure or timeout."""
+
+
+class APIError(UpworkError):
+    """The server answered with a failure."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class BadRequestError(APIError):
+    """400: the request was malformed or a parameter was invalid."""
+
+
+class AuthenticationError(APIError):
+    """401: the token was refused."""
+
+
+class PermissionDeniedError(APIError):
+    """403, or a GraphQL permission error: the API key lacks a permission."""
+
+    def __init__(self, message: str, *, permission: str | None = None, status_code: int | None = 403) -> None:
+        super().__init__(message, status_code=status_code)
+        self.permission = permission
+
+
+class NotFoundError(APIError):
+    """404, or a GraphQL 'not found': the id does not exist or is not visible."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status_code: int | None = 429) -> None:
+        super().__init__(message, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: the server failed."""
+
+
+class GraphQLError(APIError):
+    """A 200 answer that carries an `errors` array; `partial_data` keeps what did come back."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: list[dict[str, Any]],
+        partial_data: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, status_code=200)
+        self.errors = errors
+        self.partial_data = partial_data

@@ -1,0 +1,36 @@
+"""Our SDL and the named operation documents, loaded once and parsed with graphql-core."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+SCHEMA_FILE = "upwork.graphql"
+
+
+def _read(name: str) -> str:
+    return files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def schema_sdl() -> str:
+    return _read(SCHEMA_FILE)
+
+
+@cache
+def operation(name: str) -> str:
+    """The text of the named operation `name` (file `<name>.graphql`)."""
+    if name not in operation_names():
+        raise KeyError(f"no operation document named {name!r}")
+    return _read(f"{name}.graphql")
+
+
+@cache
+def operation_names() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            entry.name.removesuffix(".graphql")
+            for entry in files(__name__).iterdir()
+            if entry.name.endswith(".graphql") and entry.name != SCHEMA_FILE
+        )
+    )

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from ._base import APIModel, NamedEntity
+
+
+class RoomStory(APIModel):
+    id: str
+    message: str | None = None
+    created_date_time: str | None = None
+    user: NamedEntity | None = None
+
+
+class Room(APIModel):
+    id: str
+    room_name: str | None = None
+    topic: str | None = None
+    room_type: str | None = None
+    num_unread: int | None = None
+    contract_id: str | None = None
+    latest_story: RoomStory | None = None
+
+
+class RoomPage(APIModel):
+    total: int | None = None
+    rooms: list[Room]
+    next_cursor: str | None = None
+
+
+class StoryPage(APIModel):
+    room_id: str
+    total: int | None = None
+    stories: list[RoomStory]
+    next_cursor: str | None = None

@@ -1,0 +1,37 @@
+"""The offline Upwork: GraphQL over our SDL, OAuth, and the Jobs API feed, with seeded data and faults.
+
+    app = create_app(Sandbox.create(seed=2026))       # a Starlette app
+    httpx.AsyncClient(transport=httpx.ASGITransport(app=app))   # in process
+    upwork-mcp sandbox --port 8766                      # on 127.0.0.1
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from .state import Faults, Sandbox
+
+if TYPE_CHECKING:
+    import httpx
+    from starlette.applications import Starlette
+
+__all__ = ["Sandbox", "Faults", "create_app", "embedded_transport"]
+
+
+def create_app(sandbox: Sandbox | None = None) -> Starlette:
+    from .app import create_app as _create
+
+    return _create(sandbox)
+
+
+@cache
+def embedded_sandbox(faults: str = "") -> Sandbox:
+    """The one sandbox of this process, used by `--sandbox` (faults: UPWORK_SANDBOX_FAULTS)."""
+    return Sandbox.create(faults=Faults.parse(faults))
+
+
+def embedded_transport(faults: str = "") -> httpx.AsyncBaseTransport:
+    import httpx
+
+    return httpx.ASGITransport(app=create_app(embedded_sandbox(faults)))

@@ -1,0 +1,102 @@
+"""The sandbox as one Starlette app: Upwork's paths and the Jobs API's, on one port."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import feed, oauth
+from .feed import envelope
+from .graphql_api import run_query
+from .state import Faults, Sandbox
+
+API_PATHS = ("/graphql", "/health", "/jobs")
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    box: Sandbox = request.app.state.sandbox
+    auth = request.headers.get("authorization", "")
+    token = auth[7:] if auth.lower().startswith("bearer ") else ""
+    if not box.token_valid(token):
+        return JSONResponse({"message": "Unauthorized: the access token is missing, expired or revoked"},
+                            status_code=401)
+    client = request.client.host if request.client else "unknown"
+    if box.over_rate("api:" + client, box.rate_limit, 1.0):
+        return JSONResponse({"message": "Rate limit exceeded"}, status_code=429, headers={"Retry-After": "1"})
+    tenant = request.headers.get("x-upwork-api-tenantid")
+    if tenant and tenant not in {o["id"] for o in box.data.organizations}:
+        return JSONResponse({"message": f"This user has no access to tenant {tenant[:40]}"}, status_code=403)
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return JSONResponse({"errors": [{"message": "The request body is not JSON",
+                                         "extensions": {"classification": "InvalidSyntax"}}]}, status_code=400)
+    if not isinstance(body, dict):
+        return JSONResponse({"errors": [{"message": "The request body must be an object"}]}, status_code=400)
+    box.api_requests += 1
+    return JSONResponse(run_query(box, body, tenant=tenant))
+
+
+async def faults_endpoint(request: Request) -> Response:
+    """GET shows the faults in force; POST {"spec": "rate_limit=2,partial"} replaces them."""
+    box: Sandbox = request.app.state.sandbox
+    if request.method == "POST":
+        try:
+            body: Any = json.loads(await request.body() or b"{}")
+            box.faults = Faults.parse(str(body.get("spec", "")))
+        except (ValueError, AttributeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(box.faults.as_dict())
+
+
+class FaultInjection:
+    """Applies the run's faults to the API paths (GraphQL and the feed), before the handlers."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] not in API_PATHS:
+            await self.app(scope, receive, send)
+            return
+        box: Sandbox = scope["app"].state.sandbox
+        faults = box.faults
+        if faults.slow:
+            await anyio.sleep(faults.slow)
+        response: Response | None = None
+        is_feed = scope["path"] != "/graphql"
+        if faults.rate_limit > 0:
+            faults.rate_limit -= 1
+            headers = {"Retry-After": f"{faults.retry_after:g}"}
+            response = envelope(box, success=False, message="Rate limit exceeded", status=429, headers=headers) \
+                if is_feed else JSONResponse({"message": "Rate limit exceeded"}, status_code=429, headers=headers)
+        elif faults.server_error > 0:
+            faults.server_error -= 1
+            response = envelope(box, success=False, message="Internal server error", status=503) if is_feed \
+                else JSONResponse({"message": "Service temporarily unavailable"}, status_code=503)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def create_app(sandbox: Sandbox | None = None) -> Starlette:
+    box = sandbox or Sandbox.create()
+    app = Starlette(routes=[
+        Route("/graphql", graphql_endpoint, methods=["POST"]),
+        Route("/ab/account-security/oauth2/authorize", oauth.authorize, methods=["GET"]),
+        Route("/api/v3/oauth2/token", oauth.token, methods=["POST"]),
+        Route("/api/v3/oauth2/token/revoke", oauth.revoke, methods=["POST"]),
+        Route("/health", feed.health, methods=["GET"]),
+        Route("/jobs", feed.jobs, methods=["GET"]),
+        Route("/__sandbox__/faults", faults_endpoint, methods=["GET", "POST"]),
+    ])
+    app.state.sandbox = box
+    app.add_middleware(FaultInjection)
+    return app
