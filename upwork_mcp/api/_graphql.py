@@ -33,6 +33,16 @@ PERMISSIONS: dict[str, str] = {
     "companySelector": "the common entities read permission",
 }
 
+# What to do when a lookup finds nothing, by root field.
+NOT_FOUND_HINTS: dict[str, str] = {
+    "marketplaceJobPosting": "Job ids come from search_jobs; a ~01 ciphertext must be seen in a search first.",
+    "contractDetails": "Contract ids come from list_contracts.",
+    "roomStories": "Room ids come from list_rooms.",
+    "contractRoom": "Contract ids come from list_contracts.",
+    "createRoomStoryV2": "Room ids come from list_rooms.",
+    "freelancerProfileByProfileKey": "Profile keys (~01...) come from search_freelancers.",
+}
+
 _PERMISSION_MARKERS = ("oauth2 permission", "no access to requested resource", "permission")
 _NOT_FOUND_MARKERS = ("not found", "does not exist")
 
@@ -95,16 +105,19 @@ class GraphQLExecutor:
         data = payload.get("data")
         errors = [e for e in payload.get("errors") or [] if isinstance(e, dict)]
         if errors and (not isinstance(data, dict) or all(v is None for v in data.values())):
-            raise classify_errors(errors, data if isinstance(data, dict) else None)
+            raise classify_errors(errors, data if isinstance(data, dict) else None, documents.root_fields(query))
         return GraphQLResult(data=data if isinstance(data, dict) else {}, errors=errors)
 
 
-def classify_errors(errors: list[dict[str, Any]], partial_data: dict[str, Any] | None) -> UpworkError:
+def classify_errors(errors: list[dict[str, Any]], partial_data: dict[str, Any] | None,
+                    roots: tuple[str, ...] = ()) -> UpworkError:
     """Turn an errors[] that left no usable data into the most specific error."""
     first = errors[0]
     message = str(first.get("message", "unknown error"))[:300]
     lowered = " ".join(str(e.get("message", "")).lower() for e in errors)
-    root = next((str(e["path"][0]) for e in errors if e.get("path")), None)
+    # A permission failure aborts the whole query and carries no path: fall back to the document's roots.
+    root = next((str(e["path"][0]) for e in errors if e.get("path")), None) or next(
+        (r for r in roots if r in PERMISSIONS), None)
     if any(marker in lowered for marker in _PERMISSION_MARKERS):
         permission = PERMISSIONS.get(root or "", "the permission this query needs")
         return PermissionDeniedError(
@@ -114,6 +127,7 @@ def classify_errors(errors: list[dict[str, Any]], partial_data: dict[str, Any] |
             status_code=200,
         )
     if any(marker in lowered for marker in _NOT_FOUND_MARKERS):
-        return NotFoundError(f"Upwork found no such item ({message}). Check the id.", status_code=200)
+        hint = NOT_FOUND_HINTS.get(root or "", "Check the id.")
+        return NotFoundError(f"Upwork found no such item ({message}). {hint}", status_code=200)
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return GraphQLError(f"Upwork returned a GraphQL error: {message}{more}", errors=errors, partial_data=partial_data)

@@ -34,3 +34,21 @@ def operation_names() -> tuple[str, ...]:
             if entry.name.endswith(".graphql") and entry.name != SCHEMA_FILE
         )
     )
+
+
+@cache
+def root_fields(query: str) -> tuple[str, ...]:
+    """The top-level field names a document selects (empty if it does not parse)."""
+    from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return ()
+    return tuple(
+        selection.name.value
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+        for selection in definition.selection_set.selections
+        if isinstance(selection, FieldNode)
+    )

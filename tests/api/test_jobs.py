@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from upwork_mcp.api import JobSearchFilters, UpworkClient
+from upwork_mcp.api.jobs import parse_job_ref
+from upwork_mcp.errors import NotFoundError, UpworkError
+from upwork_mcp.sandbox import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+def test_filters_become_upworks_filter_names() -> None:
+    v = JobSearchFilters(query="python", skills=("Django", "FastAPI"), job_type="fixed", budget_min=500,
+                         hourly_max=80, experience_level="expert", days_posted=3, proposals_max=10,
+                         client_hires_min=1, verified_payment_only=True, locations=("US",), sort="client_rating",
+                         offset=40, limit=20).to_variables()
+    f = v["filter"]
+    assert f["searchExpression_eq"] == "python" and f["skillExpression_eq"] == "Django,FastAPI"
+    assert f["jobType_eq"] == "FIXED" and f["budgetRange_eq"] == {"rangeStart": 500}
+    assert f["hourlyRate_eq"] == {"rangeEnd": 80} and f["experienceLevel_eq"] == "EXPERT"
+    assert f["daysPosted_eq"] == 3 and f["proposalRange_eq"] == {"rangeEnd": 10}
+    assert f["clientHiresRange_eq"] == {"rangeStart": 1} and f["verifiedPaymentOnly_eq"] is True
+    assert f["pagination_eq"] == {"first": 20, "after": "40"}  # offset as a string, as Upwork wants
+    assert v["sort"] == [{"field": "CLIENT_RATING"}]
+
+
+def test_a_range_upside_down_is_refused_with_the_fix() -> None:
+    with pytest.raises(UpworkError, match="swap"):
+        JobSearchFilters(budget_min=900, budget_max=100).to_variables()
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("1790123456789012345", ("1790123456789012345", None)),
+        ("~01abcdef0123456789", (None, "~01abcdef0123456789")),
+        ("https://www.upwork.com/jobs/~01abcdef0123456789", (None, "~01abcdef0123456789")),
+        ("https://www.upwork.com/jobs/Build-an-app_~01abcdef0123456789/?referrer=x", (None, "~01abcdef0123456789")),
+    ],
+)
+def test_job_references_are_normalised(ref: str, expected: tuple[str | None, str | None]) -> None:
+    assert parse_job_ref(ref) == expected
+
+
+def test_a_non_job_reference_says_which_forms_work() -> None:
+    with pytest.raises(UpworkError, match="ciphertext"):
+        parse_job_ref("python developer")
+
+
+async def search(client: UpworkClient, **kw) -> list:
+    page = await client.jobs.search(JobSearchFilters(limit=100, **kw))
+    return page.jobs
+
+
+async def test_keywords_match_and_exclude(client: UpworkClient) -> None:
+    python = await search(client, query="python")
+    assert python and all("python" in (j.title + j.description + str(j.skills)).lower() for j in python)
+    without = await search(client, query="python -django")
+    assert without and all("django" not in (j.title + j.description + str(j.skills)).lower() for j in without)
+    either = await search(client, query="flutter OR swift")
+    assert {s.pretty_name for j in either for s in j.skills or []} & {"Flutter", "Swift"}
+
+
+async def test_skills_budget_hourly_and_type_filters(client: UpworkClient) -> None:
+    skilled = await search(client, skills=("Figma",))
+    assert skilled and all(any(s.pretty_name == "Figma" for s in j.skills) for j in skilled)
+    fixed = await search(client, budget_min=1000, budget_max=5000)
+    assert fixed and all(j.is_fixed and 1000 <= j.amount.amount <= 5000 for j in fixed)
+    hourly = await search(client, hourly_min=50)
+    assert hourly and all(not j.is_fixed and j.hourly_budget_max.amount >= 50 for j in hourly)
+    assert all(not j.is_fixed for j in await search(client, job_type="hourly"))
+
+
+async def test_days_posted_proposals_and_verified_payment(client: UpworkClient, sandbox: Sandbox) -> None:
+    recent = await search(client, days_posted=2)
+    since = sandbox.now - timedelta(days=2)
+    assert recent and all(datetime.fromisoformat(j.published_date_time) >= since for j in recent)
+    few = await search(client, proposals_max=4)
+    assert few and all(j.total_applicants <= 4 for j in few)
+    verified = await search(client, verified_payment_only=True)
+    assert verified and all(j.client.verification_status == "VERIFIED" for j in verified)
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("recency", lambda j: j.published_date_time),
+        ("client_total_charge", lambda j: j.client.total_spent.amount),
+        ("client_rating", lambda j: j.client.total_feedback),
+    ],
+)
+async def test_each_sort_order_orders_results(client: UpworkClient, sort: str, key) -> None:
+    jobs = await search(client, sort=sort)
+    values = [key(j) for j in jobs]
+    assert len(values) == 100 and values == sorted(values, reverse=True)
+
+
+async def test_relevance_puts_title_matches_first(client: UpworkClient) -> None:
+    jobs = await search(client, query="react", sort="relevance")
+    assert "react" in jobs[0].title.lower()
+    assert any("react" not in j.title.lower() for j in jobs)  # description-only matches rank lower
+
+
+async def test_offset_paging_walks_without_overlap(client: UpworkClient) -> None:
+    seen: list[str] = []
+    offset: int | None = 0
+    while offset is not None and len(seen) < 120:
+        page = await client.jobs.search(JobSearchFilters(query="python", offset=offset, limit=20))
+        seen += [j.id for j in page.jobs]
+        offset = page.next_offset
+    assert len(seen) == len(set(seen)) == page.total
+
+
+async def test_get_by_url_ciphertext_or_id(client: UpworkClient) -> None:
+    job = (await search(client))[0]
+    by_id = await client.jobs.get(job.id)
+    by_url = await client.jobs.get(f"https://www.upwork.com/jobs/{job.ciphertext}")
+    assert by_id.content.title == by_url.content.title == job.title
+    assert by_url.ciphertext == job.ciphertext
+
+
+async def test_an_unseen_ciphertext_explains_how_to_get_the_numeric_id(client: UpworkClient) -> None:
+    with pytest.raises(NotFoundError, match="search_jobs"):
+        await client.jobs.get("~01ffffffffffffffff")
+
+
+async def test_batch_contents(client: UpworkClient) -> None:
+    jobs = await search(client)
+    got = await client.jobs.contents([jobs[0].id, jobs[1].id, "1"])
+    assert [c.id for c in got] == [jobs[0].id, jobs[1].id]
