@@ -35,6 +35,123 @@ def _setup_logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings.log_level)
+    from .server import build_server
+
+    server = build_server(settings)
+    transport = getattr(args, "transport", "stdio") or "stdio"
+    if transport == "stdio":
+        server.run("stdio")
+    else:  # pragma: no cover - served by `serve --transport` (see the transports module)
+        from .transports import run_http
+
+        run_http(server, settings, transport, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from .server import tool_specs
+
+    for spec in tool_specs(settings):
+        doc = (spec.fn.__doc__ or "").strip().split("\n")[0]
+        kind = "read" if spec.read_only else "write"
+        print(f"{spec.name:24} {spec.toolset:12} {kind:6} {doc}")
+    return 0
+
+
+def _coerce(raw: str, schema: dict) -> object:
+    """A key=value argument typed by the tool's input schema."""
+    import json
+
+    types = {schema.get("type")} | {t.get("type") for t in schema.get("anyOf", [])}
+    if "string" in types or not types - {None}:
+        return raw
+    if raw == "null":
+        return None
+    try:
+        if "integer" in types:
+            return int(raw)
+        if "number" in types:
+            return float(raw)
+        if "boolean" in types:
+            if raw.lower() in ("true", "1", "yes"):
+                return True
+            if raw.lower() in ("false", "0", "no"):
+                return False
+            raise ValueError(raw)
+        return json.loads(raw)
+    except ValueError:
+        raise ConfigError(f"{raw!r} is not a valid {'/'.join(sorted(t for t in types if t))}") from None
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    import json
+
+    import anyio
+
+    settings = _settings(args)
+    _setup_logging(settings.log_level)
+    try:
+        arguments = json.loads(args.json) if args.json else {}
+    except ValueError as exc:
+        raise ConfigError(f"--json is not valid JSON: {exc}") from None
+    if not isinstance(arguments, dict):
+        raise ConfigError("--json must be a JSON object of arguments")
+
+    async def run() -> int:
+        from mcp import Client
+
+        from .server import build_server
+
+        callback = _terminal_confirmation if sys.stdin.isatty() else None
+        problem: UpworkError | None = None
+        async with Client(build_server(settings), elicitation_callback=callback) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            try:
+                _add_pairs(arguments, args.arguments, tools.get(args.tool), args.tool)
+            except UpworkError as exc:  # raised after the client closes, not inside its task group
+                problem = exc
+            else:
+                result = await client.call_tool(args.tool, arguments)
+        if problem is not None:
+            raise problem
+        if args.structured:
+            print(json.dumps(result.structured_content, indent=2, ensure_ascii=False))
+        else:
+            for block in result.content:
+                print(getattr(block, "text", block))
+        return 1 if result.is_error else 0
+
+    return anyio.run(run)
+
+
+def _add_pairs(arguments: dict, pairs: list[str], tool: object, name: str) -> None:
+    if tool is None:
+        raise ConfigError(f"no tool {name!r}; `upwork-mcp tools` lists them")
+    props = tool.input_schema.get("properties", {})  # type: ignore[attr-defined]
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"{pair!r}: write arguments as key=value")
+        if key not in props:
+            raise ConfigError(f"{name} has no argument {key!r}; it takes {', '.join(props)}")
+        arguments[key] = _coerce(value, props[key])
+
+
+async def _terminal_confirmation(context, params):  # type: ignore[no-untyped-def]
+    """Elicitation answered at the terminal: the CLI is a client that can ask its user."""
+    from mcp_types import ElicitResult
+
+    print(params.message, file=sys.stderr)
+    fields = list((params.requested_schema or {}).get("properties", {}))
+    answer = input("Confirm? [y/N] ").strip().lower() in ("y", "yes")
+    return ElicitResult(action="accept" if answer else "decline",
+                        content={fields[0]: True} if answer and fields else None)
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -75,6 +192,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="upwork-mcp", description="Upwork for AI assistants, over MCP.")
     sub = parser.add_subparsers(dest="command")
 
+    def server_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--sandbox", action="store_true", help="use the embedded offline sandbox (no account)")
+        p.add_argument("--read-only", action="store_true", help="serve no write tools; refuse mutations")
+        p.add_argument("--toolsets", help="comma list of jobs,contracts,messages,freelancers,graphql,feed,account")
+
+    serve = sub.add_parser("serve", help="serve the MCP server (the default command)")
+    server_flags(serve)
+    serve.add_argument("--transport", choices=["stdio", "sse", "streamable-http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    tools = sub.add_parser("tools", help="list the tools this configuration serves")
+    server_flags(tools)
+    tools.set_defaults(func=cmd_tools)
+
+    call = sub.add_parser("call", help="call one tool through the MCP server and print what the model reads")
+    server_flags(call)
+    call.add_argument("tool")
+    call.add_argument("arguments", nargs="*", metavar="key=value")
+    call.add_argument("--json", help="arguments as a JSON object (key=value pairs are added to it)")
+    call.add_argument("--structured", action="store_true", help="print the structured content as JSON")
+    call.set_defaults(func=cmd_call)
+
     sandbox = sub.add_parser("sandbox", help="serve the offline Upwork (GraphQL, OAuth, job feed) on 127.0.0.1")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8766)
@@ -91,10 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "func", None) is None:  # `upwork-mcp` alone serves stdio
+        args, extra = parser.parse_known_args(["serve", *argv])
+    if args.command == "call" and all("=" in e and not e.startswith("-") for e in extra):
+        args.arguments += extra  # key=value pairs may follow the flags
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

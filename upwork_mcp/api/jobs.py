@@ -57,15 +57,15 @@ class JobSearchFilters(BaseModel):
             f["titleExpression_eq"] = self.title
         if self.job_type:
             f["jobType_eq"] = "HOURLY" if self.job_type == "hourly" else "FIXED"
-        for key, lo, hi in (
-            ("budgetRange_eq", self.budget_min, self.budget_max),
-            ("hourlyRate_eq", self.hourly_min, self.hourly_max),
-            ("proposalRange_eq", self.proposals_min, self.proposals_max),
-            ("clientHiresRange_eq", self.client_hires_min, self.client_hires_max),
+        for key, name, lo, hi in (
+            ("budgetRange_eq", "budget", self.budget_min, self.budget_max),
+            ("hourlyRate_eq", "hourly", self.hourly_min, self.hourly_max),
+            ("proposalRange_eq", "proposals", self.proposals_min, self.proposals_max),
+            ("clientHiresRange_eq", "client_hires", self.client_hires_min, self.client_hires_max),
         ):
             if lo is not None or hi is not None:
                 if lo is not None and hi is not None and lo > hi:
-                    raise UpworkError(f"{key}: the minimum ({lo}) is above the maximum ({hi}); swap them.")
+                    raise UpworkError(f"{name}_min ({lo}) is above {name}_max ({hi}); swap them.")
                 f[key] = {k: v for k, v in (("rangeStart", lo), ("rangeEnd", hi)) if v is not None}
         if self.experience_level:
             f["experienceLevel_eq"] = {"entry": "ENTRY_LEVEL", "intermediate": "INTERMEDIATE", "expert": "EXPERT"}[

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+from mcp_types import ElicitResult
+
+from upwork_mcp.config import Settings
+from upwork_mcp.sandbox import Sandbox, create_app
+from upwork_mcp.server import build_server
+
+Connect = Callable[..., Any]
+
+
+@pytest.fixture(params=["legacy", "auto"], ids=["2025-11-25", "2026-07-28"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def connect(sandbox: Sandbox, mode: str) -> Connect:
+    """connect(env=..., elicit=...) -> an in-memory MCP client on a server wired to this test's sandbox."""
+
+    @asynccontextmanager
+    async def open_client(env: dict[str, str] | None = None, elicit: Any = None) -> AsyncIterator[Client]:
+        settings = Settings.from_env({"UPWORK_SANDBOX": "1", "UPWORK_MAX_RETRIES": "0", **(env or {})})
+        server = build_server(settings, transport=httpx.ASGITransport(app=create_app(sandbox)))
+        async with Client(server, mode=mode, elicitation_callback=elicit) as client:
+            yield client
+
+    return open_client
+
+
+def answering(action: str, content: dict[str, Any] | None = None) -> Any:
+    """An elicitation callback that records what it was asked and answers `action`."""
+    asked: list[str] = []
+
+    async def callback(context: Any, params: Any) -> ElicitResult:
+        asked.append(params.message)
+        return ElicitResult(action=action, content=content)
+
+    callback.asked = asked  # type: ignore[attr-defined]
+    return callback

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.tools.conftest import Connect
+from upwork_mcp.sandbox import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_contracts_list_filter_page_and_detail(connect: Connect) -> None:
+    async with connect() as client:
+        active = await client.call_tool("list_contracts", {"status": "active", "limit": 4})
+        rest = await client.call_tool("list_contracts", {"status": "active", "limit": 4,
+                                                         "cursor": active.structured_content["next_cursor"]})
+        one = active.structured_content["contracts"][0]
+        detail = await client.call_tool("get_contract", {"contract_id": one["id"]})
+    ids = [c["id"] for c in active.structured_content["contracts"] + rest.structured_content["contracts"]]
+    assert len(ids) == len(set(ids)) == 8 and all(
+        c["status"] == "active" for c in active.structured_content["contracts"])
+    assert detail.structured_content["title"] == one["title"] and detail.structured_content["hiring_manager"]
+
+
+async def test_freelancer_search_and_profile(connect: Connect) -> None:
+    async with connect() as client:
+        found = await client.call_tool("search_freelancers", {"q": "figma", "limit": 3})
+        key = found.structured_content["freelancers"][0]["profile_key"]
+        profile = await client.call_tool("get_freelancer_profile", {"profile_key": key})
+        bad = await client.call_tool("get_freelancer_profile", {"profile_key": "jane-doe"})
+    assert found.structured_content["total"] >= 3 and "Figma" in profile.structured_content["skills"]
+    assert "<untrusted-content>" in profile.content[0].text
+    assert bad.is_error and "~01" in bad.content[0].text
+
+
+async def test_feed_filters_server_side_and_says_what_it_applied_locally(connect: Connect) -> None:
+    async with connect() as client:
+        server_side = await client.call_tool("fetch_job_feed", {"job_type": "fixed", "payment_verified": True,
+                                                                "limit": 5})
+        local = await client.call_tool("fetch_job_feed", {"q": "python", "min_client_spend": 10000, "limit": 5})
+        status = await client.call_tool("job_feed_status", {})
+    assert all(j["type"] == "fixed" and j["payment_verified"] for j in server_side.structured_content["jobs"])
+    assert "filtered_locally" not in server_side.structured_content
+    assert local.structured_content["filtered_locally"] == ["q", "min_client_spend"]
+    assert all(j["client_spent"] >= 10000 for j in local.structured_content["jobs"])
+    assert "applied by this server" in local.content[0].text
+    assert status.structured_content["healthy"] is True
+
+
+async def test_account_lists_organizations(connect: Connect, sandbox: Sandbox) -> None:
+    async with connect() as client:
+        result = await client.call_tool("get_account", {})
+    out = result.structured_content
+    assert out["user_id"] == sandbox.data.user["id"] and len(out["organizations"]) == 3 and out["sandbox"] is True

@@ -1,0 +1,47 @@
+"""Account tool: who I am, my organizations, the tenant in use."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult
+
+from ._common import OutModel, ToolSpec, app, respond
+
+
+class OrganizationOut(OutModel):
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None
+
+
+class AccountOut(OutModel):
+    user_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    organization: OrganizationOut | None = None
+    organizations: list[OrganizationOut]
+    active_tenant: str | None = None
+    sandbox: bool
+
+
+async def get_account(ctx: Context) -> Annotated[CallToolResult, AccountOut]:
+    """Who the server is logged in as, the organization in use, and every organization the user can act in
+    (their ids are the tenant ids)."""
+    state = app(ctx)
+    me = await state.client.account.me(refresh=True)
+    orgs = [OrganizationOut(id=c.organization_id, name=c.title, type=c.organization_type) for c in me.companies]
+    current = OrganizationOut(id=me.organization.id, name=me.organization.name, type=me.organization.type) \
+        if me.organization else None
+    out = AccountOut(user_id=me.user.id if me.user else None, name=me.user.name if me.user else None,
+                     email=me.user.email if me.user else None, organization=current, organizations=orgs,
+                     active_tenant=state.client.settings.tenant_id or (current.id if current else None),
+                     sandbox=state.client.settings.sandbox)
+    text = (f"{out.name} ({out.email}), user {out.user_id}" + (" [sandbox]" if out.sandbox else "") +
+            f"\nin use: {current.name if current else '?'} ({out.active_tenant})\norganizations: " +
+            "; ".join(f"{o.name} [{o.id}] {o.type}" for o in orgs))
+    return respond(out, text)
+
+
+TOOLS = [ToolSpec(get_account, "Get my Upwork account", "account")]

@@ -1,0 +1,120 @@
+"""Freelancer tools: search profiles, read one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult
+from pydantic import Field
+
+from ._common import OutModel, ResponseFormat, ToolSpec, app, clean, compact_money, money, respond, shorten, untrusted
+
+
+class FreelancerSummary(OutModel):
+    profile_key: str | None = Field(default=None, description="~01 key: pass to get_freelancer_profile")
+    name: str | None = None
+    title: str | None = None
+    rate: str | None = None
+    rating: float | None = None
+    top_rated: str | None = None
+    jobs: int | None = None
+    location: str | None = None
+    skills: list[str] | None = None
+    description: str | None = None
+
+
+class FreelancerList(OutModel):
+    total: int | None = None
+    freelancers: list[FreelancerSummary]
+    next_cursor: str | None = None
+
+
+async def search_freelancers(
+    ctx: Context,
+    q: Annotated[str | None, Field(description="Keywords: skills, role or domain.", max_length=300)] = None,
+    country: Annotated[str | None, Field(description="Country name, e.g. 'Germany'.", max_length=80)] = None,
+    limit: Annotated[int, Field(description="Profiles per page.", ge=1, le=50)] = 10,
+    cursor: Annotated[str | None, Field(description="next_cursor of the previous page.", max_length=64)] = None,
+    response_format: ResponseFormat = "concise",
+) -> Annotated[CallToolResult, FreelancerList]:
+    """Search Upwork freelancer profiles by keywords and country; use get_freelancer_profile with a
+    result's profile_key for the full profile."""
+    page = await app(ctx).client.freelancers.search(keyword=q, country=country, first=limit, after=cursor)
+    detailed = response_format == "detailed"
+    people = [FreelancerSummary(
+        profile_key=f.ciphertext, name=clean(f.short_name), title=clean(f.title),
+        rate=f"{money(f.hourly_rate.amount, f.hourly_rate.currency)}/hr" if f.hourly_rate and f.hourly_rate.amount
+        else None,
+        rating=f.avg_feedback_score, top_rated=f.top_rated_status if f.top_rated_status not in (None, "NONE") else None,
+        jobs=(f.total_hourly_jobs or 0) + (f.total_fixed_price_jobs or 0),
+        location=", ".join(p for p in (f.location.city, f.location.country) if p) if f.location else None,
+        skills=[s.preferred_label for s in f.skills or [] if s and s.preferred_label] if detailed else None,
+        description=clean(f.description) if detailed else None) for f in page.freelancers]
+    out = FreelancerList(total=page.total, freelancers=people, next_cursor=page.next_cursor)
+    lines = [" | ".join(str(p) for p in (f"[{f.profile_key}] {f.name}", f.title, f.rate,
+                                         f"★{f.rating:.2f}" if f.rating else None, f.top_rated,
+                                         f"{f.jobs} jobs", f.location) if p) +
+             (f"\n   {', '.join(f.skills or [])}: {shorten(f.description, 300)}" if f.description else "")
+             for f in people]
+    head = f"{page.total} freelancers match" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    text = head + ("\n" + untrusted("\n".join(lines), "profiles are written by freelancers") if lines else "")
+    return respond(out, text)
+
+
+class FreelancerDetail(OutModel):
+    profile_key: str
+    name: str | None = None
+    title: str | None = None
+    rate: str | None = None
+    job_success_score: float | None = None
+    top_rated: str | None = None
+    total_hours: float | None = None
+    total_earnings: str | None = None
+    rating: float | None = None
+    availability: str | None = None
+    location: str | None = None
+    timezone: str | None = None
+    skills: list[str] = []
+    profile_url: str | None = None
+    overview: str | None = None
+
+
+async def get_freelancer_profile(
+    ctx: Context,
+    profile_key: Annotated[str, Field(description="The ~01 profile key from search_freelancers, or a profile URL.",
+                                      min_length=3, max_length=300)],
+    response_format: ResponseFormat = "concise",
+) -> Annotated[CallToolResult, FreelancerDetail]:
+    """Read one freelancer's profile: rate, job success, hours, earnings, availability, skills and overview."""
+    p = await app(ctx).client.freelancers.profile(profile_key)
+    data, agg = p.personal_data, p.aggregates
+    address = data.address if data else None
+    overview = data.description if data else None
+    out = FreelancerDetail(
+        profile_key=p.profile_key, name=clean(p.full_name), title=clean(data.title) if data else None,
+        rate=f"{money(data.charge_rate.amount, data.charge_rate.currency)}/hr" if data and data.charge_rate
+        and data.charge_rate.amount else None,
+        job_success_score=agg.job_success_score if agg else None,
+        top_rated=agg.top_rated_status if agg and agg.top_rated_status != "NONE" else None,
+        total_hours=agg.total_hours if agg else None,
+        total_earnings=compact_money(agg.total_earnings.amount) if agg and agg.total_earnings else None,
+        rating=agg.total_feedback if agg else None,
+        availability=p.availability.name if p.availability else None,
+        location=", ".join(x for x in (address.city_name, address.country_name) if x) if address else None,
+        timezone=address.timezone if address else None, skills=p.skill_names(),
+        profile_url=data.profile_url if data else None,
+        overview=clean(overview) if response_format == "detailed" else shorten(overview, 800))
+    facts = " | ".join(str(x) for x in (
+        f"{out.name}: {out.title}", out.rate, f"JSS {out.job_success_score:.0f}%" if out.job_success_score else None,
+        out.top_rated, f"{out.total_hours:,.0f} h" if out.total_hours else None,
+        f"{out.total_earnings} earned" if out.total_earnings else None, out.availability, out.location,
+        out.profile_url) if x)
+    text = facts + f"\nskills: {', '.join(out.skills)}\n" + untrusted(out.overview or "", "written by the freelancer")
+    return respond(out, text)
+
+
+TOOLS = [
+    ToolSpec(search_freelancers, "Search Upwork freelancers", "freelancers"),
+    ToolSpec(get_freelancer_profile, "Get an Upwork freelancer profile", "freelancers"),
+]

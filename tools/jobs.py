@@ -1,0 +1,281 @@
+"""Job tools: search the marketplace, read one job."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult
+from pydantic import Field
+
+from upwork_mcp.api import JobSearchFilters
+from upwork_mcp.api.jobs import JOB_URL
+from upwork_mcp.models.jobs import JobPosting, JobSearchNode
+
+from ._common import (
+    Cursor,
+    OutModel,
+    ResponseFormat,
+    ToolSpec,
+    ago,
+    app,
+    clean,
+    compact_money,
+    money,
+    offset_from,
+    respond,
+    shorten,
+    untrusted,
+)
+
+
+class ClientSignals(OutModel):
+    rating: float | None = Field(default=None, description="average feedback, 0-5")
+    total_spent: float | None = None
+    hires: int | None = None
+    payment_verified: bool | None = None
+    country: str | None = None
+
+
+class JobSummary(OutModel):
+    id: str = Field(description="numeric job id: pass to get_job")
+    url: str | None = None
+    title: str
+    type: Literal["fixed", "hourly"]
+    budget: str | None = Field(default=None, description="fixed amount, or hourly range")
+    posted: str | None = Field(default=None, description="ISO time the job was published")
+    proposals: int | None = None
+    client: ClientSignals
+    skills: list[str] | None = None
+    description: str | None = None
+    category: str | None = None
+    experience_level: str | None = None
+    duration: str | None = None
+
+
+class JobSearchResult(OutModel):
+    total: int | None = Field(default=None, description="jobs matching the filters")
+    jobs: list[JobSummary]
+    next_cursor: str | None = Field(default=None, description="pass as cursor for the next page")
+    warnings: list[str] | None = Field(default=None, description="items Upwork withheld from this page")
+
+
+def _budget(job: JobSearchNode) -> str | None:
+    if job.is_fixed:
+        return money(job.amount.amount if job.amount else None)
+    lo = job.hourly_budget_min.amount if job.hourly_budget_min else None
+    hi = job.hourly_budget_max.amount if job.hourly_budget_max else None
+    if lo is None and hi is None:
+        return None
+    return f"{money(lo) or '?'}-{money(hi) or '?'}/hr" if lo != hi else f"{money(lo)}/hr"
+
+
+def _summary(job: JobSearchNode, detailed: bool) -> JobSummary:
+    client = job.client
+    verified = None if client is None or client.verification_status is None else \
+        client.verification_status == "VERIFIED"
+    return JobSummary(
+        id=job.id,
+        url=JOB_URL.format(ciphertext=job.ciphertext) if job.ciphertext else None,
+        title=clean(job.title) or "(untitled)",
+        type="fixed" if job.is_fixed else "hourly",
+        budget=_budget(job),
+        posted=job.published_date_time or job.created_date_time,
+        proposals=job.total_applicants,
+        client=ClientSignals(
+            rating=client.total_feedback if client and client.total_reviews else None,
+            total_spent=client.total_spent.amount if client and client.total_spent else None,
+            hires=client.total_hires if client else None,
+            payment_verified=verified,
+            country=client.location.country if client and client.location else None,
+        ),
+        skills=[s.pretty_name or s.name or "" for s in job.skills or [] if s] if detailed else None,
+        description=clean(job.description) if detailed else None,
+        category=job.subcategory or job.category if detailed else None,
+        experience_level=job.experience_level if detailed else None,
+        duration=job.duration_label if detailed else None,
+    )
+
+
+def _line(i: int, job: JobSummary) -> str:
+    c = job.client
+    quality = ", ".join(p for p in (
+        f"★{c.rating:.1f}" if c.rating else "no reviews",
+        f"{compact_money(c.total_spent)} spent" if c.total_spent else None,
+        f"{c.hires} hires" if c.hires is not None else None,
+        "verified" if c.payment_verified else "unverified" if c.payment_verified is False else None,
+        c.country,
+    ) if p)
+    parts = [f"{i}. [{job.id}] {job.title}", f"{job.budget or '?'} {job.type}", ago(job.posted) or "?",
+             f"{job.proposals} proposals" if job.proposals is not None else None, f"client {quality}", job.url]
+    line = " | ".join(p for p in parts if p)
+    if job.description:
+        line += f"\n   skills: {', '.join(job.skills or [])}; {job.experience_level or ''}; {job.duration or ''}\n   " \
+                + job.description.replace("\n", " ")
+    return line
+
+
+async def search_jobs(
+    ctx: Context,
+    q: Annotated[str | None, Field(description="Keywords; Lucene-style: \"exact phrase\", OR, -exclude.",
+                                   max_length=500)] = None,
+    skills: Annotated[str | None, Field(description="Comma-separated skills, any of them, e.g. 'python,django'.",
+                                        max_length=500)] = None,
+    job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
+    budget_min: Annotated[int | None, Field(description="Fixed-price budget at least (USD).", ge=0)] = None,
+    budget_max: Annotated[int | None, Field(description="Fixed-price budget at most (USD).", ge=0)] = None,
+    hourly_min: Annotated[int | None, Field(description="Hourly rate range reaching at least (USD/hr).", ge=0)] = None,
+    hourly_max: Annotated[int | None, Field(description="Hourly rate range starting at most (USD/hr).", ge=0)] = None,
+    experience_level: Annotated[Literal["entry", "intermediate", "expert"] | None,
+                                Field(description="Experience level the client asks for.")] = None,
+    days_posted: Annotated[int | None, Field(description="Posted within this many days.", ge=1, le=90)] = None,
+    proposals_max: Annotated[int | None, Field(description="At most this many proposals so far.", ge=0)] = None,
+    client_hires_min: Annotated[int | None, Field(description="Client has hired at least this many times.",
+                                                  ge=0)] = None,
+    verified_payment_only: Annotated[bool, Field(description="Only clients with a verified payment method.")] = False,
+    location: Annotated[str | None, Field(description="Client countries, comma-separated, e.g. 'United States,Canada'.",
+                                          max_length=300)] = None,
+    category_id: Annotated[str | None, Field(description="Upwork category id.", max_length=40)] = None,
+    sort: Annotated[Literal["recency", "relevance", "client_rating", "client_total_charge"],
+                    Field(description="Order of results.")] = "recency",
+    limit: Annotated[int, Field(description="Jobs per page.", ge=1, le=50)] = 10,
+    cursor: Cursor = None,
+    response_format: ResponseFormat = "concise",
+) -> Annotated[CallToolResult, JobSearchResult]:
+    """Search open Upwork jobs with Upwork's full filter set (keywords, skills, budget, hourly rate, type,
+    level, recency, competition, client quality). Use get_job with a result's id for the full posting."""
+    filters = JobSearchFilters(
+        query=q, skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()), job_type=job_type,
+        budget_min=budget_min, budget_max=budget_max, hourly_min=hourly_min, hourly_max=hourly_max,
+        experience_level=experience_level, days_posted=days_posted, proposals_max=proposals_max,
+        client_hires_min=client_hires_min, verified_payment_only=verified_payment_only,
+        locations=tuple(p.strip() for p in (location or "").split(",") if p.strip()),
+        category_ids=(category_id,) if category_id else (), sort=sort, offset=offset_from(cursor), limit=limit,
+    )
+    page = await app(ctx).client.jobs.search(filters)
+    detailed = response_format == "detailed"
+    result = JobSearchResult(
+        total=page.total,
+        jobs=[_summary(j, detailed) for j in page.jobs],
+        next_cursor=str(page.next_offset) if page.next_offset is not None else None,
+        warnings=page.warnings or None,
+    )
+    first = filters.offset + 1
+    head = f"{page.total if page.total is not None else '?'} jobs match; showing {first}-{filters.offset + len(page.jobs)}"
+    lines = [_line(first + i, j) for i, j in enumerate(result.jobs)]
+    text = head + (f" (next_cursor: {result.next_cursor})" if result.next_cursor else " (last page)")
+    if lines:
+        text += "\n" + untrusted("\n".join(lines), "job titles and descriptions are written by clients")
+    if result.warnings:
+        text += "\nWithheld by Upwork: " + "; ".join(result.warnings)
+    return respond(result, text)
+
+
+class JobActivityOut(OutModel):
+    invites_sent: int | None = None
+    hired: int | None = None
+    interviewing: int | None = None
+    offered: int | None = None
+    last_client_activity: str | None = None
+
+
+class JobDetail(OutModel):
+    id: str
+    url: str | None = None
+    title: str
+    status: str | None = None
+    type: str | None = None
+    budget: str | None = None
+    duration: str | None = None
+    category: str | None = None
+    description: str | None = None
+    description_truncated: bool | None = None
+    client_country: str | None = None
+    client_city: str | None = None
+    payment_verified: bool | None = None
+    activity: JobActivityOut | None = None
+    cover_letter_required: bool | None = None
+    screening_questions: list[str] | None = None
+
+
+def _detail(job: JobPosting, detailed: bool) -> JobDetail:
+    terms = job.contract_terms
+    budget = duration = None
+    if terms and terms.fixed_price_contract_terms:
+        fixed = terms.fixed_price_contract_terms
+        budget = money(fixed.amount.amount if fixed.amount else None)
+        duration = fixed.engagement_duration.label if fixed.engagement_duration else None
+    elif terms and terms.hourly_contract_terms:
+        hourly = terms.hourly_contract_terms
+        budget = f"{money(hourly.hourly_budget_min) or '?'}-{money(hourly.hourly_budget_max) or '?'}/hr"
+        duration = hourly.engagement_duration.label if hourly.engagement_duration else None
+    description = job.content.description if job.content else None
+    limit = None if detailed else 1200
+    short = shorten(description, limit) if limit else clean(description)
+    company = job.client_company_public
+    activity = job.activity_stat.job_activity if job.activity_stat else None
+    selection = job.contractor_selection
+    requirement = selection.proposal_requirement if selection else None
+    classification = job.classification
+    return JobDetail(
+        id=job.id,
+        url=JOB_URL.format(ciphertext=job.ciphertext) if job.ciphertext else None,
+        title=clean(job.content.title if job.content else None) or "(untitled)",
+        status=job.work_flow_state.status if job.work_flow_state else None,
+        type=(terms.contract_type or "").lower() or None if terms else None,
+        budget=budget,
+        duration=duration,
+        category=(classification.sub_category.preferred_label if classification and classification.sub_category
+                  else None),
+        description=short,
+        description_truncated=True if short != clean(description) else None,
+        client_country=company.country.name if company and company.country else None,
+        client_city=company.city if company else None,
+        payment_verified=company.payment_verification.payment_verified
+        if company and company.payment_verification else None,
+        activity=JobActivityOut(
+            invites_sent=activity.invites_sent, hired=activity.total_hired,
+            interviewing=activity.total_invited_to_interview, offered=activity.total_offered,
+            last_client_activity=activity.last_client_activity) if activity else None,
+        cover_letter_required=requirement.cover_letter_required if requirement else None,
+        screening_questions=[clean(q.question) or "" for q in requirement.screening_questions or []]
+        if requirement and requirement.screening_questions else None,
+    )
+
+
+async def get_job(
+    ctx: Context,
+    job: Annotated[str, Field(description="A job URL, its ~01 ciphertext, or the numeric id from search_jobs.",
+                              min_length=1, max_length=300)],
+    response_format: ResponseFormat = "concise",
+) -> Annotated[CallToolResult, JobDetail]:
+    """Read one job posting in full: terms, budget, client, activity and screening questions. Use after
+    search_jobs (its ids work directly; a ~01 ciphertext works once it appeared in a search)."""
+    posting = await app(ctx).client.jobs.get(job)
+    out = _detail(posting, response_format == "detailed")
+    a = out.activity
+    facts = " | ".join(p for p in (
+        f"[{out.id}] {out.title}", out.status, f"{out.budget} {out.type or ''}".strip() if out.budget else out.type,
+        out.duration, out.category, out.url) if p)
+    client = ", ".join(p for p in (out.client_city, out.client_country,
+                                   "payment verified" if out.payment_verified else "payment not verified"
+                                   if out.payment_verified is False else None) if p)
+    lines = [facts, f"client: {client}" if client else ""]
+    if a:
+        lines.append(f"activity: {a.invites_sent} invited, {a.interviewing} interviewing, {a.hired} hired, "
+                     f"client active {ago(a.last_client_activity) or '?'}")
+    if out.cover_letter_required is not None:
+        lines.append("cover letter required" if out.cover_letter_required else "no cover letter required")
+    body = out.description or ""
+    if out.screening_questions:
+        body += "\nScreening questions:\n" + "\n".join(f"- {q}" for q in out.screening_questions)
+    if out.description_truncated:
+        lines.append("(description truncated; response_format=detailed for all of it)")
+    text = "\n".join(line for line in lines if line) + "\n" + untrusted(body, "written by the client")
+    return respond(out, text)
+
+
+TOOLS = [
+    ToolSpec(search_jobs, "Search Upwork jobs", "jobs"),
+    ToolSpec(get_job, "Get an Upwork job", "jobs"),
+]

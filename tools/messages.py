@@ -1,0 +1,176 @@
+"""Message tools: rooms, the messages in a room, and sending one (with the user's confirmation)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult
+from pydantic import BaseModel, Field
+
+from upwork_mcp.api.messages import MAX_MESSAGE_CHARS
+from upwork_mcp.errors import APIConnectionError, ServerError
+from upwork_mcp.models.messages import RoomStory
+
+from ._common import OutModel, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
+
+RoomCursor = Annotated[str | None, Field(description="next_cursor from the previous page; omit for the first.",
+                                         max_length=64)]
+RoomId = Annotated[str, Field(description="Room id from list_rooms.", min_length=1, max_length=80,
+                              pattern=r"^[A-Za-z0-9_:.~-]+$")]
+
+
+class LatestMessage(OutModel):
+    sender: str | None = None
+    at: str | None = None
+    text: str | None = None
+
+
+class RoomOut(OutModel):
+    id: str = Field(description="room id: pass to list_messages or send_message")
+    name: str | None = None
+    type: str | None = None
+    unread: int | None = None
+    contract_id: str | None = None
+    latest: LatestMessage | None = None
+
+
+class RoomList(OutModel):
+    total: int | None = None
+    rooms: list[RoomOut]
+    next_cursor: str | None = None
+
+
+async def list_rooms(
+    ctx: Context,
+    limit: Annotated[int, Field(description="Rooms per page.", ge=1, le=50)] = 20,
+    cursor: RoomCursor = None,
+) -> Annotated[CallToolResult, RoomList]:
+    """List the user's Upwork message rooms, most recent first, with unread counts and the latest message.
+    Use it to find a room id for list_messages or send_message."""
+    page = await app(ctx).client.messages.rooms(first=limit, after=cursor)
+    rooms = [RoomOut(
+        id=r.id, name=clean(r.room_name), type=r.room_type, unread=r.num_unread, contract_id=r.contract_id,
+        latest=LatestMessage(sender=r.latest_story.user.name if r.latest_story.user else None,
+                             at=r.latest_story.created_date_time, text=shorten(r.latest_story.message, 160))
+        if r.latest_story else None) for r in page.rooms]
+    out = RoomList(total=page.total, rooms=rooms, next_cursor=page.next_cursor)
+    lines = [" | ".join(p for p in (
+        f"[{r.id}] {r.name}", f"{r.unread} unread" if r.unread else None,
+        f"contract {r.contract_id}" if r.contract_id else None,
+        f"last: {r.latest.sender} {ago(r.latest.at)}: {r.latest.text}" if r.latest else None) if p) for r in rooms]
+    head = f"{page.total} rooms" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    text = head + ("\n" + untrusted("\n".join(lines), "room names and messages are written by other people")
+                   if lines else "")
+    return respond(out, text)
+
+
+class MessageOut(OutModel):
+    id: str
+    sender: str | None = None
+    at: str | None = None
+    text: str | None = None
+
+
+class MessageList(OutModel):
+    room_id: str
+    total: int | None = None
+    messages: list[MessageOut] = Field(description="newest first")
+    next_cursor: str | None = None
+
+
+async def list_messages(
+    ctx: Context,
+    room_id: Annotated[str | None, Field(description="Room id from list_rooms.", max_length=80,
+                                         pattern=r"^[A-Za-z0-9_:.~-]+$")] = None,
+    contract_id: Annotated[str | None, Field(description="Or a contract id from list_contracts: its room is used.",
+                                             max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")] = None,
+    limit: Annotated[int, Field(description="Messages per page, newest first.", ge=1, le=100)] = 20,
+    cursor: RoomCursor = None,
+) -> Annotated[CallToolResult, MessageList]:
+    """Read the messages of one Upwork room, newest first, by room id (from list_rooms) or contract id."""
+    if (room_id is None) == (contract_id is None):
+        raise ToolError("Give exactly one of room_id (from list_rooms) or contract_id (from list_contracts).")
+    messages = app(ctx).client.messages
+    if room_id is None:
+        room_id = (await messages.contract_room(contract_id or "")).id
+    page = await messages.stories(room_id, first=limit, after=cursor)
+    out = MessageList(room_id=room_id, total=page.total, next_cursor=page.next_cursor, messages=[
+        MessageOut(id=s.id, sender=s.user.name if s.user else None, at=s.created_date_time, text=clean(s.message))
+        for s in page.stories])
+    lines = [f"{m.at or '?'} {m.sender or '?'}: {m.text}" for m in out.messages]
+    head = f"room {room_id}: {page.total} messages, newest first" + (
+        f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    text = head + ("\n" + untrusted("\n".join(lines), "messages written by the participants") if lines else "")
+    return respond(out, text)
+
+
+class SendDecision(BaseModel):
+    send: bool = Field(description="Send this message now?")
+
+
+async def ask_before_sending(room_id: str, message: str, confirmation_token: str | None, ctx: Context) -> Any:
+    """Ask the user through the client when it can be asked; otherwise fall back to a preview token."""
+    if confirmation_token is not None or not can_elicit(ctx):
+        return None
+    return Elicit(f"Send this message to Upwork room {room_id}?\n\n{message}", SendDecision)
+
+
+class SendResult(OutModel):
+    status: Literal["sent", "needs_confirmation", "declined"]
+    room_id: str
+    message_id: str | None = None
+    sent_at: str | None = None
+    preview: str | None = None
+    confirmation_token: str | None = Field(
+        default=None, description="after the user approves the preview, call again with this token")
+    expires_in_seconds: int | None = None
+
+
+async def send_message(
+    ctx: Context,
+    room_id: RoomId,
+    message: Annotated[str, Field(description=f"The exact text to send (at most {MAX_MESSAGE_CHARS} characters).",
+                                  min_length=1, max_length=MAX_MESSAGE_CHARS)],
+    decision: Annotated[ElicitationResult[SendDecision], Resolve(ask_before_sending)],
+    confirmation_token: Annotated[str | None, Field(
+        description="Only after the user approved a preview: the token that preview returned.", max_length=64)] = None,
+) -> Annotated[CallToolResult, SendResult]:
+    """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's confirmation:
+    the client asks the user, or the first call returns a preview and a token to send with once approved."""
+    state = app(ctx)
+    text = clean(message) or ""
+    if not text.strip():
+        raise ToolError("The message is empty after removing invisible characters; write the text to send.")
+    payload = {"room_id": room_id, "message": text}
+    if confirmation_token is not None:
+        state.confirmations.redeem("send_message", payload, confirmation_token)
+    elif not isinstance(decision, AcceptedElicitation):
+        out = SendResult(status="declined", room_id=room_id)
+        return respond(out, "Not sent: the user declined.")
+    elif decision.data is None:
+        token = state.confirmations.issue("send_message", payload)
+        out = SendResult(status="needs_confirmation", room_id=room_id, preview=text, confirmation_token=token,
+                         expires_in_seconds=int(state.confirmations.ttl))
+        return respond(out, f"NOT SENT YET. Show the user this exact message for room {room_id} and ask whether "
+                            f"to send it:\n---\n{text}\n---\nIf they approve, call send_message again with the same "
+                            f"room_id and message and confirmation_token={token} (valid "
+                            f"{out.expires_in_seconds // 60} min, once).")
+    elif not decision.data.send:
+        return respond(SendResult(status="declined", room_id=room_id), "Not sent: the user said no.")
+    try:
+        story: RoomStory = await state.client.messages.send(room_id, text)
+    except (APIConnectionError, ServerError) as exc:
+        raise ToolError(f"{exc} The message may or may not have reached Upwork and was not resent: check "
+                        f"list_messages for room {room_id} before sending again.") from exc
+    out = SendResult(status="sent", room_id=room_id, message_id=story.id, sent_at=story.created_date_time)
+    return respond(out, f"Sent to room {room_id} (message {story.id}).")
+
+
+TOOLS = [
+    ToolSpec(list_rooms, "List my Upwork message rooms", "messages"),
+    ToolSpec(list_messages, "Read Upwork messages", "messages"),
+    ToolSpec(send_message, "Send an Upwork message", "messages", read_only=False, destructive=False,
+             idempotent=False),
+]
