@@ -1,0 +1,70 @@
+"""The wheel ships tools/ and prompts/ inside upwork_mcp/, never as top-level packages, and runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    return next(out.glob("upwork_mcp-*.whl"))
+
+
+def test_the_wheel_nests_tools_and_prompts_in_the_package(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"upwork_mcp", f"upwork_mcp-{wheel.name.split('-')[1]}.dist-info"}
+    assert "upwork_mcp/tools/jobs.py" in names and "upwork_mcp/graphql/upwork.graphql" in names
+    assert "upwork_mcp/graphql/SearchJobs.graphql" in names
+    assert any(n.startswith("upwork_mcp/prompts/") for n in names)
+
+
+def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    py = env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    with zipfile.ZipFile(wheel) as zf:  # what pip does for a pure wheel: unpack into site-packages
+        zf.extractall(site)
+    # The dependencies come from this test run's environment; a .pth there is read without its own .pth
+    # files, so the editable checkout it may hold stays invisible to the fresh venv.
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    probe = ("import upwork_mcp, upwork_mcp._bundled as b; t = b.tools_package(); "
+             "print(upwork_mcp.__file__); print(t.__file__); print(b.prompts_dir())")
+    shown = subprocess.run([str(py), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    assert all(str(site) in line for line in shown.splitlines()), shown
+    listed = subprocess.run([str(py), "-m", "upwork_mcp", "tools", "--sandbox"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "search_jobs" in listed.stdout and "send_message" in listed.stdout
+    called = subprocess.run([str(py), "-m", "upwork_mcp", "call", "search_jobs", "q=python", "limit=2", "--sandbox"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert called.returncode == 0 and "jobs match" in called.stdout, called.stderr
+
+
+def test_a_user_module_named_tools_is_not_shadowed(tmp_path: Path) -> None:
+    (tmp_path / "tools.py").write_text("MINE = True\n")
+    probe = ("import upwork_mcp._bundled as b; b.tools_package(); import tools; print(tools.MINE)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout.strip() == "True", out.stderr
+
+
+def test_the_checkout_and_editable_install_resolve_the_repositorys_tools() -> None:
+    from upwork_mcp import _bundled
+
+    assert Path(_bundled.tools_package().__file__).parent == ROOT / "tools"
+    assert _bundled.prompts_dir() == ROOT / "prompts"
