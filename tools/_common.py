@@ -12,14 +12,19 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
-from upwork_mcp.api import UpworkClient
+from upwork_mcp.config import Settings
+
+if TYPE_CHECKING:
+    import httpx
+    from mcp.server.mcpserver import Context
+
+    from upwork_mcp.api import UpworkClient
 
 ResponseFormat = Annotated[
     Literal["concise", "detailed"],
@@ -76,9 +81,28 @@ class Confirmations:
 
 @dataclass
 class AppState:
-    client: UpworkClient
+    """Per-process state. The Upwork client is made on first use, so start-up pays no HTTP imports."""
+
+    settings: Settings
     confirmations: Confirmations
-    read_only: bool = False
+    transport: httpx.AsyncBaseTransport | None = None
+    _client: UpworkClient | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.settings.read_only
+
+    @property
+    def client(self) -> UpworkClient:
+        if self._client is None:
+            from upwork_mcp.api import UpworkClient
+
+            self._client = UpworkClient.create(self.settings, transport=self.transport)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.http.aclose()
 
 
 def app(ctx: Context) -> AppState:

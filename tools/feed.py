@@ -8,7 +8,6 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from upwork_mcp.api import FeedQuery
 from upwork_mcp.models.job_feed import FeedJob
 
 from ._common import OutModel, ResponseFormat, ToolSpec, ago, app, clean, compact_money, money, respond, untrusted
@@ -71,6 +70,8 @@ async def fetch_job_feed(
 ) -> Annotated[CallToolResult, FeedResult]:
     """Fetch the newest jobs from the Upwork Jobs API feed (needs UPWORK_JOB_FEED_API_KEY), with buyer data
     Upwork's own search lacks. Use search_jobs for Upwork's full search with paging instead."""
+    from upwork_mcp.api import FeedQuery
+
     local = [name for name, value in (("q", q), ("min_client_spend", min_client_spend)) if value]
     query = FeedQuery(
         limit=FEED_PAGE_MAX if local else limit,

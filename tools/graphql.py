@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    parse,
-)
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from ._common import OutModel, ToolSpec, app, can_elicit, respond, untrusted
+
+if TYPE_CHECKING:
+    from graphql import FragmentDefinitionNode, SelectionSetNode
 
 MAX_DOCUMENT_CHARS = 20_000
 MAX_DEPTH = 12
@@ -29,6 +22,8 @@ MAX_TEXT_CHARS = 30_000
 
 def _depth(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
            seen: frozenset[str] = frozenset()) -> int:
+    from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
+
     if selection_set is None:
         return 0
     deepest = 0
@@ -47,6 +42,8 @@ def _depth(selection_set: SelectionSetNode | None, fragments: dict[str, Fragment
 
 def inspect_document(query: str, operation_name: str | None) -> Literal["query", "mutation"]:
     """Parse and bound the document; return the operation type, or raise a ToolError with the reason."""
+    from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, parse
+
     if len(query) > MAX_DOCUMENT_CHARS:
         raise ToolError(f"The document is {len(query)} characters; the limit is {MAX_DOCUMENT_CHARS}. "
                         "Ask only for the fields you need.")

@@ -8,9 +8,7 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from upwork_mcp.api import JobSearchFilters
-from upwork_mcp.api.jobs import JOB_URL
-from upwork_mcp.models.jobs import JobPosting, JobSearchNode
+from upwork_mcp.models.jobs import JOB_URL, JobPosting, JobSearchNode
 
 from ._common import (
     Cursor,
@@ -144,6 +142,8 @@ async def search_jobs(
 ) -> Annotated[CallToolResult, JobSearchResult]:
     """Search open Upwork jobs with Upwork's full filter set (keywords, skills, budget, hourly rate, type,
     level, recency, competition, client quality). Use get_job with a result's id for the full posting."""
+    from upwork_mcp.api import JobSearchFilters
+
     filters = JobSearchFilters(
         query=q, skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()), job_type=job_type,
         budget_min=budget_min, budget_max=budget_max, hourly_min=hourly_min, hourly_max=hourly_max,

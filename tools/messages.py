@@ -9,9 +9,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
-from upwork_mcp.api.messages import MAX_MESSAGE_CHARS
 from upwork_mcp.errors import APIConnectionError, ServerError
-from upwork_mcp.models.messages import RoomStory
+from upwork_mcp.models.messages import MAX_MESSAGE_CHARS, RoomStory
 
 from ._common import OutModel, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
 

@@ -8,18 +8,19 @@ import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
 from . import __version__
 from ._bundled import tools_package
-from .api import UpworkClient
 from .config import Settings
 from .errors import UpworkError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("upwork_mcp.server")
 
@@ -71,8 +72,11 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[Any]:
-        async with UpworkClient.open(settings, transport=transport) as client:
-            yield common.AppState(client=client, confirmations=common.Confirmations(), read_only=settings.read_only)
+        state = common.AppState(settings=settings, confirmations=common.Confirmations(), transport=transport)
+        try:
+            yield state
+        finally:
+            await state.aclose()
 
     server = MCPServer(
         "upwork-mcp",

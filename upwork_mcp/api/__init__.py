@@ -63,18 +63,29 @@ class UpworkClient:
         self.job_feed = JobFeedAPI(self.loop, settings.job_feed_url, settings.job_feed_api_key)
 
     @classmethod
-    @asynccontextmanager
-    async def open(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
-                   **kwargs: Any) -> AsyncIterator[UpworkClient]:
-        """One AsyncClient for the process; in sandbox mode it talks to the embedded sandbox in process."""
+    def create(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+               **kwargs: Any) -> UpworkClient:
+        """A client with its own AsyncClient (close it with `await client.http.aclose()`).
+
+        In sandbox mode it talks to the embedded sandbox in process, unless given a transport.
+        """
         if transport is None and settings.sandbox:
             from ..sandbox import embedded_transport
 
             transport = embedded_transport(settings.sandbox_faults)
-        async with httpx.AsyncClient(
+        http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout),
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,
-        ) as http:
-            yield cls(settings, http, **kwargs)
+        )
+        return cls(settings, http, **kwargs)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+                   **kwargs: Any) -> AsyncIterator[UpworkClient]:
+        """One AsyncClient for the process, closed on exit."""
+        client = cls.create(settings, transport=transport, **kwargs)
+        async with client.http:
+            yield client

@@ -9,11 +9,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import NotFoundError, UpworkError
-from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
+from ..models.jobs import JOB_URL, JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._graphql import GraphQLExecutor
 
 Sort = Literal["recency", "relevance", "client_rating", "client_total_charge"]
-JOB_URL = "https://www.upwork.com/jobs/{ciphertext}"
 
 _CIPHER = re.compile(r"~0[0-9a-zA-Z]{6,40}")
 _NUMERIC = re.compile(r"\d{1,25}")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ..errors import NotFoundError
-from ..models.messages import Room, RoomPage, RoomStory, StoryPage
+from ..models.messages import MAX_MESSAGE_CHARS, Room, RoomPage, RoomStory, StoryPage
 from ._graphql import GraphQLExecutor
 
-MAX_MESSAGE_CHARS = 10_240  # Upwork's own assistant server caps a message here
 
 
 class MessagesAPI:

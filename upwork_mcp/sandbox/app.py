@@ -13,7 +13,6 @@ from starlette.routing import Route
 
 from . import feed, oauth
 from .feed import envelope
-from .graphql_api import run_query
 from .state import Faults, Sandbox
 
 API_PATHS = ("/graphql", "/health", "/jobs")
@@ -40,6 +39,8 @@ async def graphql_endpoint(request: Request) -> Response:
     if not isinstance(body, dict):
         return JSONResponse({"errors": [{"message": "The request body must be an object"}]}, status_code=400)
     box.api_requests += 1
+    from .graphql_api import run_query  # graphql-core loads with the first query, not at start-up
+
     return JSONResponse(run_query(box, body, tenant=tenant))
 
 

@@ -73,7 +73,8 @@ class Grant:
 
 @dataclass
 class Sandbox:
-    data: Dataset
+    seed: int = DEFAULT_SEED
+    anchor: datetime | None = None  # the data's "now"; the creation time when not given
     faults: Faults = field(default_factory=Faults)
     clock: Callable[[], float] = time.time
     client_id: str = SANDBOX_CLIENT_ID
@@ -90,12 +91,23 @@ class Sandbox:
     api_requests: int = 0
     _hits: dict[str, deque[float]] = field(default_factory=dict)
     _issued: int = 0
+    _data: Dataset | None = None
+
+    def __post_init__(self) -> None:
+        if self.anchor is None:
+            self.anchor = datetime.fromtimestamp(self.clock(), UTC)
+
+    @property
+    def data(self) -> Dataset:
+        """The seeded world, generated on first use so a server that never calls it starts faster."""
+        if self._data is None:
+            self._data = generate(self.seed, anchor=self.anchor)
+        return self._data
 
     @classmethod
     def create(cls, seed: int = DEFAULT_SEED, *, anchor: datetime | None = None, faults: Faults | None = None,
                clock: Callable[[], float] = time.time) -> Sandbox:
-        anchor = anchor or datetime.fromtimestamp(clock(), UTC)
-        return cls(data=generate(seed, anchor=anchor), faults=faults or Faults(), clock=clock)
+        return cls(seed=seed, anchor=anchor, faults=faults or Faults(), clock=clock)
 
     @property
     def now(self) -> datetime:

@@ -1,0 +1,206 @@
+"""Benchmarks, each a ratio against a baseline measured in the same run.
+
+    python bench/run.py            # prints a Markdown report; --write updates docs/benchmarks.md
+
+1. cold start: spawn -> tools/list answer, `upwork-mcp serve --sandbox` vs a one-tool MCPServer (goal <= 1.10x)
+2. tokens: concise search_jobs text for 20 jobs vs the compact raw GraphQL JSON of the same jobs (goal <= 25%)
+3. per call: search_jobs over stdio vs a direct GraphQL POST to the same loopback sandbox (goal <= 1.3x)
+4. upstream requests per read-tool call (goal: 1)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+from mcp import Client, StdioServerParameters
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL_SERVER = textwrap.dedent("""
+    from mcp.server import MCPServer
+    server = MCPServer("minimal")
+    @server.tool()
+    def ping() -> str:
+        return "pong"
+    server.run("stdio")
+""")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
+    return {**base, **extra}
+
+
+async def _spawn_to_list(params: StdioServerParameters) -> float:
+    start = time.perf_counter()
+    async with Client(params) as client:
+        await client.list_tools()
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+async def cold_start(rounds: int) -> dict[str, Any]:
+    ours = StdioServerParameters(command=sys.executable, args=["-m", "upwork_mcp", "serve", "--sandbox"], env=_env())
+    minimal = StdioServerParameters(command=sys.executable, args=["-c", MINIMAL_SERVER], env=_env())
+    a, b = [], []
+    for _ in range(rounds):  # interleaved, so drift on the machine hits both alike
+        b.append(await _spawn_to_list(minimal))
+        a.append(await _spawn_to_list(ours))
+    return {"ours_s": statistics.median(a), "baseline_s": statistics.median(b),
+            "ratio": statistics.median(a) / statistics.median(b), "goal": 1.10}
+
+
+async def tokens() -> dict[str, Any]:
+    from upwork_mcp.config import Settings
+    from upwork_mcp.sandbox import Sandbox, create_app
+    from upwork_mcp.server import build_server
+
+    box = Sandbox.create()
+    transport = httpx.ASGITransport(app=create_app(box))
+    async with Client(build_server(Settings.from_env({"UPWORK_SANDBOX": "1"}), transport=transport)) as client:
+        result = await client.call_tool("search_jobs", {"limit": 20})
+    text = result.content[0].text
+    # The same 20 jobs as Upwork's GraphQL answer carries them, compact JSON, with our SearchJobs fields.
+    token = box.issue_tokens()["access_token"]
+    from upwork_mcp import graphql as documents
+    from upwork_mcp.api import JobSearchFilters
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(box)), base_url="http://sb") as http:
+        raw = (await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+            "query": documents.operation("SearchJobs"), "variables": JobSearchFilters(limit=20).to_variables()})).json()
+    raw_text = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+    kept = all(j["id"] in text and j["url"] in text for j in result.structured_content["jobs"])
+    return {"ours_chars": len(text), "raw_chars": len(raw_text), "ratio": len(text) / len(raw_text), "goal": 0.25,
+            "keeps_id_title_budget_time_client_url": kept}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def per_call(calls: int) -> dict[str, Any]:
+    from upwork_mcp import graphql as documents
+    from upwork_mcp.api import JobSearchFilters
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    sandbox = subprocess.Popen([sys.executable, "-m", "upwork_mcp", "sandbox", "--port", str(port)], env=_env(),
+                               stderr=subprocess.DEVNULL)
+    try:
+        async with httpx.AsyncClient(base_url=base) as http:
+            with anyio.fail_after(30):
+                while True:
+                    try:
+                        await http.get("/health")
+                        break
+                    except httpx.TransportError:
+                        await anyio.sleep(0.1)
+            # A token from the sandbox's own OAuth, as a logged-in user would hold.
+            from upwork_mcp.api._base import RequestLoop, RetryPolicy
+            from upwork_mcp.auth.oauth import sandbox_login
+            from upwork_mcp.config import Settings
+
+            settings = Settings.from_env({"UPWORK_CLIENT_ID": "sandbox-client", "UPWORK_CLIENT_SECRET": "sandbox-secret",
+                                          "UPWORK_OAUTH_URL": base})
+            tokens = await sandbox_login(RequestLoop(http, timeout=10, policy=RetryPolicy()), settings)
+            access = tokens.access_token.get_secret_value()
+            body = {"query": documents.operation("SearchJobs"), "variables": JobSearchFilters(limit=10).to_variables(),
+                    "operationName": "SearchJobs"}
+            headers = {"Authorization": f"Bearer {access}"}
+            direct = []
+            params = StdioServerParameters(command=sys.executable, args=["-m", "upwork_mcp", "serve"], env=_env(
+                UPWORK_API_URL=f"{base}/graphql", UPWORK_ACCESS_TOKEN=access, UPWORK_RATE_LIMIT="1000"))
+            via_mcp = []
+            async with Client(params) as client:
+                await client.call_tool("search_jobs", {"limit": 10})  # warm both paths
+                await http.post("/graphql", json=body, headers=headers)
+                for _ in range(calls):
+                    t = time.perf_counter()
+                    await http.post("/graphql", json=body, headers=headers)
+                    direct.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    result = await client.call_tool("search_jobs", {"limit": 10})
+                    via_mcp.append(time.perf_counter() - t)
+                    assert not result.is_error, result.content[0].text
+    finally:
+        sandbox.terminate()
+        sandbox.wait(10)
+    return {"ours_ms": statistics.median(via_mcp) * 1000, "baseline_ms": statistics.median(direct) * 1000,
+            "ratio": statistics.median(via_mcp) / statistics.median(direct), "goal": 1.3}
+
+
+async def upstream_requests() -> dict[str, int]:
+    from upwork_mcp.config import Settings
+    from upwork_mcp.sandbox import Sandbox, create_app
+    from upwork_mcp.server import build_server
+
+    box = Sandbox.create()
+    transport = httpx.ASGITransport(app=create_app(box))
+    counts: dict[str, int] = {}
+    async with Client(build_server(Settings.from_env({"UPWORK_SANDBOX": "1"}), transport=transport)) as client:
+        await client.call_tool("get_account", {})  # login and the user id, once per process
+        job = (await client.call_tool("search_jobs", {"limit": 1})).structured_content["jobs"][0]["id"]
+        room = box.data.rooms[0]["id"]
+        key = box.data.freelancers[0]["ciphertext"]
+        calls = {
+            "search_jobs": {"q": "python"}, "get_job": {"job": job}, "list_contracts": {},
+            "get_contract": {"contract_id": box.data.contracts[0]["id"]}, "list_rooms": {},
+            "list_messages": {"room_id": room}, "list_messages (by contract)": {"contract_id":
+                                                                               box.data.contracts[0]["id"]},
+            "search_freelancers": {"q": "python"}, "get_freelancer_profile": {"profile_key": key},
+            "run_graphql": {"query": "{ user { id } }"}, "get_account": {},
+        }
+        for label, args in calls.items():
+            before = box.api_requests
+            result = await client.call_tool(label.split(" ")[0], args)
+            assert not result.is_error, (label, result.content[0].text)
+            counts[label] = box.api_requests - before
+    return counts
+
+
+async def main(rounds: int, calls: int) -> dict[str, Any]:
+    return {"cold_start": await cold_start(rounds), "tokens": await tokens(), "per_call": await per_call(calls),
+            "upstream_requests": await upstream_requests()}
+
+
+def report(r: dict[str, Any]) -> str:
+    c, t, p, u = r["cold_start"], r["tokens"], r["per_call"], r["upstream_requests"]
+    verdict = lambda ok: "meets goal" if ok else "MISSES goal"  # noqa: E731
+    lines = [
+        "| benchmark | ours | baseline (same run) | ratio | goal | verdict |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| cold start, spawn → tools/list | {c['ours_s']:.3f} s | {c['baseline_s']:.3f} s (one-tool MCPServer) | "
+        f"{c['ratio']:.2f}x | ≤ 1.10x | {verdict(c['ratio'] <= 1.10)} |",
+        f"| search_jobs text, 20 jobs | {t['ours_chars']} chars | {t['raw_chars']} chars (compact raw GraphQL JSON) | "
+        f"{t['ratio']:.0%} | ≤ 25% | {verdict(t['ratio'] <= 0.25 and t['keeps_id_title_budget_time_client_url'])} |",
+        f"| search_jobs per call over stdio | {p['ours_ms']:.1f} ms | {p['baseline_ms']:.1f} ms (direct POST, same "
+        f"sandbox) | {p['ratio']:.2f}x | ≤ 1.3x | {verdict(p['ratio'] <= 1.3)} |",
+        "",
+        "| read tool | upstream requests per call |",
+        "| --- | --- |",
+        *[f"| {k} | {v} |" for k, v in u.items()],
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=7, help="cold starts per side")
+    parser.add_argument("--calls", type=int, default=30, help="timed calls per side")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = anyio.run(main, args.rounds, args.calls)
+    print(json.dumps(results, indent=2) if args.json else report(results))
