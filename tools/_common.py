@@ -152,6 +152,8 @@ def clean(text: str | None) -> str | None:
     """Strip invisible, bidi-control and other control characters (newlines and tabs stay)."""
     if text is None:
         return None
+    if _INVISIBLE.search(text) is None and text.replace("\n", "").replace("\t", "").isprintable():
+        return text  # the common case, checked in C
     text = _INVISIBLE.sub("", text)
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs"))
 

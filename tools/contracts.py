@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from upwork_mcp.models.contracts import Contract, ContractDetails
 
 from ._common import Cursor, OutModel, ToolSpec, app, clean, offset_from, respond, untrusted
+
+if TYPE_CHECKING:
+    from upwork_mcp.models.contracts import Contract
 
 
 class ContractSummary(OutModel):
@@ -78,7 +80,7 @@ async def get_contract(
                                       pattern=r"^[A-Za-z0-9_~-]+$")],
 ) -> Annotated[CallToolResult, ContractDetail]:
     """Read one contract: status, dates, delivery model, client, hiring manager. Ids come from list_contracts."""
-    c: ContractDetails = await app(ctx).client.contracts.get(contract_id)
+    c = await app(ctx).client.contracts.get(contract_id)
     out = ContractDetail(
         id=c.id, title=clean(c.title), status=(c.status or "").lower() or None, delivery_model=c.delivery_model,
         kind=c.kind, created=c.create_date, start_date=c.start_date, end_date=c.end_date, offer_id=c.offer_id,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from upwork_mcp.models.job_feed import FeedJob
 
 from ._common import OutModel, ResponseFormat, ToolSpec, ago, app, clean, compact_money, money, respond, untrusted
+
+if TYPE_CHECKING:
+    from upwork_mcp.models.job_feed import FeedJob
 
 FEED_PAGE_MAX = 100
 

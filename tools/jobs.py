@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from upwork_mcp.models.jobs import JOB_URL, JobPosting, JobSearchNode
+from upwork_mcp.facts import JOB_URL
 
 from ._common import (
     Cursor,
@@ -25,6 +25,9 @@ from ._common import (
     shorten,
     untrusted,
 )
+
+if TYPE_CHECKING:  # engine models load with the first call, not at start-up
+    from upwork_mcp.models.jobs import JobPosting, JobSearchNode
 
 
 class ClientSignals(OutModel):

@@ -10,7 +10,7 @@ from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from upwork_mcp.errors import APIConnectionError, ServerError
-from upwork_mcp.models.messages import MAX_MESSAGE_CHARS, RoomStory
+from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
 from ._common import OutModel, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
 
@@ -159,7 +159,7 @@ async def send_message(
     elif not decision.data.send:
         return respond(SendResult(status="declined", room_id=room_id), "Not sent: the user said no.")
     try:
-        story: RoomStory = await state.client.messages.send(room_id, text)
+        story = await state.client.messages.send(room_id, text)
     except (APIConnectionError, ServerError) as exc:
         raise ToolError(f"{exc} The message may or may not have reached Upwork and was not resent: check "
                         f"list_messages for room {room_id} before sending again.") from exc

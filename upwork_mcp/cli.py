@@ -162,6 +162,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"--fault: {exc}") from None
     box = Sandbox.create(seed=args.seed, faults=faults)
+    box.rate_limit = args.rate_limit
     base = f"http://{args.host}:{args.port}"
     print(
         f"Upwork sandbox on {base}  (seed {args.seed}; {len(box.data.jobs)} jobs, "
@@ -220,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8766)
     sandbox.add_argument("--seed", type=int, default=2026)
+    sandbox.add_argument("--rate-limit", type=float, default=10.0,
+                         help="GraphQL requests per second per client address before 429 (Upwork: 10)")
     sandbox.add_argument("--fault", action="append", metavar="SPEC",
                          help="e.g. rate_limit=2, server_error=1, slow=0.5, partial, deny=Query.vendorContracts")
     sandbox.set_defaults(func=cmd_sandbox)

@@ -9,7 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import NotFoundError, UpworkError
-from ..models.jobs import JOB_URL, JobContent, JobPosting, JobSearchNode, JobSearchPage
+from ..facts import JOB_URL
+from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._graphql import GraphQLExecutor
 
 Sort = Literal["recency", "relevance", "client_rating", "client_total_charge"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..errors import NotFoundError
-from ..models.messages import MAX_MESSAGE_CHARS, Room, RoomPage, RoomStory, StoryPage
+from ..facts import MAX_MESSAGE_CHARS
+from ..models.messages import Room, RoomPage, RoomStory, StoryPage
 from ._graphql import GraphQLExecutor
 
 

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from ._base import APIModel, Money, PageInfo
 
-JOB_URL = "https://www.upwork.com/jobs/{ciphertext}"  # a job's public URL (facts page)
-
 
 class JobSkill(APIModel):
     name: str | None = None

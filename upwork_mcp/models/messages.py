@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from ._base import APIModel, NamedEntity
 
-MAX_MESSAGE_CHARS = 10_240  # Upwork's own assistant server caps a message here
-
 
 class RoomStory(APIModel):
     id: str

@@ -309,7 +309,7 @@ def run_query(box: Sandbox, body: dict[str, Any], *, tenant: str | None) -> dict
     problems = validate(schema, document)
     if problems:
         return {"errors": [_error(p.message, "ValidationError", locations=_locations(p)) for p in problems]}
-    denied = sorted(_selected_fields(schema, document) & box.faults.deny)
+    denied = sorted(_selected_fields(schema, document) & box.faults.deny) if box.faults.deny else []
     if denied:
         # Upwork fails the whole query when one field is beyond the key's permissions.
         return {"data": None, "errors": [_error(PERMISSION_MESSAGE.format(field=", ".join(denied)),
