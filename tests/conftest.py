@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import logging
+
 import anyio.lowlevel
 import httpx
 import pytest
@@ -29,6 +31,24 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
         await anyio.lowlevel.checkpoint()
+
+
+# Every token, code and secret the sandbox hands out carries one of these, so a leak is visible.
+SECRET_MARKERS = ("sbx_at_", "sbx_rt_", "sbx_code_", "sandbox-secret", "sandbox-feed-key")
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    leaked = [m for m in SECRET_MARKERS if m in text]
+    assert not leaked, f"a secret ({leaked}) appeared in {where}: {text[:300]}"
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_logs(caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
+    """Across the whole suite: no log record carries a token, code or secret."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for record in caplog.records:
+        assert_no_secret(record.getMessage(), f"log {record.name}")
 
 
 @pytest.fixture

@@ -66,3 +66,11 @@ def test_sandbox_mode_points_everything_at_the_embedded_sandbox() -> None:
     assert s.access_token is None  # a real token is never sent to the sandbox
     assert s.job_feed_api_key.get_secret_value() == SANDBOX_FEED_KEY
     assert s.api_url.endswith("/graphql") and s.oauth_url == s.job_feed_url
+
+
+def test_the_leak_guard_catches_a_sandbox_secret() -> None:
+    from tests.conftest import assert_no_secret
+
+    with pytest.raises(AssertionError, match="sbx_rt_"):
+        assert_no_secret("refresh with sbx_rt_abc", "a test")
+    assert_no_secret("a clean line", "a test")

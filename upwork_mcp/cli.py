@@ -152,6 +152,78 @@ async def _terminal_confirmation(context, params):  # type: ignore[no-untyped-de
                         content={fields[0]: True} if answer and fields else None)
 
 
+def _with_client(args: argparse.Namespace, work):  # type: ignore[no-untyped-def]
+    import anyio
+
+    settings = _settings(args)
+    _setup_logging(settings.log_level)
+
+    async def run() -> list[str]:
+        from .api import UpworkClient
+
+        async with UpworkClient.open(settings) as client:
+            return await work(client)
+
+    return anyio.run(run)
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    from .auth import commands
+
+    if args.auth_command == "login":
+        return _login(args)
+    if args.auth_command == "status":
+        lines = _with_client(args, commands.cmd_status)
+    elif args.auth_command == "logout":
+        lines = _with_client(args, commands.cmd_logout)
+    elif args.auth_command == "orgs":
+        lines = _with_client(args, commands.cmd_orgs)
+    else:
+        lines = _with_client(args, lambda client: commands.cmd_use_org(client, args.org_id))
+    print("\n".join(lines))
+    return 0
+
+
+def _login(args: argparse.Namespace) -> int:
+    import anyio
+
+    from .auth import commands
+
+    def show_url(url: str) -> None:
+        if args.no_browser or args.manual:
+            print("Open this address in a browser and approve access:", file=sys.stderr)
+            print(url, flush=True)  # alone on its line of stdout, for scripts
+        else:
+            print(f"Opening the browser to log in; if it does not open, visit:\n{url}", file=sys.stderr)
+
+    def open_browser(url: str) -> None:
+        import webbrowser
+
+        webbrowser.open(url)
+
+    async def paste() -> str:
+        print("Paste the full address the browser was sent to (it starts with your redirect URI):",
+              file=sys.stderr)
+        return await anyio.to_thread.run_sync(sys.stdin.readline)
+
+    lines = _with_client(args, lambda client: commands.cmd_login(
+        client, show_url=show_url, open_browser=None if (args.no_browser or args.manual) else open_browser,
+        paste=paste if args.manual else None, timeout=args.timeout))
+    print("\n".join(lines), file=sys.stderr)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_checks
+
+    checks = _with_client(args, run_checks)
+    for check in checks:
+        print(check.line())
+    failed = [c for c in checks if c.ok is False]
+    print(f"{len(failed)} problem(s) found." if failed else "Everything checked works.")
+    return 1 if failed else 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -216,6 +288,25 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--json", help="arguments as a JSON object (key=value pairs are added to it)")
     call.add_argument("--structured", action="store_true", help="print the structured content as JSON")
     call.set_defaults(func=cmd_call)
+
+    auth = sub.add_parser("auth", help="log in to Upwork and manage the saved login")
+    auth_sub = auth.add_subparsers(dest="auth_command", required=True)
+    login = auth_sub.add_parser("login", help="log in with the browser (authorization code + PKCE)")
+    login.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    login.add_argument("--manual", action="store_true", help="paste the redirect address (no local listener)")
+    login.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the browser")
+    auth_sub.add_parser("status", help="who is logged in, the organization in use, token expiry")
+    auth_sub.add_parser("logout", help="revoke at Upwork and delete the saved login")
+    auth_sub.add_parser("orgs", help="list the organizations (tenants) you can act in")
+    use_org = auth_sub.add_parser("use-org", help="set the organization used by default")
+    use_org.add_argument("org_id")
+    for p in auth_sub.choices.values():
+        p.add_argument("--sandbox", action="store_true", help="against the embedded sandbox")
+    auth.set_defaults(func=cmd_auth)
+
+    doctor = sub.add_parser("doctor", help="check settings, login, reachability, tenant and permissions")
+    doctor.add_argument("--sandbox", action="store_true")
+    doctor.set_defaults(func=cmd_doctor)
 
     sandbox = sub.add_parser("sandbox", help="serve the offline Upwork (GraphQL, OAuth, job feed) on 127.0.0.1")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -1,4 +1,5 @@
 """Constants of the Upwork API that several layers need (see shared/upwork-api-facts.md)."""
 
 JOB_URL = "https://www.upwork.com/jobs/{ciphertext}"  # a job's public URL: there is no publicUrl field
+TENANT_HEADER = "X-Upwork-API-TenantId"  # selects the organization when the user has several
 MAX_MESSAGE_CHARS = 10_240  # Upwork's own assistant server caps a message here

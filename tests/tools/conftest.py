@@ -9,6 +9,7 @@ import pytest
 from mcp import Client
 from mcp_types import ElicitResult
 
+from tests.conftest import assert_no_secret
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.server import build_server
@@ -30,9 +31,24 @@ def connect(sandbox: Sandbox, mode: str) -> Connect:
         settings = Settings.from_env({"UPWORK_SANDBOX": "1", "UPWORK_MAX_RETRIES": "0", **(env or {})})
         server = build_server(settings, transport=httpx.ASGITransport(app=create_app(sandbox)))
         async with Client(server, mode=mode, elicitation_callback=elicit) as client:
-            yield client
+            yield CheckedClient(client)
 
     return open_client
+
+
+class CheckedClient:
+    """The MCP client, checking every tool result for leaked secrets."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    async def call_tool(self, name: str, arguments: dict[str, Any] | None = None, **kw: Any) -> Any:
+        result = await self._client.call_tool(name, arguments, **kw)
+        assert_no_secret(result.model_dump_json(), f"the result of {name}")
+        return result
 
 
 def answering(action: str, content: dict[str, Any] | None = None) -> Any:

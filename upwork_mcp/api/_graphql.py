@@ -11,7 +11,7 @@ from .. import graphql as documents
 from ..errors import GraphQLError, NotFoundError, PermissionDeniedError, UpworkError
 from ._base import RequestLoop
 
-TENANT_HEADER = "X-Upwork-API-TenantId"
+from ..facts import TENANT_HEADER
 SERVICE = "Upwork"
 
 # The API-key permission each root field needs, as named in Upwork's API Center where the

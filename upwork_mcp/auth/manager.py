@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from ..api._base import RequestLoop
 from ..config import Settings
 from ..errors import NotAuthenticatedError
+from ..facts import TENANT_HEADER
 from .oauth import InvalidGrant, refresh_tokens
 from .store import TokenStore
 from .tokens import TokenSet
@@ -60,6 +61,18 @@ class TokenManager:
 
     async def after_rejection(self, rejected: str) -> TokenSet:
         return await self._renew(rejected=rejected)
+
+    async def stored(self) -> TokenSet | None:
+        """What the store holds now, without refreshing or logging in."""
+        return await self._load()
+
+    async def save(self, tokens: TokenSet) -> None:
+        await anyio.to_thread.run_sync(self._store.save, tokens)
+        self._cached = tokens
+
+    async def forget(self) -> None:
+        await anyio.to_thread.run_sync(self._store.clear)
+        self._cached = None
 
     async def _renew(self, rejected: str | None) -> TokenSet:
         async with self._lock:
@@ -132,6 +145,9 @@ class BearerAuth(httpx.Auth):
         tokens = await self._source.current()
         token = tokens.access_token.get_secret_value()
         request.headers["Authorization"] = f"Bearer {token}"
+        # The organization chosen with `auth use-org`, unless the call or UPWORK_TENANT_ID named one.
+        if tokens.tenant_id and TENANT_HEADER not in request.headers:
+            request.headers[TENANT_HEADER] = tokens.tenant_id
         response = yield request
         if response.status_code == 401:
             fresh = await self._source.after_rejection(token)
@@ -150,7 +166,10 @@ def token_source(settings: Settings, loop: RequestLoop, store: TokenStore, login
 
 
 def default_store(settings: Settings) -> TokenStore:
-    from .store import FileTokenStore
+    from .store import FileTokenStore, KeyringTokenStore
 
-    return FileTokenStore(settings.resolved_token_file())
+    path = settings.resolved_token_file()
+    if settings.token_store == "keyring":
+        return KeyringTokenStore(settings.client_id or "default", path)
+    return FileTokenStore(path)
 

@@ -113,3 +113,40 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class KeyringTokenStore:
+    """The OS keychain, through the `keyring` package (UPWORK_TOKEN_STORE=keyring)."""
+
+    SERVICE = "upwork-mcp"
+
+    def __init__(self, account: str, lock_path: Path) -> None:
+        try:
+            import keyring
+        except ImportError:
+            raise ConfigError(
+                "UPWORK_TOKEN_STORE=keyring needs the keyring package: pip install 'upwork-mcp[keyring]'."
+            ) from None
+        self._keyring = keyring
+        self._account = account
+        self._lock = FileTokenStore(lock_path)  # only its lock is used, never its file
+
+    def load(self) -> TokenSet | None:
+        raw = self._keyring.get_password(self.SERVICE, self._account)
+        if raw is None:
+            return None
+        try:
+            return TokenSet.model_validate(json.loads(raw))
+        except ValueError:
+            raise ConfigError("The keychain entry for upwork-mcp is not a token set; run `upwork-mcp auth login`.") \
+                from None
+
+    def save(self, tokens: TokenSet) -> None:
+        self._keyring.set_password(self.SERVICE, self._account, json.dumps(tokens.to_json()))
+
+    def clear(self) -> None:
+        with contextlib.suppress(Exception):  # keyring raises its own PasswordDeleteError when absent
+            self._keyring.delete_password(self.SERVICE, self._account)
+
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        return self._lock.locked()

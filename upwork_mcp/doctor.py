@@ -1,0 +1,114 @@
+"""`upwork-mcp doctor`: settings, token, reachability, tenant, and what the key's permissions allow."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from .api import FeedQuery, JobSearchFilters, UpworkClient
+from .errors import NotAuthenticatedError, PermissionDeniedError, UpworkError
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool | None  # None: skipped or only a note
+    detail: str
+
+    def line(self) -> str:
+        mark = {True: "ok  ", False: "FAIL", None: "--  "}[self.ok]
+        return f"[{mark}] {self.name}: {self.detail}"
+
+
+async def _probe(name: str, call: Callable[[], Awaitable[str]]) -> Check:
+    try:
+        return Check(name, True, await call())
+    except PermissionDeniedError as exc:
+        return Check(name, False, f"the API key lacks {exc.permission or 'a permission'}: enable it in Upwork's "
+                                  "API Center, then log in again")
+    except UpworkError as exc:
+        return Check(name, False, str(exc))
+
+
+async def run_checks(client: UpworkClient) -> list[Check]:
+    s = client.settings
+    checks = [Check("settings", True, f"API {s.api_url}, OAuth {s.oauth_url}, feed {s.job_feed_url}"
+                    + (" [sandbox]" if s.sandbox else "") + (" [read-only]" if s.read_only else ""))]
+    if s.access_token is not None:
+        checks.append(Check("credentials", True, "UPWORK_ACCESS_TOKEN is set (used as is, never refreshed)"))
+    elif s.sandbox:
+        checks.append(Check("credentials", True, "sandbox credentials"))
+    elif not s.client_id:
+        checks.append(Check("credentials", False, "UPWORK_CLIENT_ID is not set: add the key from Upwork's API Center"))
+    else:
+        stored = await client.tokens.stored()  # type: ignore[union-attr]
+        checks.append(Check("credentials", stored is not None, "a saved login is present" if stored else
+                            "no saved login: run `upwork-mcp auth login`"))
+
+    account = await _probe("login and reachability", _account(client))
+    checks.append(account)
+    if account.ok:
+        me = await client.account.me()
+        ids = {c.organization_id for c in me.companies}
+        if s.tenant_id:
+            checks.append(Check("tenant", s.tenant_id in ids, f"UPWORK_TENANT_ID={s.tenant_id} " + (
+                "is one of your organizations" if s.tenant_id in ids else
+                f"is not one of yours ({', '.join(sorted(i for i in ids if i))}); fix or unset it")))
+        else:
+            checks.append(Check("tenant", True, f"{me.organization.name if me.organization else '?'} "
+                                                "(the default; `upwork-mcp auth use-org` changes it)"))
+        checks.append(await _probe("job search", _jobs(client)))
+        checks.append(await _probe("contracts", _contracts(client)))
+        checks.append(await _probe("messages", _messages(client)))
+        checks.append(await _probe("freelancers", _freelancers(client)))
+    if s.job_feed_api_key is None:
+        checks.append(Check("job feed", None, "UPWORK_JOB_FEED_API_KEY not set; fetch_job_feed will say so"))
+    else:
+        checks.append(await _probe("job feed", _feed(client)))
+    return checks
+
+
+def _account(client: UpworkClient) -> Callable[[], Awaitable[str]]:
+    async def call() -> str:
+        try:
+            me = await client.account.me(refresh=True)
+        except NotAuthenticatedError as exc:
+            raise UpworkError(str(exc)) from None
+        return f"logged in as {me.user.name if me.user else '?'}"
+    return call
+
+
+def _jobs(client: UpworkClient) -> Callable[[], Awaitable[str]]:
+    async def call() -> str:
+        page = await client.jobs.search(JobSearchFilters(limit=1))
+        return f"allowed ({page.total} open jobs)"
+    return call
+
+
+def _contracts(client: UpworkClient) -> Callable[[], Awaitable[str]]:
+    async def call() -> str:
+        await client.contracts.list(limit=1)
+        return "allowed"
+    return call
+
+
+def _messages(client: UpworkClient) -> Callable[[], Awaitable[str]]:
+    async def call() -> str:
+        page = await client.messages.rooms(first=1)
+        return f"allowed ({page.total} rooms)"
+    return call
+
+
+def _freelancers(client: UpworkClient) -> Callable[[], Awaitable[str]]:
+    async def call() -> str:
+        await client.freelancers.search(first=1)
+        return "allowed"
+    return call
+
+
+def _feed(client: UpworkClient) -> Callable[[], Awaitable[str]]:
+    async def call() -> str:
+        await client.job_feed.health()
+        await client.job_feed.jobs(FeedQuery(limit=1))
+        return "healthy, key accepted"
+    return call
