@@ -37,6 +37,13 @@ Cursor = Annotated[
 ]
 
 
+TenantId = Annotated[
+    str | None,
+    Field(description="Organization to act in (an id from get_account); omit for the one in use.", max_length=40,
+          pattern=r"^[A-Za-z0-9_~-]+$"),
+]
+
+
 class OutModel(BaseModel):
     """Model-facing output: small, None fields left out of the structured content."""
 

@@ -9,7 +9,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 
-from ._common import Cursor, OutModel, ToolSpec, app, clean, offset_from, respond, untrusted
+from ._common import Cursor, OutModel, TenantId, ToolSpec, app, clean, offset_from, respond, untrusted
 
 if TYPE_CHECKING:
     from upwork_mcp.models.contracts import Contract
@@ -45,11 +45,12 @@ async def list_contracts(
                       Field(description="Only contracts in this state; omit for all.")] = None,
     limit: Annotated[int, Field(description="Contracts per page.", ge=1, le=50)] = 20,
     cursor: Cursor = None,
+    tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ContractList]:
     """List the user's Upwork contracts (as freelancer), newest first, with their ids for get_contract and
     list_messages."""
     page = await app(ctx).client.contracts.list(statuses=(status,) if status else (), offset=offset_from(cursor),
-                                                limit=limit)
+                                                limit=limit, tenant_id=tenant_id)
     out = ContractList(contracts=[_summary(c) for c in page.contracts],
                        next_cursor=str(page.next_offset) if page.next_offset is not None else None)
     lines = [" | ".join(p for p in (f"[{c.id}] {c.title}", c.status, c.client, c.delivery_model,
@@ -78,9 +79,10 @@ async def get_contract(
     ctx: Context,
     contract_id: Annotated[str, Field(description="Contract id from list_contracts.", min_length=1, max_length=40,
                                       pattern=r"^[A-Za-z0-9_~-]+$")],
+    tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ContractDetail]:
     """Read one contract: status, dates, delivery model, client, hiring manager. Ids come from list_contracts."""
-    c = await app(ctx).client.contracts.get(contract_id)
+    c = await app(ctx).client.contracts.get(contract_id, tenant_id=tenant_id)
     out = ContractDetail(
         id=c.id, title=clean(c.title), status=(c.status or "").lower() or None, delivery_model=c.delivery_model,
         kind=c.kind, created=c.create_date, start_date=c.start_date, end_date=c.end_date, offer_id=c.offer_id,

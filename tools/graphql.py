@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
-from ._common import OutModel, ToolSpec, app, can_elicit, respond, untrusted
+from ._common import OutModel, TenantId, ToolSpec, app, can_elicit, respond, untrusted
 
 if TYPE_CHECKING:
     from graphql import FragmentDefinitionNode, SelectionSetNode
@@ -109,6 +109,7 @@ async def run_graphql(
                                                 max_length=100)] = None,
     confirmation_token: Annotated[str | None, Field(
         description="Only for a mutation the user approved: the token its preview returned.", max_length=64)] = None,
+    tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, GraphQLRunResult]:
     """Run any query against Upwork's GraphQL API, for what the other tools don't cover. Queries run at once;
     mutations need the user's confirmation; subscriptions are refused. Partial data comes back with its errors."""
@@ -117,7 +118,8 @@ async def run_graphql(
     if kind == "mutation":
         if state.read_only:
             raise ToolError("This server is read-only (UPWORK_READ_ONLY): mutations are refused.")
-        payload = {"query": query, "variables": variables or {}, "operation_name": operation_name}
+        payload = {"query": query, "variables": variables or {}, "operation_name": operation_name,
+                   "tenant_id": tenant_id}
         if confirmation_token is not None:
             state.confirmations.redeem("run_graphql", payload, confirmation_token)
         elif not isinstance(decision, AcceptedElicitation):
@@ -130,7 +132,7 @@ async def run_graphql(
         elif not decision.data.run:
             return respond(GraphQLRunResult(status="declined"), "Not run: the user said no.")
     result = await state.client.graphql.execute(query, variables, operation_name=operation_name,
-                                                mutation=kind == "mutation")
+                                                mutation=kind == "mutation", tenant_id=tenant_id)
     out = GraphQLRunResult(status="partial" if result.errors else "ok", data=result.data,
                            errors=result.errors or None)
     body = json.dumps(result.data, separators=(",", ":"), ensure_ascii=False)

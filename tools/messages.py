@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from upwork_mcp.errors import APIConnectionError, ServerError
 from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
-from ._common import OutModel, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
+from ._common import OutModel, TenantId, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
 
 RoomCursor = Annotated[str | None, Field(description="next_cursor from the previous page; omit for the first.",
                                          max_length=64)]
@@ -45,10 +45,11 @@ async def list_rooms(
     ctx: Context,
     limit: Annotated[int, Field(description="Rooms per page.", ge=1, le=50)] = 20,
     cursor: RoomCursor = None,
+    tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, RoomList]:
     """List the user's Upwork message rooms, most recent first, with unread counts and the latest message.
     Use it to find a room id for list_messages or send_message."""
-    page = await app(ctx).client.messages.rooms(first=limit, after=cursor)
+    page = await app(ctx).client.messages.rooms(first=limit, after=cursor, tenant_id=tenant_id)
     rooms = [RoomOut(
         id=r.id, name=clean(r.room_name), type=r.room_type, unread=r.num_unread, contract_id=r.contract_id,
         latest=LatestMessage(sender=r.latest_story.user.name if r.latest_story.user else None,
@@ -87,14 +88,15 @@ async def list_messages(
                                              max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")] = None,
     limit: Annotated[int, Field(description="Messages per page, newest first.", ge=1, le=100)] = 20,
     cursor: RoomCursor = None,
+    tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, MessageList]:
     """Read the messages of one Upwork room, newest first, by room id (from list_rooms) or contract id."""
     if (room_id is None) == (contract_id is None):
         raise ToolError("Give exactly one of room_id (from list_rooms) or contract_id (from list_contracts).")
     messages = app(ctx).client.messages
     if room_id is None:
-        room_id = (await messages.contract_room(contract_id or "")).id
-    page = await messages.stories(room_id, first=limit, after=cursor)
+        room_id = (await messages.contract_room(contract_id or "", tenant_id=tenant_id)).id
+    page = await messages.stories(room_id, first=limit, after=cursor, tenant_id=tenant_id)
     out = MessageList(room_id=room_id, total=page.total, next_cursor=page.next_cursor, messages=[
         MessageOut(id=s.id, sender=s.user.name if s.user else None, at=s.created_date_time, text=clean(s.message))
         for s in page.stories])
@@ -135,6 +137,7 @@ async def send_message(
     decision: Annotated[ElicitationResult[SendDecision], Resolve(ask_before_sending)],
     confirmation_token: Annotated[str | None, Field(
         description="Only after the user approved a preview: the token that preview returned.", max_length=64)] = None,
+    tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, SendResult]:
     """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's confirmation:
     the client asks the user, or the first call returns a preview and a token to send with once approved."""
@@ -142,7 +145,7 @@ async def send_message(
     text = clean(message) or ""
     if not text.strip():
         raise ToolError("The message is empty after removing invisible characters; write the text to send.")
-    payload = {"room_id": room_id, "message": text}
+    payload = {"room_id": room_id, "message": text, "tenant_id": tenant_id}
     if confirmation_token is not None:
         state.confirmations.redeem("send_message", payload, confirmation_token)
     elif not isinstance(decision, AcceptedElicitation):
@@ -159,7 +162,7 @@ async def send_message(
     elif not decision.data.send:
         return respond(SendResult(status="declined", room_id=room_id), "Not sent: the user said no.")
     try:
-        story = await state.client.messages.send(room_id, text)
+        story = await state.client.messages.send(room_id, text, tenant_id=tenant_id)
     except (APIConnectionError, ServerError) as exc:
         raise ToolError(f"{exc} The message may or may not have reached Upwork and was not resent: check "
                         f"list_messages for room {room_id} before sending again.") from exc

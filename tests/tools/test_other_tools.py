@@ -51,3 +51,15 @@ async def test_account_lists_organizations(connect: Connect, sandbox: Sandbox) -
         result = await client.call_tool("get_account", {})
     out = result.structured_content
     assert out["user_id"] == sandbox.data.user["id"] and len(out["organizations"]) == 3 and out["sandbox"] is True
+
+
+async def test_a_tenant_override_acts_in_that_organization(connect: Connect, sandbox: Sandbox) -> None:
+    agency = sandbox.data.organizations[1]
+    async with connect() as client:
+        default = await client.call_tool("run_graphql", {"query": "{ organization { name } }"})
+        chosen = await client.call_tool("run_graphql", {"query": "{ organization { name } }",
+                                                        "tenant_id": agency["id"]})
+        foreign = await client.call_tool("list_contracts", {"tenant_id": "123"})
+    assert default.structured_content["data"]["organization"]["name"] == sandbox.data.organizations[0]["name"]
+    assert chosen.structured_content["data"]["organization"]["name"] == agency["name"]
+    assert foreign.is_error and "get_account" in foreign.content[0].text

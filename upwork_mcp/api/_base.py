@@ -217,6 +217,10 @@ def error_from_response(response: httpx.Response, service: str) -> APIError:
             f"{service} refused the credentials{detail}. Run `upwork-mcp auth login`, or check the API key.",
             status_code=401,
         )
+    if status == 403 and said and "tenant" in said.lower():
+        return PermissionDeniedError(
+            f"{service} refused the organization{detail}. Use an organization id from get_account "
+            "(or `upwork-mcp auth orgs`), or omit it for the one in use.", permission=None)
     if status == 403:
         return PermissionDeniedError(
             f"{service} denied access{detail}. The API key may lack a permission: enable it for the key in "
