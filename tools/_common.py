@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import re
-import secrets
-import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -50,40 +45,23 @@ class OutModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass
 class Confirmations:
-    """One-time tokens bound to an exact write payload, for clients that cannot be asked directly."""
+    """Tool-facing confirmations: the engine's signed one-time tokens, failures as ToolErrors."""
 
-    ttl: float = 600.0
-    clock: Callable[[], float] = time.monotonic
-    _pending: dict[str, tuple[str, float]] = field(default_factory=dict)
-
-    @staticmethod
-    def digest(kind: str, payload: Any) -> str:
-        blob = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).hexdigest()
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.ttl = inner.ttl
 
     def issue(self, kind: str, payload: Any) -> str:
-        now = self.clock()
-        self._pending = {t: v for t, v in self._pending.items() if v[1] > now}
-        token = "confirm_" + secrets.token_urlsafe(12)
-        self._pending[token] = (self.digest(kind, payload), now + self.ttl)
-        return token
+        return str(self._inner.issue(kind, payload))
 
     def redeem(self, kind: str, payload: Any, token: str) -> None:
-        """Consume `token` for exactly this payload, or raise a ToolError that says what to do."""
-        entry = self._pending.get(token)
-        if entry is None:
-            raise ToolError("That confirmation token is unknown, already used or expired. Call again without "
-                            "confirmation_token to get a new preview, and show it to the user.")
-        expected, expires = entry
-        if expires <= self.clock():
-            del self._pending[token]
-            raise ToolError("That confirmation token expired. Call again without confirmation_token for a new preview.")
-        if not hmac.compare_digest(expected, self.digest(kind, payload)):
-            raise ToolError("The confirmation token was issued for a different payload: the text or target changed. "
-                            "Call again without confirmation_token to preview exactly what will be sent.")
-        del self._pending[token]  # single use: a second send with it is refused
+        from upwork_mcp.confirmations import ConfirmationError
+
+        try:
+            self._inner.redeem(kind, payload, token)
+        except ConfirmationError as exc:
+            raise ToolError(str(exc)) from None
 
 
 @dataclass

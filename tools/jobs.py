@@ -139,7 +139,8 @@ async def search_jobs(
     category_id: Annotated[str | None, Field(description="Upwork category id.", max_length=40)] = None,
     sort: Annotated[Literal["recency", "relevance", "client_rating", "client_total_charge"],
                     Field(description="Order of results.")] = "recency",
-    limit: Annotated[int, Field(description="Jobs per page.", ge=1, le=50)] = 10,
+    limit: Annotated[int, Field(description="Jobs per page; above 50 several Upwork pages are fetched, with "
+                                            "progress.", ge=1, le=200)] = 10,
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobSearchResult]:
@@ -155,7 +156,10 @@ async def search_jobs(
         locations=tuple(p.strip() for p in (location or "").split(",") if p.strip()),
         category_ids=(category_id,) if category_id else (), sort=sort, offset=offset_from(cursor), limit=limit,
     )
-    page = await app(ctx).client.jobs.search(filters)
+    async def progress(done: int, total: int) -> None:
+        await ctx.report_progress(done, total, f"{done} of {total} jobs fetched")
+
+    page = await app(ctx).client.jobs.search(filters, progress=progress)
     detailed = response_format == "detailed"
     result = JobSearchResult(
         total=page.total,

@@ -58,6 +58,9 @@ class Settings(BaseModel):
     rate_limit: float = Field(default=10.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     data_dir: Path | None = None
+    http_token: SecretStr | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    stateless: bool = False
 
     @property
     def authorize_url(self) -> str:
@@ -180,6 +183,14 @@ def _level(raw: str) -> str:
     return level
 
 
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip() for h in raw.split(",") if h.strip())
+    bad = [h for h in hosts if "/" in h or " " in h]
+    if bad:
+        raise ValueError(f"give host names or host:port, comma-separated, not {', '.join(bad)}")
+    return hosts
+
+
 def _faults(raw: str) -> str:
     from .sandbox.state import Faults
 
@@ -214,9 +225,12 @@ _ENV: dict[str, tuple[str, Any]] = {
     "rate_limit": ("UPWORK_RATE_LIMIT", _float),
     "log_level": ("UPWORK_LOG_LEVEL", _level),
     "data_dir": ("UPWORK_DATA_DIR", Path),
+    "http_token": ("UPWORK_MCP_HTTP_TOKEN", SecretStr),
+    "allowed_hosts": ("UPWORK_MCP_ALLOWED_HOSTS", _hosts),
+    "stateless": ("UPWORK_MCP_STATELESS", _bool),
 }
 
-_SECRET_VARS = {"UPWORK_CLIENT_SECRET", "UPWORK_ACCESS_TOKEN", "UPWORK_JOB_FEED_API_KEY"}
+_SECRET_VARS = {"UPWORK_CLIENT_SECRET", "UPWORK_ACCESS_TOKEN", "UPWORK_JOB_FEED_API_KEY", "UPWORK_MCP_HTTP_TOKEN"}
 
 
 def _shown(var: str, raw: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +15,8 @@ from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._graphql import GraphQLExecutor
 
 Sort = Literal["recency", "relevance", "client_rating", "client_total_charge"]
+UPSTREAM_PAGE = 50  # jobs per upstream request; larger asks are fetched page by page
+Progress = Callable[[int, int], Awaitable[None]]
 
 _CIPHER = re.compile(r"~0[0-9a-zA-Z]{6,40}")
 _NUMERIC = re.compile(r"\d{1,25}")
@@ -45,7 +48,7 @@ class JobSearchFilters(BaseModel):
     workload: Literal["full_time", "part_time"] | None = None
     sort: Sort = "recency"
     offset: int = Field(default=0, ge=0, le=5000)
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: int = Field(default=20, ge=1, le=200)
 
     def to_variables(self) -> dict[str, Any]:
         f: dict[str, Any] = {"pagination_eq": {"first": self.limit, "after": str(self.offset)}}
@@ -122,7 +125,26 @@ class JobsAPI:
                 return cipher
         return None
 
-    async def search(self, filters: JobSearchFilters) -> JobSearchPage:
+    async def search(self, filters: JobSearchFilters, *, progress: Progress | None = None) -> JobSearchPage:
+        """One page of results; more than UPSTREAM_PAGE jobs are fetched in several requests."""
+        if filters.limit <= UPSTREAM_PAGE:
+            return await self._search_page(filters)
+        pages: list[JobSearchPage] = []
+        offset, wanted = filters.offset, filters.limit
+        while wanted > 0:
+            page = await self._search_page(filters.model_copy(update={"offset": offset,
+                                                                       "limit": min(wanted, UPSTREAM_PAGE)}))
+            pages.append(page)
+            wanted -= min(wanted, UPSTREAM_PAGE)
+            if progress is not None:
+                await progress(filters.limit - wanted, filters.limit)
+            if page.next_offset is None:
+                break
+            offset = page.next_offset
+        return JobSearchPage(total=pages[0].total, jobs=[j for p in pages for j in p.jobs], offset=filters.offset,
+                             next_offset=pages[-1].next_offset, warnings=[w for p in pages for w in p.warnings])
+
+    async def _search_page(self, filters: JobSearchFilters) -> JobSearchPage:
         result = await self._gql.run("SearchJobs", filters.to_variables())
         conn = result.data.get("marketplaceJobPostingsSearch") or {}
         edges = conn.get("edges") or []
