@@ -64,3 +64,36 @@ async def test_the_desktop_config_example_works_as_copied() -> None:
             tools = (await client.list_tools()).tools
             result = await client.call_tool("get_account", {})
     assert len(tools) == 13 and result.structured_content["sandbox"] is True
+
+
+async def test_serve_over_streamable_http_from_the_command_line() -> None:
+    import socket
+    import subprocess
+
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
+    proc = subprocess.Popen([sys.executable, "-m", "upwork_mcp", "serve", "--sandbox", "--transport",
+                             "streamable-http", "--port", str(port)], env=env, cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        with anyio.fail_after(60):
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    await anyio.sleep(0.1)
+            async with httpx2.AsyncClient(timeout=30) as http, \
+                    Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as client:
+                tools = (await client.list_tools()).tools
+                result = await client.call_tool("search_jobs", {"limit": 1})
+        assert len(tools) == 13 and not result.is_error
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stderr.close()

@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     transport = getattr(args, "transport", "stdio") or "stdio"
     if transport == "stdio":
         server.run("stdio")
-    else:  # pragma: no cover - served by `serve --transport` (see the transports module)
+    else:
         from .transports import run_http
 
         run_http(server, settings, transport, host=args.host, port=args.port)

@@ -1,0 +1,141 @@
+"""Each HTTP transport with a real MCP client over loopback, and the HTTP safety switches."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import anyio
+import httpx
+import httpx2
+import pytest
+import uvicorn
+from mcp import Client
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.conftest import assert_no_secret
+from upwork_mcp.config import Settings
+from upwork_mcp.sandbox import Sandbox, create_app
+from upwork_mcp.server import build_server
+from upwork_mcp.transports import http_app
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+TOKEN = "test-http-token-7d1c"
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        threading.Event().wait(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _app(box: Sandbox, transport: str, **env: str) -> Any:
+    settings = Settings.from_env({"UPWORK_SANDBOX": "1", **env})
+    server = build_server(settings, transport=httpx.ASGITransport(app=create_app(box)))
+    return http_app(server, settings, transport)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def _connect(transport: str, base: str, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
+    if transport == "sse":
+        async with Client(sse_client(f"{base}/sse", headers=headers), mode="legacy") as client:
+            yield client
+        return
+    async with httpx2.AsyncClient(headers=headers or {}, timeout=30) as http, \
+            Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+        yield client
+
+
+async def _session(client: Client, box: Sandbox) -> None:
+    tools = {t.name for t in (await client.list_tools()).tools}
+    assert {"search_jobs", "send_message"} <= tools
+    found = await client.call_tool("search_jobs", {"q": "python", "limit": 2})
+    assert len(found.structured_content["jobs"]) == 2
+    room = box.data.rooms[0]["id"]
+    preview = await client.call_tool("send_message", {"room_id": room, "message": "Over HTTP"})
+    assert preview.structured_content["status"] == "needs_confirmation" and box.sent_messages == []
+    token = preview.structured_content["confirmation_token"]
+    sent = await client.call_tool("send_message", {"room_id": room, "message": "Over HTTP",
+                                                   "confirmation_token": token})
+    again = await client.call_tool("send_message", {"room_id": room, "message": "Over HTTP",
+                                                    "confirmation_token": token})
+    assert sent.structured_content["status"] == "sent" and again.is_error
+    assert [m["message"] for m in box.sent_messages] == ["Over HTTP"]
+    assert_no_secret(found.model_dump_json() + sent.model_dump_json(), "an HTTP tool result")
+
+
+@pytest.mark.parametrize("transport", ["sse", "streamable-http"])
+async def test_each_http_transport_lists_calls_and_confirms(transport: str) -> None:
+    box = Sandbox.create()
+    with serving(_app(box, transport)) as base:
+        with anyio.fail_after(60):
+            async with _connect(transport, base) as client:
+                await _session(client, box)
+
+
+async def test_stateless_workers_share_confirmations(tmp_path) -> None:
+    box = Sandbox.create()
+    env = {"UPWORK_MCP_STATELESS": "1", "UPWORK_DATA_DIR": str(tmp_path)}
+    # Two apps stand for two workers behind a load balancer; they share only the data dir.
+    with serving(_app(box, "streamable-http", **env)) as one, serving(_app(box, "streamable-http", **env)) as two:
+        with anyio.fail_after(60):
+            async with _connect("streamable-http", one) as a, _connect("streamable-http", two) as b:
+                room = box.data.rooms[1]["id"]
+                preview = await a.call_tool("send_message", {"room_id": room, "message": "Stateless"})
+                token = preview.structured_content["confirmation_token"]
+                sent = await b.call_tool("send_message", {"room_id": room, "message": "Stateless",
+                                                          "confirmation_token": token})
+                replay = await a.call_tool("send_message", {"room_id": room, "message": "Stateless",
+                                                            "confirmation_token": token})
+    assert sent.structured_content["status"] == "sent"
+    assert replay.is_error and "already used" in replay.content[0].text
+    assert len(box.sent_messages) == 1
+    assert (tmp_path / "confirm.key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("transport", ["sse", "streamable-http"])
+async def test_foreign_origin_403_foreign_host_421(transport: str) -> None:
+    path = "/sse" if transport == "sse" else "/mcp"
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    with serving(_app(Sandbox.create(), transport)) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            if transport == "sse":
+                origin = await http.get(path, headers={"Origin": "https://evil.example"})
+                host = await http.get(path, headers={"Host": "evil.example"})
+            else:
+                headers = {"Accept": "application/json, text/event-stream"}
+                origin = await http.post(path, json=body, headers={**headers, "Origin": "https://evil.example"})
+                host = await http.post(path, json=body, headers={**headers, "Host": "evil.example"})
+    assert origin.status_code == 403 and host.status_code == 421
+
+
+async def test_a_bearer_token_gates_every_request() -> None:
+    box = Sandbox.create()
+    with serving(_app(box, "streamable-http", UPWORK_MCP_HTTP_TOKEN=TOKEN)) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            missing = await http.post("/mcp", json={})
+            wrong = await http.post("/mcp", json={}, headers={"Authorization": "Bearer nope"})
+        assert missing.status_code == 401 and wrong.status_code == 401
+        assert missing.headers["www-authenticate"].startswith("Bearer") and TOKEN not in missing.text
+        with anyio.fail_after(60):
+            async with _connect("streamable-http", base, {"Authorization": f"Bearer {TOKEN}"}) as client:
+                assert len((await client.list_tools()).tools) == 13
+
+
+def test_the_http_token_is_a_hidden_setting() -> None:
+    settings = Settings.from_env({"UPWORK_MCP_HTTP_TOKEN": TOKEN})
+    assert TOKEN not in repr(settings) and settings.http_token.get_secret_value() == TOKEN

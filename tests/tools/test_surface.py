@@ -1,0 +1,93 @@
+"""Resources, prompts, completions and progress, through the MCP client."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mcp_types import PromptReference, ResourceTemplateReference
+
+from tests.tools.conftest import Connect
+from upwork_mcp.sandbox import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: Sandbox) -> None:
+    async with connect() as client:
+        static = {r.uri for r in (await client.list_resources()).resources}
+        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        assert static == {"upwork://schema"}
+        assert templates == {"upwork://jobs/{job_id}", "upwork://contracts/{contract_id}",
+                             "upwork://freelancers/{profile_key}", "upwork://operations/{name}"}
+        job = sandbox.data.jobs[0]
+        reads = {
+            "upwork://schema": "type Query",
+            "upwork://operations/SearchJobs": "query SearchJobs",
+            f"upwork://jobs/{job['id']}": job["title"],
+            f"upwork://contracts/{sandbox.data.contracts[0]['id']}": sandbox.data.contracts[0]["title"],
+            f"upwork://freelancers/{sandbox.data.freelancers[0]['ciphertext']}":
+                sandbox.data.freelancers[0]["_profile"]["fullName"],
+        }
+        for uri, needle in reads.items():
+            text = (await client.read_resource(uri)).contents[0].text
+            assert needle in text, uri
+        assert json.loads((await client.read_resource(f"upwork://jobs/{job['id']}")).contents[0].text)["id"] == job["id"]
+
+
+async def test_a_missing_object_is_a_readable_resource_error(connect: Connect) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    async with connect() as client:
+        with pytest.raises(MCPError, match="list_contracts"):
+            await client.read_resource("upwork://contracts/404404")
+
+
+async def test_every_prompt_is_listed_and_renders_its_arguments(connect: Connect) -> None:
+    async with connect() as client:
+        prompts = {p.name: p for p in (await client.list_prompts()).prompts}
+        assert set(prompts) == {"triage_jobs", "draft_proposal", "reply_to_client", "contract_summary"}
+        draft = await client.get_prompt("draft_proposal", {"job_id": "1790000000000000001"})
+        triage = await client.get_prompt("triage_jobs", {"query": "fastapi", "my_skills": "Python, Postgres"})
+    text = draft.messages[0].content.text
+    assert "1790000000000000001" in text and "get_job" in text and "(not given)" in text
+    assert "fastapi" in triage.messages[0].content.text and "Python, Postgres" in triage.messages[0].content.text
+    assert [a.name for a in prompts["reply_to_client"].arguments] == ["room_id", "intent"]
+    assert prompts["reply_to_client"].arguments[0].required is True
+
+
+async def test_id_arguments_complete_from_the_account(connect: Connect, sandbox: Sandbox) -> None:
+    async with connect() as client:
+        await client.call_tool("get_account", {})
+        contract = sandbox.data.contracts[0]["id"]
+        by_prompt = await client.complete(PromptReference(type="ref/prompt", name="contract_summary"),
+                                          {"name": "contract_id", "value": contract[:5]})
+        rooms = await client.complete(PromptReference(type="ref/prompt", name="reply_to_client"),
+                                      {"name": "room_id", "value": ""})
+        by_template = await client.complete(
+            ResourceTemplateReference(type="ref/resource", uri="upwork://jobs/{job_id}"),
+            {"name": "job_id", "value": ""})
+        other = await client.complete(PromptReference(type="ref/prompt", name="reply_to_client"),
+                                      {"name": "intent", "value": "con"})
+    assert contract in by_prompt.completion.values
+    assert all(v.startswith(contract[:5]) or contract[:5] in v for v in by_prompt.completion.values)
+    assert set(rooms.completion.values) <= {r["id"] for r in sandbox.data.rooms} and rooms.completion.values
+    assert by_template.completion.values and all(v.isdigit() for v in by_template.completion.values)
+    assert other.completion.values == []
+
+
+async def test_progress_arrives_while_a_search_spans_several_upstream_pages(connect: Connect,
+                                                                            sandbox: Sandbox) -> None:
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
+
+    async with connect() as client:
+        await client.call_tool("get_account", {})
+        before = sandbox.api_requests
+        result = await client.call_tool("search_jobs", {"limit": 120}, progress_callback=on_progress)
+    assert len(result.structured_content["jobs"]) == 120 and sandbox.api_requests - before == 3
+    assert [(p, t) for p, t, _ in seen] == [(50, 120), (100, 120), (120, 120)]
+    ids = [j["id"] for j in result.structured_content["jobs"]]
+    assert len(set(ids)) == 120
