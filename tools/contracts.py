@@ -9,7 +9,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 
-from ._common import Cursor, OutModel, TenantId, ToolSpec, app, clean, offset_from, respond, untrusted
+from ._common import listing, Cursor, OutModel, TenantId, ToolSpec, app, clean, offset_from, respond, untrusted
 
 if TYPE_CHECKING:
     from upwork_mcp.models.contracts import Contract
@@ -56,7 +56,7 @@ async def list_contracts(
     lines = [" | ".join(p for p in (f"[{c.id}] {c.title}", c.status, c.client, c.delivery_model,
                                     f"{c.start_date} → {c.end_date or 'ongoing'}") if p) for c in out.contracts]
     head = f"{len(out.contracts)} contracts" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
-    text = head + ("\n" + untrusted("\n".join(lines), "contract titles are written by clients") if lines else "")
+    text = listing(head, lines, "contract titles are written by clients")
     return respond(out, text)
 
 

@@ -9,7 +9,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 
-from ._common import OutModel, ResponseFormat, ToolSpec, ago, app, clean, compact_money, money, respond, untrusted
+from ._common import listing, OutModel, ResponseFormat, ToolSpec, ago, app, clean, compact_money, money, respond, untrusted
 
 if TYPE_CHECKING:
     from upwork_mcp.models.job_feed import FeedJob
@@ -111,8 +111,7 @@ async def fetch_job_feed(
     head = f"{out.count} feed jobs (feed updated {envelope.last_updated})"
     if local:
         head += f"; {', '.join(local)} applied by this server to the feed's newest {FEED_PAGE_MAX}"
-    text = head + ("\n" + untrusted("\n".join(lines), "job titles and descriptions are written by clients")
-                   if lines else "")
+    text = listing(head, lines, "job titles and descriptions are written by clients")
     return respond(out, text)
 
 

@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from ._common import OutModel, ResponseFormat, ToolSpec, app, clean, compact_money, money, respond, shorten, untrusted
+from ._common import listing, OutModel, ResponseFormat, ToolSpec, app, clean, compact_money, money, respond, shorten, untrusted
 
 
 class FreelancerSummary(OutModel):
@@ -58,7 +58,7 @@ async def search_freelancers(
              (f"\n   {', '.join(f.skills or [])}: {shorten(f.description, 300)}" if f.description else "")
              for f in people]
     head = f"{page.total} freelancers match" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
-    text = head + ("\n" + untrusted("\n".join(lines), "profiles are written by freelancers") if lines else "")
+    text = listing(head, lines, "profiles are written by freelancers")
     return respond(out, text)
 
 

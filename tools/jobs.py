@@ -11,6 +11,7 @@ from pydantic import Field
 from upwork_mcp.facts import JOB_URL
 
 from ._common import (
+    listing,
     Cursor,
     OutModel,
     ResponseFormat,
@@ -171,8 +172,7 @@ async def search_jobs(
     head = f"{page.total if page.total is not None else '?'} jobs match; showing {first}-{filters.offset + len(page.jobs)}"
     lines = [_line(first + i, j) for i, j in enumerate(result.jobs)]
     text = head + (f" (next_cursor: {result.next_cursor})" if result.next_cursor else " (last page)")
-    if lines:
-        text += "\n" + untrusted("\n".join(lines), "job titles and descriptions are written by clients")
+    text = listing(text, lines, "job titles and descriptions are written by clients")
     if result.warnings:
         text += "\nWithheld by Upwork: " + "; ".join(result.warnings)
     return respond(result, text)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from upwork_mcp.errors import APIConnectionError, ServerError
 from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
-from ._common import OutModel, TenantId, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
+from ._common import listing, OutModel, TenantId, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
 
 RoomCursor = Annotated[str | None, Field(description="next_cursor from the previous page; omit for the first.",
                                          max_length=64)]
@@ -61,8 +61,7 @@ async def list_rooms(
         f"contract {r.contract_id}" if r.contract_id else None,
         f"last: {r.latest.sender} {ago(r.latest.at)}: {r.latest.text}" if r.latest else None) if p) for r in rooms]
     head = f"{page.total} rooms" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
-    text = head + ("\n" + untrusted("\n".join(lines), "room names and messages are written by other people")
-                   if lines else "")
+    text = listing(head, lines, "room names and messages are written by other people")
     return respond(out, text)
 
 
@@ -103,7 +102,7 @@ async def list_messages(
     lines = [f"{m.at or '?'} {m.sender or '?'}: {m.text}" for m in out.messages]
     head = f"room {room_id}: {page.total} messages, newest first" + (
         f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
-    text = head + ("\n" + untrusted("\n".join(lines), "messages written by the participants") if lines else "")
+    text = listing(head, lines, "messages written by the participants")
     return respond(out, text)
 
 

@@ -20,12 +20,14 @@ class Check:
         return f"[{mark}] {self.name}: {self.detail}"
 
 
-async def _probe(name: str, call: Callable[[], Awaitable[str]]) -> Check:
+async def _probe(name: str, call: Callable[[UpworkClient], Awaitable[str]], client: UpworkClient) -> Check:
     try:
-        return Check(name, True, await call())
+        return Check(name, True, await call(client))
     except PermissionDeniedError as exc:
-        return Check(name, False, f"the API key lacks {exc.permission or 'a permission'}: enable it in Upwork's "
-                                  "API Center, then log in again")
+        if exc.permission is None:  # not a key permission (e.g. a foreign tenant): Upwork's own account
+            return Check(name, False, str(exc))
+        return Check(name, False, f"the API key lacks {exc.permission}: enable it in Upwork's API Center, then "
+                                  "log in again")
     except UpworkError as exc:
         return Check(name, False, str(exc))
 
@@ -45,7 +47,7 @@ async def run_checks(client: UpworkClient) -> list[Check]:
         checks.append(Check("credentials", stored is not None, "a saved login is present" if stored else
                             "no saved login: run `upwork-mcp auth login`"))
 
-    account = await _probe("login and reachability", _account(client))
+    account = await _probe("login and reachability", _account, client)
     checks.append(account)
     if account.ok:
         me = await client.account.me()
@@ -57,58 +59,46 @@ async def run_checks(client: UpworkClient) -> list[Check]:
         else:
             checks.append(Check("tenant", True, f"{me.organization.name if me.organization else '?'} "
                                                 "(the default; `upwork-mcp auth use-org` changes it)"))
-        checks.append(await _probe("job search", _jobs(client)))
-        checks.append(await _probe("contracts", _contracts(client)))
-        checks.append(await _probe("messages", _messages(client)))
-        checks.append(await _probe("freelancers", _freelancers(client)))
+        checks.append(await _probe("job search", _jobs, client))
+        checks.append(await _probe("contracts", _contracts, client))
+        checks.append(await _probe("messages", _messages, client))
+        checks.append(await _probe("freelancers", _freelancers, client))
     if s.job_feed_api_key is None:
         checks.append(Check("job feed", None, "UPWORK_JOB_FEED_API_KEY not set; fetch_job_feed will say so"))
     else:
-        checks.append(await _probe("job feed", _feed(client)))
+        checks.append(await _probe("job feed", _feed, client))
     return checks
 
 
-def _account(client: UpworkClient) -> Callable[[], Awaitable[str]]:
-    async def call() -> str:
-        try:
-            me = await client.account.me(refresh=True)
-        except NotAuthenticatedError as exc:
-            raise UpworkError(str(exc)) from None
-        return f"logged in as {me.user.name if me.user else '?'}"
-    return call
+async def _account(client: UpworkClient) -> str:
+    try:
+        me = await client.account.me(refresh=True)
+    except NotAuthenticatedError as exc:
+        raise UpworkError(str(exc)) from None
+    return f"logged in as {me.user.name if me.user else '?'}"
 
 
-def _jobs(client: UpworkClient) -> Callable[[], Awaitable[str]]:
-    async def call() -> str:
-        page = await client.jobs.search(JobSearchFilters(limit=1))
-        return f"allowed ({page.total} open jobs)"
-    return call
+async def _jobs(client: UpworkClient) -> str:
+    page = await client.jobs.search(JobSearchFilters(limit=1))
+    return f"allowed ({page.total} open jobs)"
 
 
-def _contracts(client: UpworkClient) -> Callable[[], Awaitable[str]]:
-    async def call() -> str:
-        await client.contracts.list(limit=1)
-        return "allowed"
-    return call
+async def _contracts(client: UpworkClient) -> str:
+    await client.contracts.list(limit=1)
+    return "allowed"
 
 
-def _messages(client: UpworkClient) -> Callable[[], Awaitable[str]]:
-    async def call() -> str:
-        page = await client.messages.rooms(first=1)
-        return f"allowed ({page.total} rooms)"
-    return call
+async def _messages(client: UpworkClient) -> str:
+    page = await client.messages.rooms(first=1)
+    return f"allowed ({page.total} rooms)"
 
 
-def _freelancers(client: UpworkClient) -> Callable[[], Awaitable[str]]:
-    async def call() -> str:
-        await client.freelancers.search(first=1)
-        return "allowed"
-    return call
+async def _freelancers(client: UpworkClient) -> str:
+    await client.freelancers.search(first=1)
+    return "allowed"
 
 
-def _feed(client: UpworkClient) -> Callable[[], Awaitable[str]]:
-    async def call() -> str:
-        await client.job_feed.health()
-        await client.job_feed.jobs(FeedQuery(limit=1))
-        return "healthy, key accepted"
-    return call
+async def _feed(client: UpworkClient) -> str:
+    await client.job_feed.health()
+    await client.job_feed.jobs(FeedQuery(limit=1))
+    return "healthy, key accepted"
