@@ -104,7 +104,7 @@ def _line(i: int, job: JobSummary) -> str:
     quality = ", ".join(p for p in (
         f"★{c.rating:.1f}" if c.rating else "no reviews",
         f"{compact_money(c.total_spent)} spent" if c.total_spent else None,
-        f"{c.hires} hires" if c.hires is not None else None,
+        f"{c.hires} hire{'' if c.hires == 1 else 's'}" if c.hires is not None else None,
         "verified" if c.payment_verified else "unverified" if c.payment_verified is False else None,
         c.country,
     ) if p)

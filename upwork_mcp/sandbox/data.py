@@ -322,13 +322,18 @@ def generate(seed: int = DEFAULT_SEED, *, anchor: datetime | None = None, jobs: 
 
 def _conversation(rng: random.Random, start: datetime, now: datetime, user: dict[str, Any], other: str
                   ) -> list[dict[str, Any]]:
-    out = []
-    moment = start
     other_id = f"user_{rng.randrange(10**8)}"
-    for _ in range(rng.randint(3, 12)):
-        moment = min(now - timedelta(minutes=1), moment + timedelta(hours=rng.randint(1, 72)))
-        mine = rng.random() < 0.5
-        out.append({"id": f"story_{rng.randrange(16**12):012x}", "message": rng.choice(_MESSAGES),
-                    "createdDateTime": _iso(moment),
-                    "user": {"id": user["id"], "name": user["name"]} if mine else {"id": other_id, "name": other}})
-    return out
+    gaps = [timedelta(hours=rng.randint(1, 72)) for _ in range(rng.randint(3, 12))]
+    moments, moment = [], start
+    for gap in gaps:
+        moment += gap
+        moments.append(moment)
+    # A conversation that would run past now is moved back so it ends a little before now.
+    overshoot = moments[-1] - (now - timedelta(minutes=rng.randint(5, 3000)))
+    if overshoot > timedelta(0):
+        moments = [m - overshoot for m in moments]
+    return [{"id": f"story_{rng.randrange(16**12):012x}", "message": rng.choice(_MESSAGES),
+             "createdDateTime": _iso(m),
+             "user": {"id": user["id"], "name": user["name"]} if rng.random() < 0.5 else {"id": other_id,
+                                                                                         "name": other}}
+            for m in moments]
