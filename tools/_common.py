@@ -39,10 +39,28 @@ TenantId = Annotated[
 ]
 
 
+def _without_null(schema: dict[str, Any], _cls: Any = None) -> None:
+    """Publish optional fields as their plain type: structured content leaves None fields out
+    (respond() dumps with exclude_none), so `null` never appears, and a schema without anyOf
+    branches is cheaper for every client to validate each result against."""
+    for prop in schema.get("properties", {}).values():
+        variants = prop.get("anyOf")
+        if not variants or {"type": "null"} not in variants:
+            continue
+        rest = [v for v in variants if v != {"type": "null"}]
+        del prop["anyOf"]
+        if len(rest) == 1:
+            prop.update(rest[0])
+        else:
+            prop["anyOf"] = rest
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class OutModel(BaseModel):
     """Model-facing output: small, None fields left out of the structured content."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null)
 
 
 class Confirmations:
