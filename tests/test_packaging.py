@@ -34,20 +34,22 @@ def test_the_wheel_nests_tools_and_prompts_in_the_package(wheel: Path) -> None:
 
 def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    py = env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    bindir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+    py = bindir / "python"
     site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                check=True, capture_output=True, text=True).stdout.strip())
-    with zipfile.ZipFile(wheel) as zf:  # what pip does for a pure wheel: unpack into site-packages
-        zf.extractall(site)
-    # The dependencies come from this test run's environment; a .pth there is read without its own .pth
-    # files, so the editable checkout it may hold stays invisible to the fresh venv.
+    # The wheel itself through pip (offline); its dependencies come from this test run's environment
+    # through a .pth, whose own .pth files are not read, so an editable checkout there stays invisible.
+    subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True,
+                   capture_output=True, timeout=300)
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     probe = ("import upwork_mcp, upwork_mcp._bundled as b; t = b.tools_package(); "
              "print(upwork_mcp.__file__); print(t.__file__); print(b.prompts_dir())")
     shown = subprocess.run([str(py), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert all(str(site) in line for line in shown.splitlines()), shown
-    listed = subprocess.run([str(py), "-m", "upwork_mcp", "tools", "--sandbox"], capture_output=True, text=True,
+    assert not (site / "tools").exists() and not (site / "prompts").exists()
+    listed = subprocess.run([str(bindir / "upwork-mcp"), "tools", "--sandbox"], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120)
     assert listed.returncode == 0, listed.stderr
     assert "search_jobs" in listed.stdout and "send_message" in listed.stdout

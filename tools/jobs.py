@@ -131,8 +131,11 @@ async def search_jobs(
     experience_level: Annotated[Literal["entry", "intermediate", "expert"] | None,
                                 Field(description="Experience level the client asks for.")] = None,
     days_posted: Annotated[int | None, Field(description="Posted within this many days.", ge=1, le=90)] = None,
+    proposals_min: Annotated[int | None, Field(description="At least this many proposals so far.", ge=0)] = None,
     proposals_max: Annotated[int | None, Field(description="At most this many proposals so far.", ge=0)] = None,
     client_hires_min: Annotated[int | None, Field(description="Client has hired at least this many times.",
+                                                  ge=0)] = None,
+    client_hires_max: Annotated[int | None, Field(description="Client has hired at most this many times.",
                                                   ge=0)] = None,
     verified_payment_only: Annotated[bool, Field(description="Only clients with a verified payment method.")] = False,
     location: Annotated[str | None, Field(description="Client countries, comma-separated, e.g. 'United States,Canada'.",
@@ -152,8 +155,9 @@ async def search_jobs(
     filters = JobSearchFilters(
         query=q, skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()), job_type=job_type,
         budget_min=budget_min, budget_max=budget_max, hourly_min=hourly_min, hourly_max=hourly_max,
-        experience_level=experience_level, days_posted=days_posted, proposals_max=proposals_max,
-        client_hires_min=client_hires_min, verified_payment_only=verified_payment_only,
+        experience_level=experience_level, days_posted=days_posted, proposals_min=proposals_min,
+        proposals_max=proposals_max, client_hires_min=client_hires_min, client_hires_max=client_hires_max,
+        verified_payment_only=verified_payment_only,
         locations=tuple(p.strip() for p in (location or "").split(",") if p.strip()),
         category_ids=(category_id,) if category_id else (), sort=sort, offset=offset_from(cursor), limit=limit,
     )

@@ -114,7 +114,9 @@ async def ask_before_sending(room_id: str, message: str, confirmation_token: str
     """Ask the user through the client when it can be asked; otherwise fall back to a preview token."""
     if confirmation_token is not None or not can_elicit(ctx):
         return None
-    return Elicit(f"Send this message to Upwork room {room_id}?\n\n{message}", SendDecision)
+    name = app(ctx).client.messages.known_room_name(room_id)
+    where = f"\"{clean(name)}\" (room {room_id})" if name else f"room {room_id}"
+    return Elicit(f"Send this message on Upwork to {where}?\n\n{message}", SendDecision)
 
 
 class SendResult(OutModel):

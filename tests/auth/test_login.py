@@ -175,3 +175,28 @@ async def test_orgs_use_org_and_logout(loopback: LoopbackSandbox, tmp_path) -> N
         lines = await cmd_logout(client)
     assert "Revoked" in lines[0] and not settings.resolved_token_file().exists()
     assert refresh not in loopback.box.refresh_tokens
+
+
+def test_the_cli_prints_the_url_alone_on_stdout_and_saves_the_login(loopback: LoopbackSandbox, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    token_file = tmp_path / "cfg" / "tokens.json"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")},
+           **loopback.env(UPWORK_TOKEN_FILE=str(token_file),
+                          UPWORK_REDIRECT_URI=f"http://127.0.0.1:{free_port()}/callback")}
+    proc = subprocess.Popen([sys.executable, "-m", "upwork_mcp", "auth", "login", "--no-browser", "--timeout", "60"],
+                            env=env, cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()
+    assert url.startswith(loopback.url + "/ab/account-security/oauth2/authorize?")  # the URL alone on its line
+    location = httpx.get(url).headers["location"]
+    with urllib.request.urlopen(location, timeout=10) as page:  # noqa: S310 - loopback only
+        assert b"Login received" in page.read()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out == "" and "Logged in as Sandy Freelancer" in err
+    assert FileTokenStore(token_file).load() is not None

@@ -53,7 +53,8 @@ async def test_elicitation_accept_sends_once_and_shows_the_text(connect: Connect
         room = await _room(client)
         result = await client.call_tool("send_message", {"room_id": room, "message": "Shipping today."})
     assert result.structured_content["status"] == "sent" and len(sandbox.sent_messages) == 1
-    assert room in ask.asked[0] and "Shipping today." in ask.asked[0]
+    name = next(r["roomName"] for r in sandbox.data.rooms if r["id"] == room)
+    assert room in ask.asked[0] and name in ask.asked[0] and "Shipping today." in ask.asked[0]
 
 
 @pytest.mark.parametrize(("action", "content"), [("decline", None), ("cancel", None), ("accept", {"send": False})])

@@ -12,6 +12,11 @@ from ._graphql import GraphQLExecutor
 class MessagesAPI:
     def __init__(self, gql: GraphQLExecutor) -> None:
         self._gql = gql
+        self._room_names: dict[str, str] = {}
+
+    def known_room_name(self, room_id: str) -> str | None:
+        """The room's name if a listing in this session showed it (no request is made)."""
+        return self._room_names.get(room_id)
 
     async def rooms(self, *, first: int = 20, after: str | None = None, tenant_id: str | None = None) -> RoomPage:
         pagination: dict[str, object] = {"first": first}
@@ -20,6 +25,7 @@ class MessagesAPI:
         result = await self._gql.run("ListRooms", {"pagination": pagination}, tenant_id=tenant_id)
         conn = result.data.get("roomList") or {}
         rooms = [Room.model_validate(e["node"]) for e in conn.get("edges") or [] if e and e.get("node")]
+        self._room_names.update({r.id: r.room_name for r in rooms if r.room_name})
         info = conn.get("pageInfo") or {}
         return RoomPage(
             total=conn.get("totalCount"),
