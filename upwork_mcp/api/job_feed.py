@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -79,6 +79,3 @@ class JobFeedAPI:
 
     async def jobs(self, query: FeedQuery) -> FeedEnvelope:
         return await self._get("/jobs", query.to_params())
-
-    def describe(self) -> dict[str, Any]:
-        return {"base_url": self._base, "has_key": self._key is not None}

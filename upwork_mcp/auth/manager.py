@@ -48,7 +48,6 @@ class TokenManager:
         self._clock = clock
         self._lock = anyio.Lock()
         self._cached: TokenSet | None = None
-        self.refreshes = 0
 
     async def _load(self) -> TokenSet | None:
         return await anyio.to_thread.run_sync(self._store.load)
@@ -115,7 +114,6 @@ class TokenManager:
             ) from None
         # Save the rotated refresh token before anyone uses the new access token.
         await anyio.to_thread.run_sync(self._store.save, fresh)
-        self.refreshes += 1
         log.info("access token refreshed")
         return fresh
 
@@ -154,9 +152,6 @@ class BearerAuth(httpx.Auth):
             request.headers["Authorization"] = f"Bearer {fresh.access_token.get_secret_value()}"
             yield request
 
-    def sync_auth_flow(self, request: httpx.Request):  # pragma: no cover - we only use the async client
-        raise RuntimeError("upwork-mcp uses httpx.AsyncClient only")
-
 
 def token_source(settings: Settings, loop: RequestLoop, store: TokenStore, login: Login | None = None
                  ) -> TokenManager | StaticToken:
@@ -172,4 +167,3 @@ def default_store(settings: Settings) -> TokenStore:
     if settings.token_store == "keyring":
         return KeyringTokenStore(settings.client_id or "default", path)
     return FileTokenStore(path)
-

@@ -24,11 +24,6 @@ class Money(APIModel):
             return None
 
 
-class PageInfo(APIModel):
-    has_next_page: bool | None = None
-    end_cursor: str | None = None
-
-
 class NamedEntity(APIModel):
     id: str | None = None
     name: str | None = None

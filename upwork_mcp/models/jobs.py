@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ._base import APIModel, Money, PageInfo
+from ._base import APIModel, Money
 
 
 class JobSkill(APIModel):

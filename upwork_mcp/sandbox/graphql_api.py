@@ -6,7 +6,6 @@ Errors come back the way graphql-java sends them: HTTP 200, an `errors` array wi
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -332,7 +331,3 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
     out.setdefault("extensions", {})
     out["extensions"].setdefault("classification", "DataFetchingException")
     return out
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
