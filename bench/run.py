@@ -110,8 +110,8 @@ async def per_call(calls: int) -> dict[str, Any]:
                     except httpx.TransportError:
                         await anyio.sleep(0.1)
             # A token from the sandbox's own OAuth, as a logged-in user would hold.
-            from upwork_mcp.api._base import RequestLoop, RetryPolicy
-            from upwork_mcp.auth.oauth import sandbox_login
+            from upwork_mcp._http import RequestLoop, RetryPolicy
+            from upwork_mcp.sandbox import sandbox_login
             from upwork_mcp.config import Settings
 
             settings = Settings.from_env({"UPWORK_CLIENT_ID": "sandbox-client", "UPWORK_CLIENT_SECRET": "sandbox-secret",

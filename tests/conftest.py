@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from upwork_mcp.api import UpworkClient
-from upwork_mcp.api._base import RateLimiter, RequestLoop, RetryPolicy
+from upwork_mcp._http import RateLimiter, RequestLoop, RetryPolicy
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
+from upwork_mcp.world import token_source, world_for
 
 ANCHOR = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -90,6 +91,12 @@ async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def sandbox_client(http: httpx.AsyncClient, settings: Settings, loop: RequestLoop) -> UpworkClient:
+    """An UpworkClient on the sandbox `http` talks to, logged in by the sandbox's own login."""
+    world = world_for(settings, transport=http._transport)
+    return UpworkClient(world.settings, loop, token_source(world, loop))
+
+
 @pytest.fixture
 async def client(http: httpx.AsyncClient, settings: Settings, clock: FakeClock) -> UpworkClient:
-    return UpworkClient(settings, http, loop=make_loop(http, clock))
+    return sandbox_client(http, settings, make_loop(http, clock))

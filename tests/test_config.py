@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from upwork_mcp.config import SANDBOX_FEED_KEY, TOOLSETS, Settings
+from upwork_mcp.config import Settings
 from upwork_mcp.errors import ConfigError
 
 
@@ -12,7 +12,7 @@ def test_defaults_point_at_upwork() -> None:
     assert s.token_url == "https://www.upwork.com/api/v3/oauth2/token"
     assert s.authorize_url == "https://www.upwork.com/ab/account-security/oauth2/authorize"
     assert s.revoke_url == "https://www.upwork.com/api/v3/oauth2/token/revoke"
-    assert s.rate_limit == 10.0 and s.toolsets == TOOLSETS and not s.read_only
+    assert s.rate_limit == 10.0 and s.toolsets is None and not s.read_only  # None: every toolset
 
 
 def test_every_documented_variable_is_read() -> None:
@@ -46,8 +46,10 @@ def test_every_documented_variable_is_read() -> None:
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_it_takes(var: str, value: str, needle: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        Settings.from_env({var: value})
+    from upwork_mcp.server import build_server
+
+    with pytest.raises(ConfigError) as info:  # some values are checked where they are used: by the root
+        build_server(Settings.from_env({var: value}))
     assert needle in str(info.value) and var in str(info.value)
     assert "\n" not in str(info.value)
 
@@ -61,10 +63,13 @@ def test_a_bad_secret_is_never_echoed() -> None:
 
 
 def test_sandbox_mode_points_everything_at_the_embedded_sandbox() -> None:
-    s = Settings.from_env({"UPWORK_SANDBOX": "1", "UPWORK_ACCESS_TOKEN": "real-token"})
+    from upwork_mcp.sandbox.credentials import FEED_KEY
+    from upwork_mcp.world import world_for
+
+    s = world_for(Settings.from_env({"UPWORK_SANDBOX": "1", "UPWORK_ACCESS_TOKEN": "real-token"})).settings
     assert s.sandbox and s.client_id == "sandbox-client"
     assert s.access_token is None  # a real token is never sent to the sandbox
-    assert s.job_feed_api_key.get_secret_value() == SANDBOX_FEED_KEY
+    assert s.job_feed_api_key.get_secret_value() == FEED_KEY
     assert s.api_url.endswith("/graphql") and s.oauth_url == s.job_feed_url
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_loop
-from upwork_mcp.api import UpworkClient
+from tests.conftest import sandbox_client, make_loop
 from upwork_mcp.config import Settings
-from upwork_mcp.doctor import run_checks
+from upwork_mcp.world import open_client
+from upwork_mcp.commands.doctor import run_checks
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_doctor_reports_each_capability_and_names_a_missing_permission(http, sandbox: Sandbox, clock) -> None:
     sandbox.faults.deny.add("Query.vendorContracts")
-    client = UpworkClient(Settings.from_env({"UPWORK_SANDBOX": "1"}), http, loop=make_loop(http, clock))
+    client = sandbox_client(http, Settings.from_env({"UPWORK_SANDBOX": "1"}), make_loop(http, clock))
     checks = {c.name: c for c in await run_checks(client)}
     assert checks["job search"].ok and checks["messages"].ok and checks["freelancers"].ok and checks["job feed"].ok
     assert checks["contracts"].ok is False and "contracts read permission" in checks["contracts"].detail
@@ -22,7 +22,7 @@ async def test_doctor_reports_each_capability_and_names_a_missing_permission(htt
 
 async def test_doctor_flags_a_tenant_that_is_not_the_users(http, sandbox: Sandbox, clock) -> None:
     settings = Settings.from_env({"UPWORK_SANDBOX": "1"}).model_copy(update={"tenant_id": "999"})
-    client = UpworkClient(settings, http, loop=make_loop(http, clock))
+    client = sandbox_client(http, settings, make_loop(http, clock))
     checks = {c.name: c for c in await run_checks(client)}
     # The sandbox refuses the foreign tenant outright, as Upwork would: the login check says so.
     assert checks["login and reachability"].ok is False and "get_account" in checks["login and reachability"].detail
@@ -30,7 +30,7 @@ async def test_doctor_flags_a_tenant_that_is_not_the_users(http, sandbox: Sandbo
 
 async def test_doctor_without_credentials_says_what_to_set(tmp_path) -> None:
     settings = Settings.from_env({"UPWORK_TOKEN_FILE": str(tmp_path / "t.json")})
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         checks = {c.name: c for c in await run_checks(client)}
     assert "UPWORK_CLIENT_ID" in checks["credentials"].detail and checks["credentials"].ok is False
     assert "auth login" in checks["login and reachability"].detail

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 
-from ._common import OutModel, ToolSpec, app, respond
+from ._common import Ctx, OutModel, ToolSpec, app, respond
+from ._text import untrusted
 
 
 class OrganizationOut(OutModel):
@@ -26,7 +26,7 @@ class AccountOut(OutModel):
     sandbox: bool
 
 
-async def get_account(ctx: Context) -> Annotated[CallToolResult, AccountOut]:
+async def get_account(ctx: Ctx) -> Annotated[CallToolResult, AccountOut]:
     """Who the server is logged in as, the organization in use, and every organization the user can act in
     (their ids are the tenant ids)."""
     state = app(ctx)
@@ -38,10 +38,11 @@ async def get_account(ctx: Context) -> Annotated[CallToolResult, AccountOut]:
                      email=me.user.email if me.user else None, organization=current, organizations=orgs,
                      active_tenant=state.client.settings.tenant_id or (current.id if current else None),
                      sandbox=state.client.settings.sandbox)
-    text = (f"{out.name} ({out.email}), user {out.user_id}" + (" [sandbox]" if out.sandbox else "") +
-            f"\nin use: {current.name if current else '?'} ({out.active_tenant})\norganizations: " +
-            "; ".join(f"{o.name} [{o.id}] {o.type}" for o in orgs))
+    names = (f"{out.name} ({out.email})\nin use: {current.name if current else '?'} ({out.active_tenant})\n"
+             "organizations: " + "; ".join(f"{o.name} [{o.id}] {o.type}" for o in orgs))
+    text = (f"user {out.user_id}" + (" [sandbox]" if out.sandbox else "") + "\n"
+            + untrusted(names, "names are entered by users"))
     return respond(out, text)
 
 
-TOOLS = [ToolSpec(get_account, "Get my Upwork account", "account")]
+TOOLS = [ToolSpec(get_account, "Get my Upwork account", read_only=True)]

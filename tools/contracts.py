@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from upwork_mcp.api._paging import offset_of
 
-from ._common import listing, Cursor, OutModel, TenantId, ToolSpec, app, clean, offset_from, respond, untrusted
+from ._common import Ctx, Cursor, OutModel, TenantId, ToolSpec, app, joined, respond
+from ._text import clean, listing, untrusted
 
 if TYPE_CHECKING:
     from upwork_mcp.models.contracts import Contract
@@ -40,7 +41,7 @@ def _summary(c: Contract) -> ContractSummary:
 
 
 async def list_contracts(
-    ctx: Context,
+    ctx: Ctx,
     status: Annotated[Literal["active", "paused", "closed"] | None,
                       Field(description="Only contracts in this state; omit for all.")] = None,
     limit: Annotated[int, Field(description="Contracts per page.", ge=1, le=50)] = 20,
@@ -49,7 +50,7 @@ async def list_contracts(
 ) -> Annotated[CallToolResult, ContractList]:
     """List the user's Upwork contracts (as freelancer), newest first, with their ids for get_contract and
     list_messages."""
-    page = await app(ctx).client.contracts.list(statuses=(status,) if status else (), offset=offset_from(cursor),
+    page = await app(ctx).client.contracts.list(statuses=(status,) if status else (), offset=offset_of(cursor),
                                                 limit=limit, tenant_id=tenant_id)
     out = ContractList(contracts=[_summary(c) for c in page.contracts],
                        next_cursor=str(page.next_offset) if page.next_offset is not None else None)
@@ -76,7 +77,7 @@ class ContractDetail(OutModel):
 
 
 async def get_contract(
-    ctx: Context,
+    ctx: Ctx,
     contract_id: Annotated[str, Field(description="Contract id from list_contracts.", min_length=1, max_length=40,
                                       pattern=r"^[A-Za-z0-9_~-]+$")],
     tenant_id: TenantId = None,
@@ -89,14 +90,14 @@ async def get_contract(
         client=c.client_organization.name if c.client_organization else None,
         hiring_manager=c.hiring_manager.name if c.hiring_manager else None,
         freelancer=c.freelancer.name if c.freelancer else None)
-    text = " | ".join(p for p in (f"[{out.id}] {out.title}", out.status, out.delivery_model,
-                                  f"client {out.client}" if out.client else None,
-                                  f"manager {out.hiring_manager}" if out.hiring_manager else None,
-                                  f"{(out.start_date or '')[:10]} → {(out.end_date or '')[:10] or 'ongoing'}") if p)
+    facts = joined(out.title, out.status, out.delivery_model, f"client {out.client}" if out.client else None,
+                   f"manager {out.hiring_manager}" if out.hiring_manager else None,
+                   f"{(out.start_date or '')[:10]} → {(out.end_date or '')[:10] or 'ongoing'}")
+    text = f"contract [{out.id}]\n" + untrusted(facts, "contract titles and names are written by clients")
     return respond(out, text)
 
 
 TOOLS = [
-    ToolSpec(list_contracts, "List my Upwork contracts", "contracts"),
-    ToolSpec(get_contract, "Get an Upwork contract", "contracts"),
+    ToolSpec(list_contracts, "List my Upwork contracts", read_only=True),
+    ToolSpec(get_contract, "Get an Upwork contract", read_only=True),
 ]

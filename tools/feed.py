@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-
-from ._common import listing, OutModel, ResponseFormat, ToolSpec, ago, app, clean, compact_money, money, respond, untrusted
+from ._common import Ctx, OutModel, ResponseFormat, ToolSpec, ago, app, compact_money, money, respond
+from ._text import clean, listing, untrusted
 
 if TYPE_CHECKING:
     from upwork_mcp.models.job_feed import FeedJob
 
-FEED_PAGE_MAX = 100
+FEED_PAGE_MAX = 50  # the feed's documented maximum page
 
 
 class FeedJobOut(OutModel):
@@ -52,7 +51,7 @@ def _budget(job: FeedJob) -> str | None:
 
 
 async def fetch_job_feed(
-    ctx: Context,
+    ctx: Ctx,
     q: Annotated[str | None, Field(description="Keywords that must all appear in title or description "
                                                "(applied by this server).", max_length=200)] = None,
     tags: Annotated[str | None, Field(description="Comma-separated feed tags, any of them.", max_length=300)] = None,
@@ -108,7 +107,9 @@ async def fetch_job_feed(
         f"client {j.client_country or '?'}, {compact_money(j.client_spent) or '$0'} spent"
         + (", verified" if j.payment_verified else ""), j.url) if p)
         + (f"\n   {j.description}" if j.description else "") for i, j in enumerate(out_jobs, 1)]
-    head = f"{out.count} feed jobs (feed updated {envelope.last_updated})"
+    head = f"{out.count} feed jobs"
+    if lines:
+        lines.insert(0, f"(feed updated {envelope.last_updated})")
     if local:
         head += f"; {', '.join(local)} applied by this server to the feed's newest {FEED_PAGE_MAX}"
     text = listing(head, lines, "job titles and descriptions are written by clients")
@@ -121,14 +122,15 @@ class FeedStatus(OutModel):
     last_updated: str | None = None
 
 
-async def job_feed_status(ctx: Context) -> Annotated[CallToolResult, FeedStatus]:
+async def job_feed_status(ctx: Ctx) -> Annotated[CallToolResult, FeedStatus]:
     """Check that the Upwork Jobs API feed is reachable and the API key works."""
     envelope = await app(ctx).client.job_feed.health()
     out = FeedStatus(healthy=envelope.success, message=envelope.message, last_updated=envelope.last_updated)
-    return respond(out, f"feed {'healthy' if out.healthy else 'unhealthy'}: {out.message} (at {out.last_updated})")
+    said = untrusted(f"{out.message} (at {out.last_updated})", "the feed's own words")
+    return respond(out, f"feed {'healthy' if out.healthy else 'unhealthy'}\n{said}")
 
 
 TOOLS = [
-    ToolSpec(fetch_job_feed, "Fetch the Upwork job feed", "feed"),
-    ToolSpec(job_feed_status, "Check the Upwork job feed", "feed"),
+    ToolSpec(fetch_job_feed, "Fetch the Upwork job feed", read_only=True),
+    ToolSpec(job_feed_status, "Check the Upwork job feed", read_only=True),
 ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from ._common import listing, OutModel, ResponseFormat, ToolSpec, app, clean, compact_money, money, respond, shorten, untrusted
+from ._common import Ctx, OutModel, ResponseFormat, ToolSpec, app, compact_money, joined, money, respond
+from ._text import clean, listing, shorten, untrusted
 
 
 class FreelancerSummary(OutModel):
@@ -31,7 +31,7 @@ class FreelancerList(OutModel):
 
 
 async def search_freelancers(
-    ctx: Context,
+    ctx: Ctx,
     q: Annotated[str | None, Field(description="Keywords: skills, role or domain.", max_length=300)] = None,
     country: Annotated[str | None, Field(description="Country name, e.g. 'Germany'.", max_length=80)] = None,
     limit: Annotated[int, Field(description="Profiles per page.", ge=1, le=50)] = 10,
@@ -81,7 +81,7 @@ class FreelancerDetail(OutModel):
 
 
 async def get_freelancer_profile(
-    ctx: Context,
+    ctx: Ctx,
     profile_key: Annotated[str, Field(description="The ~01 profile key from search_freelancers, or a profile URL.",
                                       min_length=3, max_length=300)],
     response_format: ResponseFormat = "concise",
@@ -105,16 +105,17 @@ async def get_freelancer_profile(
         timezone=address.timezone if address else None, skills=p.skill_names(),
         profile_url=data.profile_url if data else None,
         overview=clean(overview) if response_format == "detailed" else shorten(overview, 800))
-    facts = " | ".join(str(x) for x in (
+    facts = joined(
         f"{out.name}: {out.title}", out.rate, f"JSS {out.job_success_score:.0f}%" if out.job_success_score else None,
         out.top_rated, f"{out.total_hours:,.0f} h" if out.total_hours else None,
-        f"{out.total_earnings} earned" if out.total_earnings else None, out.availability, out.location,
-        out.profile_url) if x)
-    text = facts + f"\nskills: {', '.join(out.skills)}\n" + untrusted(out.overview or "", "written by the freelancer")
+        f"{out.total_earnings} earned" if out.total_earnings else None, out.availability, out.location)
+    body = f"{facts}\nskills: {', '.join(out.skills)}\n{out.overview or ''}"
+    text = joined(f"freelancer [{out.profile_key}]", out.profile_url) + "\n" + untrusted(
+        body, "profiles are written by the freelancer")
     return respond(out, text)
 
 
 TOOLS = [
-    ToolSpec(search_freelancers, "Search Upwork freelancers", "freelancers"),
-    ToolSpec(get_freelancer_profile, "Get an Upwork freelancer profile", "freelancers"),
+    ToolSpec(search_freelancers, "Search Upwork freelancers", read_only=True),
+    ToolSpec(get_freelancer_profile, "Get an Upwork freelancer profile", read_only=True),
 ]

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from upwork_mcp.api._paging import offset_of
 from upwork_mcp.facts import JOB_URL
 
-from ._common import (
-    listing,
-    Cursor,
-    OutModel,
-    ResponseFormat,
-    ToolSpec,
-    ago,
-    app,
-    clean,
-    compact_money,
-    money,
-    offset_from,
-    respond,
-    shorten,
-    untrusted,
-)
+from ._common import Ctx, Cursor, OutModel, ResponseFormat, ToolSpec, ago, app, compact_money, joined, money, respond
+from ._text import clean, listing, shorten, untrusted
 
 if TYPE_CHECKING:  # engine models load with the first call, not at start-up
     from upwork_mcp.models.jobs import JobPosting, JobSearchNode
@@ -118,7 +104,7 @@ def _line(i: int, job: JobSummary) -> str:
 
 
 async def search_jobs(
-    ctx: Context,
+    ctx: Ctx,
     q: Annotated[str | None, Field(description="Keywords; Lucene-style: \"exact phrase\", OR, -exclude.",
                                    max_length=500)] = None,
     skills: Annotated[str | None, Field(description="Comma-separated skills, any of them, e.g. 'python,django'.",
@@ -159,7 +145,7 @@ async def search_jobs(
         proposals_max=proposals_max, client_hires_min=client_hires_min, client_hires_max=client_hires_max,
         verified_payment_only=verified_payment_only,
         locations=tuple(p.strip() for p in (location or "").split(",") if p.strip()),
-        category_ids=(category_id,) if category_id else (), sort=sort, offset=offset_from(cursor), limit=limit,
+        category_ids=(category_id,) if category_id else (), sort=sort, offset=offset_of(cursor), limit=limit,
     )
     async def progress(done: int, total: int) -> None:
         await ctx.report_progress(done, total, f"{done} of {total} jobs fetched")
@@ -255,7 +241,7 @@ def _detail(job: JobPosting, detailed: bool) -> JobDetail:
 
 
 async def get_job(
-    ctx: Context,
+    ctx: Ctx,
     job: Annotated[str, Field(description="A job URL, its ~01 ciphertext, or the numeric id from search_jobs.",
                               min_length=1, max_length=300)],
     response_format: ResponseFormat = "concise",
@@ -265,28 +251,25 @@ async def get_job(
     posting = await app(ctx).client.jobs.get(job)
     out = _detail(posting, response_format == "detailed")
     a = out.activity
-    facts = " | ".join(p for p in (
-        f"[{out.id}] {out.title}", out.status, f"{out.budget} {out.type or ''}".strip() if out.budget else out.type,
-        out.duration, out.category, out.url) if p)
-    client = ", ".join(p for p in (out.client_city, out.client_country,
-                                   "payment verified" if out.payment_verified else "payment not verified"
-                                   if out.payment_verified is False else None) if p)
-    lines = [facts, f"client: {client}" if client else ""]
+    client = joined(out.client_city, out.client_country, "payment verified" if out.payment_verified else
+                    "payment not verified" if out.payment_verified is False else None, sep=", ")
+    lines = [joined(out.title, out.status, f"{out.budget} {out.type or ''}".strip() if out.budget else out.type,
+                    out.duration, out.category), f"client: {client}" if client else ""]
     if a:
         lines.append(f"activity: {a.invites_sent} invited, {a.interviewing} interviewing, {a.hired} hired, "
                      f"client active {ago(a.last_client_activity) or '?'}")
     if out.cover_letter_required is not None:
         lines.append("cover letter required" if out.cover_letter_required else "no cover letter required")
-    body = out.description or ""
+    lines.append(out.description or "")
     if out.screening_questions:
-        body += "\nScreening questions:\n" + "\n".join(f"- {q}" for q in out.screening_questions)
-    if out.description_truncated:
-        lines.append("(description truncated; response_format=detailed for all of it)")
-    text = "\n".join(line for line in lines if line) + "\n" + untrusted(body, "written by the client")
+        lines.append("Screening questions:\n" + "\n".join(f"- {q}" for q in out.screening_questions))
+    head = joined(f"job [{out.id}]", out.url, "(description truncated; response_format=detailed for all of it)"
+                  if out.description_truncated else None)
+    text = head + "\n" + untrusted("\n".join(line for line in lines if line), "written by the client")
     return respond(out, text)
 
 
 TOOLS = [
-    ToolSpec(search_jobs, "Search Upwork jobs", "jobs"),
-    ToolSpec(get_job, "Get an Upwork job", "jobs"),
+    ToolSpec(search_jobs, "Search Upwork jobs", read_only=True),
+    ToolSpec(get_job, "Get an Upwork job", read_only=True),
 ]

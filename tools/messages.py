@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from upwork_mcp.errors import APIConnectionError, ServerError
 from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
-from ._common import listing, OutModel, TenantId, ToolSpec, ago, app, can_elicit, clean, respond, shorten, untrusted
+from ._common import Ctx, OutModel, TenantId, ToolSpec, ago, app, respond
+from ._confirm import Decision, ask, gate
+from ._text import clean, listing, shorten
 
 RoomCursor = Annotated[str | None, Field(description="next_cursor from the previous page; omit for the first.",
                                          max_length=64)]
@@ -42,7 +44,7 @@ class RoomList(OutModel):
 
 
 async def list_rooms(
-    ctx: Context,
+    ctx: Ctx,
     limit: Annotated[int, Field(description="Rooms per page.", ge=1, le=50)] = 20,
     cursor: RoomCursor = None,
     tenant_id: TenantId = None,
@@ -80,7 +82,7 @@ class MessageList(OutModel):
 
 
 async def list_messages(
-    ctx: Context,
+    ctx: Ctx,
     room_id: Annotated[str | None, Field(description="Room id from list_rooms.", max_length=80,
                                          pattern=r"^[A-Za-z0-9_:.~-]+$")] = None,
     contract_id: Annotated[str | None, Field(description="Or a contract id from list_contracts: its room is used.",
@@ -106,17 +108,24 @@ async def list_messages(
     return respond(out, text)
 
 
-class SendDecision(BaseModel):
+class SendDecision(Decision):
     send: bool = Field(description="Send this message now?")
 
 
-async def ask_before_sending(room_id: str, message: str, confirmation_token: str | None, ctx: Context) -> Any:
-    """Ask the user through the client when it can be asked; otherwise fall back to a preview token."""
-    if confirmation_token is not None or not can_elicit(ctx):
-        return None
+def _cleaned(text: str) -> str:
+    """The text as it will be sent: invisible characters removed once, here, so every preview shows it."""
+    return clean(text) or ""
+
+
+MessageText = Annotated[str, Field(description=f"The exact text to send (at most {MAX_MESSAGE_CHARS} characters).",
+                                   min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(_cleaned)]
+
+
+async def ask_before_sending(room_id: str, message: str, confirmation_token: str | None, ctx: Ctx) -> Any:
+    """Ask the user through the client when it can be asked; otherwise the body falls back to a preview."""
     name = app(ctx).client.messages.known_room_name(room_id)
     where = f"\"{clean(name)}\" (room {room_id})" if name else f"room {room_id}"
-    return Elicit(f"Send this message on Upwork to {where}?\n\n{message}", SendDecision)
+    return ask(ctx, confirmation_token, f"Send this message on Upwork to {where}?\n\n{message}", SendDecision)
 
 
 class SendResult(OutModel):
@@ -131,10 +140,9 @@ class SendResult(OutModel):
 
 
 async def send_message(
-    ctx: Context,
+    ctx: Ctx,
     room_id: RoomId,
-    message: Annotated[str, Field(description=f"The exact text to send (at most {MAX_MESSAGE_CHARS} characters).",
-                                  min_length=1, max_length=MAX_MESSAGE_CHARS)],
+    message: MessageText,
     decision: Annotated[ElicitationResult[SendDecision], Resolve(ask_before_sending)],
     confirmation_token: Annotated[str | None, Field(
         description="Only after the user approved a preview: the token that preview returned.", max_length=64)] = None,
@@ -143,27 +151,21 @@ async def send_message(
     """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's confirmation:
     the client asks the user, or the first call returns a preview and a token to send with once approved."""
     state = app(ctx)
-    text = clean(message) or ""
-    if not text.strip():
+    if not message.strip():
         raise ToolError("The message is empty after removing invisible characters; write the text to send.")
-    payload = {"room_id": room_id, "message": text, "tenant_id": tenant_id}
-    if confirmation_token is not None:
-        state.confirmations.redeem("send_message", payload, confirmation_token)
-    elif not isinstance(decision, AcceptedElicitation):
-        out = SendResult(status="declined", room_id=room_id)
-        return respond(out, "Not sent: the user declined.")
-    elif decision.data is None:
-        token = state.confirmations.issue("send_message", payload)
-        out = SendResult(status="needs_confirmation", room_id=room_id, preview=text, confirmation_token=token,
-                         expires_in_seconds=int(state.confirmations.ttl))
+    payload = {"room_id": room_id, "message": message, "tenant_id": tenant_id}
+    verdict = gate(ctx, kind="send_message", payload=payload, decision=decision, token=confirmation_token)
+    if verdict.status == "declined":
+        return respond(SendResult(status="declined", room_id=room_id), f"Not sent: {verdict.said}.")
+    if verdict.status == "needs_confirmation":
+        out = SendResult(status="needs_confirmation", room_id=room_id, preview=message,
+                         confirmation_token=verdict.token, expires_in_seconds=verdict.expires_in)
         return respond(out, f"NOT SENT YET. Show the user this exact message for room {room_id} and ask whether "
-                            f"to send it:\n---\n{text}\n---\nIf they approve, call send_message again with the same "
-                            f"room_id and message and confirmation_token={token} (valid "
-                            f"{out.expires_in_seconds // 60} min, once).")
-    elif not decision.data.send:
-        return respond(SendResult(status="declined", room_id=room_id), "Not sent: the user said no.")
+                            f"to send it:\n---\n{message}\n---\nIf they approve, call send_message again with the same "
+                            f"room_id and message and confirmation_token={verdict.token} (valid "
+                            f"{(verdict.expires_in or 0) // 60} min, once).")
     try:
-        story = await state.client.messages.send(room_id, text, tenant_id=tenant_id)
+        story = await state.client.messages.send(room_id, message, tenant_id=tenant_id)
     except (APIConnectionError, ServerError) as exc:
         raise ToolError(f"{exc} The message may or may not have reached Upwork and was not resent: check "
                         f"list_messages for room {room_id} before sending again.") from exc
@@ -172,8 +174,7 @@ async def send_message(
 
 
 TOOLS = [
-    ToolSpec(list_rooms, "List my Upwork message rooms", "messages"),
-    ToolSpec(list_messages, "Read Upwork messages", "messages"),
-    ToolSpec(send_message, "Send an Upwork message", "messages", read_only=False, destructive=False,
-             idempotent=False),
+    ToolSpec(list_rooms, "List my Upwork message rooms", read_only=True),
+    ToolSpec(list_messages, "Read Upwork messages", read_only=True),
+    ToolSpec(send_message, "Send an Upwork message", read_only=False, destructive=False, idempotent=False),
 ]

@@ -1,30 +1,41 @@
-"""MCP resources: Upwork objects by URI, and our GraphQL schema and documents for writing run_graphql queries."""
+"""MCP resources: Upwork objects by URI, and Upwork's schema and our documents for writing run_graphql queries.
+
+Objects come back as JSON inside the same untrusted marking the tools use, cleaned the same way.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError
+from pydantic import BaseModel
 
-from ._common import app
+from ._common import Ctx, app
+from ._text import clean_all, untrusted
 
 
-async def job_resource(job_id: str, ctx: Context) -> str:
+def _marked(model: BaseModel, source: str) -> str:
+    body = json.dumps(clean_all(model.model_dump(mode="json", exclude_none=True)), ensure_ascii=False)
+    return untrusted(body, source)
+
+
+async def job_resource(job_id: str, ctx: Ctx) -> str:
     from .jobs import _detail
 
-    return _json(_detail(await app(ctx).client.jobs.get(job_id), detailed=True))
+    return _marked(_detail(await app(ctx).client.jobs.get(job_id), detailed=True), "a job written by its client")
 
 
-async def contract_resource(contract_id: str, ctx: Context) -> str:
+async def contract_resource(contract_id: str, ctx: Ctx) -> str:
     contract = await app(ctx).client.contracts.get(contract_id)
-    return json.dumps(contract.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    return _marked(contract, "a contract; titles and names are written by clients")
 
 
-async def freelancer_resource(profile_key: str, ctx: Context) -> str:
+async def freelancer_resource(profile_key: str, ctx: Ctx) -> str:
     profile = await app(ctx).client.freelancers.profile(profile_key)
-    return json.dumps(profile.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    return _marked(profile, "a profile written by the freelancer")
 
 
 def schema_resource() -> str:
@@ -38,18 +49,14 @@ def operation_resource(name: str) -> str:
 
     try:
         return documents.operation(name)
-    except KeyError:
-        raise ValueError(f"no operation {name!r}; known: {', '.join(documents.operation_names())}") from None
-
-
-def _json(model: Any) -> str:
-    return json.dumps(model.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    except KeyError as exc:
+        raise ResourceError(f"No operation {name!r}; known: {', '.join(documents.operation_names())}.") from exc
 
 
 @dataclass(frozen=True)
 class ResourceSpec:
     uri: str
-    fn: Any
+    fn: Callable[..., Any]
     name: str
     title: str
     description: str
@@ -59,14 +66,13 @@ class ResourceSpec:
 
 RESOURCES = [
     ResourceSpec("upwork://jobs/{job_id}", job_resource, "job", "An Upwork job",
-                 "One job posting by numeric id (from search_jobs), as JSON.", "application/json", "jobs"),
+                 "One job posting by numeric id (from search_jobs), as marked JSON.", "text/plain", "jobs"),
     ResourceSpec("upwork://contracts/{contract_id}", contract_resource, "contract", "An Upwork contract",
-                 "One contract by id (from list_contracts), as JSON.", "application/json", "contracts"),
+                 "One contract by id (from list_contracts), as marked JSON.", "text/plain", "contracts"),
     ResourceSpec("upwork://freelancers/{profile_key}", freelancer_resource, "freelancer", "A freelancer profile",
-                 "One profile by its ~01 key (from search_freelancers), as JSON.", "application/json", "freelancers"),
-    ResourceSpec("upwork://schema", schema_resource, "schema", "Upwork GraphQL schema (known part)",
-                 "The SDL of the part of Upwork's GraphQL API this server knows to exist; write run_graphql "
-                 "queries against it.", "text/plain", "graphql"),
+                 "One profile by its ~01 key (from search_freelancers), as marked JSON.", "text/plain", "freelancers"),
+    ResourceSpec("upwork://schema", schema_resource, "schema", "Upwork GraphQL schema",
+                 "The SDL of Upwork's GraphQL API; write run_graphql queries against it.", "text/plain", "graphql"),
     ResourceSpec("upwork://operations/{name}", operation_resource, "operation", "A bundled GraphQL document",
                  "One of the named operations this server sends (e.g. SearchJobs), as GraphQL text.", "text/plain",
                  "graphql"),

@@ -13,10 +13,16 @@ import os
 import sys
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
 from .errors import ConfigError, UpworkError
 
+if TYPE_CHECKING:
+    from .config import Settings
 
-def _settings(args: argparse.Namespace):  # -> Settings
+
+def _settings(args: argparse.Namespace) -> Settings:
     from .config import Settings
 
     env = dict(os.environ)
@@ -53,12 +59,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_tools(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    from .server import tool_specs
+    from .server import first_sentence, tool_specs, tool_table
 
+    if getattr(args, "markdown", False):
+        print(tool_table(tool_specs(settings)))
+        return 0
     for spec in tool_specs(settings):
-        doc = (spec.fn.__doc__ or "").strip().split("\n")[0]
         kind = "read" if spec.read_only else "write"
-        print(f"{spec.name:24} {spec.toolset:12} {kind:6} {doc}")
+        print(f"{spec.name:24} {spec.toolset:12} {kind:6} {first_sentence(spec.fn.__doc__ or '')}")
     return 0
 
 
@@ -152,23 +160,23 @@ async def _terminal_confirmation(context, params):  # type: ignore[no-untyped-de
                         content={fields[0]: True} if answer and fields else None)
 
 
-def _with_client(args: argparse.Namespace, work):  # type: ignore[no-untyped-def]
+def _with_client(args: argparse.Namespace, work: Any) -> Any:
     import anyio
 
     settings = _settings(args)
     _setup_logging(settings.log_level)
 
-    async def run() -> list[str]:
-        from .api import UpworkClient
+    async def run() -> Any:
+        from .world import open_client
 
-        async with UpworkClient.open(settings) as client:
+        async with open_client(settings) as client:
             return await work(client)
 
     return anyio.run(run)
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
-    from .auth import commands
+    from .commands import auth as commands
 
     if args.auth_command == "login":
         return _login(args)
@@ -187,7 +195,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
 def _login(args: argparse.Namespace) -> int:
     import anyio
 
-    from .auth import commands
+    from .commands import auth as commands
 
     def show_url(url: str) -> None:
         if args.no_browser or args.manual:
@@ -214,7 +222,7 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import run_checks
+    from .commands.doctor import run_checks
 
     checks = _with_client(args, run_checks)
     for check in checks:
@@ -263,12 +271,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="upwork-mcp", description="Upwork for AI assistants, over MCP.")
+    parser.add_argument("--version", action="version", version=f"upwork-mcp {__version__}")
     sub = parser.add_subparsers(dest="command")
 
     def server_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--sandbox", action="store_true", help="use the embedded offline sandbox (no account)")
         p.add_argument("--read-only", action="store_true", help="serve no write tools; refuse mutations")
-        p.add_argument("--toolsets", help="comma list of jobs,contracts,messages,freelancers,graphql,feed,account")
+        p.add_argument("--toolsets", help="comma list of toolsets (`upwork-mcp tools` shows each tool's), or all")
 
     serve = sub.add_parser("serve", help="serve the MCP server (the default command)")
     server_flags(serve)
@@ -279,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tools = sub.add_parser("tools", help="list the tools this configuration serves")
     server_flags(tools)
+    tools.add_argument("--markdown", action="store_true", help="print the README's tool table")
     tools.set_defaults(func=cmd_tools)
 
     call = sub.add_parser("call", help="call one tool through the MCP server and print what the model reads")

@@ -15,19 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .errors import ConfigError
 
-TOOLSETS: tuple[str, ...] = ("jobs", "contracts", "messages", "freelancers", "graphql", "feed", "account")
 APP_NAME = "upwork-mcp"
 
 # Paths below UPWORK_OAUTH_URL, as Upwork serves them.
 AUTHORIZE_PATH = "/ab/account-security/oauth2/authorize"
 TOKEN_PATH = "/api/v3/oauth2/token"
 REVOKE_PATH = "/api/v3/oauth2/token/revoke"
-
-# Sandbox defaults: fixed so a newcomer needs no account.
-SANDBOX_CLIENT_ID = "sandbox-client"
-SANDBOX_CLIENT_SECRET = "sandbox-secret"
-SANDBOX_FEED_KEY = "sandbox-feed-key"
-SANDBOX_BASE_URL = "http://sandbox.upwork-mcp.invalid"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -52,7 +45,8 @@ class Settings(BaseModel):
     sandbox: bool = False
     sandbox_faults: str = ""
     read_only: bool = False
-    toolsets: tuple[str, ...] = TOOLSETS
+    # None serves every toolset; names are checked against the tool registry by the composition root.
+    toolsets: tuple[str, ...] | None = None
     timeout: float = Field(default=30.0, gt=0, le=600)
     max_retries: int = Field(default=3, ge=0, le=10)
     rate_limit: float = Field(default=10.0, gt=0, le=1000)
@@ -88,21 +82,6 @@ class Settings(BaseModel):
 
         return user_data_path(APP_NAME)
 
-    def for_sandbox(self) -> Settings:
-        """These settings pointed at the embedded sandbox with its fixed credentials."""
-        return self.model_copy(
-            update={
-                "sandbox": True,
-                "client_id": SANDBOX_CLIENT_ID,
-                "client_secret": SecretStr(SANDBOX_CLIENT_SECRET),
-                "job_feed_api_key": SecretStr(SANDBOX_FEED_KEY),
-                "api_url": SANDBOX_BASE_URL + "/graphql",
-                "oauth_url": SANDBOX_BASE_URL,
-                "job_feed_url": SANDBOX_BASE_URL,
-                "access_token": None,
-            }
-        )
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read UPWORK_* variables. Raises ConfigError naming the first bad variable."""
@@ -122,7 +101,7 @@ class Settings(BaseModel):
             field = str(err["loc"][0]) if err["loc"] else ""
             var = _ENV[field][0] if field in _ENV else field
             raise ConfigError(f"{var}={_shown(var, environ.get(var, ''))} is not valid: {err['msg']}") from None
-        return settings.for_sandbox() if settings.sandbox else settings
+        return settings
 
 
 def _bool(raw: str) -> bool:
@@ -148,14 +127,14 @@ def _redirect(raw: str) -> str:
     return raw
 
 
-def _toolsets(raw: str) -> tuple[str, ...]:
+def _toolsets(raw: str) -> tuple[str, ...] | None:
     names = tuple(dict.fromkeys(n.strip().lower() for n in raw.split(",") if n.strip()))
-    unknown = [n for n in names if n not in TOOLSETS and n != "all"]
-    if unknown:
-        raise ValueError(f"unknown toolset {', '.join(unknown)}; choose from {', '.join(TOOLSETS)} or all")
     if not names:
-        raise ValueError(f"name at least one of {', '.join(TOOLSETS)}")
-    return TOOLSETS if "all" in names else names
+        raise ValueError("name at least one toolset, or all")
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise ValueError(f"{', '.join(bad)} is not a toolset name")
+    return None if "all" in names else names
 
 
 def _float(raw: str) -> float:
@@ -191,13 +170,6 @@ def _hosts(raw: str) -> tuple[str, ...]:
     return hosts
 
 
-def _faults(raw: str) -> str:
-    from .sandbox.state import Faults
-
-    Faults.parse(raw)  # raises ValueError naming the bad fault
-    return raw
-
-
 def _store(raw: str) -> str:
     if raw.lower() not in ("file", "keyring"):
         raise ValueError("use file or keyring")
@@ -217,7 +189,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "job_feed_url": ("UPWORK_JOB_FEED_URL", _url),
     "job_feed_api_key": ("UPWORK_JOB_FEED_API_KEY", SecretStr),
     "sandbox": ("UPWORK_SANDBOX", _bool),
-    "sandbox_faults": ("UPWORK_SANDBOX_FAULTS", _faults),
+    "sandbox_faults": ("UPWORK_SANDBOX_FAULTS", _str),  # parsed by the sandbox, at the root
     "read_only": ("UPWORK_READ_ONLY", _bool),
     "toolsets": ("UPWORK_TOOLSETS", _toolsets),
     "timeout": ("UPWORK_TIMEOUT", _float),

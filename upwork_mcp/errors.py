@@ -5,6 +5,7 @@ do next. No message ever carries a token, secret or authorization code.
 
     UpworkError
     ├── ConfigError                 bad or missing settings
+    ├── InvalidInputError           an argument the engine can't use (a bad cursor, an unknown name)
     ├── NotAuthenticatedError       no token, or the refresh was rejected
     ├── ConfirmationRequired        a write was not confirmed by the user
     ├── APIConnectionError          network failure, timeout
@@ -34,6 +35,10 @@ class UpworkError(Exception):
 
 class ConfigError(UpworkError):
     """A setting is missing or has a value we cannot use."""
+
+
+class InvalidInputError(UpworkError):
+    """An argument can't be used as given; the message names it and says what to give instead."""
 
 
 class NotAuthenticatedError(UpworkError):

@@ -3,9 +3,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import FakeClock, make_loop
+from tests.conftest import sandbox_client, FakeClock, make_loop
 from upwork_mcp.api import JobSearchFilters, UpworkClient
-from upwork_mcp.api._base import RateLimiter, RetryPolicy, error_from_response, parse_retry_after
+from upwork_mcp._http import RateLimiter, RetryPolicy, error_from_response, parse_retry_after
 from upwork_mcp.errors import (
     APIConnectionError,
     APIError,
@@ -52,7 +52,7 @@ async def test_retries_stop_at_the_bound_and_raise_the_last_error(client: Upwork
 
 async def test_total_wait_is_bounded_even_when_retry_after_is_long(http: httpx.AsyncClient, sandbox: Sandbox,
                                                                    clock: FakeClock, settings) -> None:
-    c = UpworkClient(settings, http, loop=make_loop(http, clock, max_retries=5))
+    c = sandbox_client(http, settings, make_loop(http, clock, max_retries=5))
     await c.account.me()
     sandbox.faults = Faults(rate_limit=5, retry_after=20)
     with pytest.raises(RateLimitError) as info:
@@ -75,7 +75,7 @@ async def test_a_slow_answer_times_out_with_advice(sandbox: Sandbox, settings, c
     from upwork_mcp.sandbox import create_app
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sandbox))) as http:
-        c = UpworkClient(settings, http, loop=make_loop(http, clock, max_retries=0, timeout=0.05))
+        c = sandbox_client(http, settings, make_loop(http, clock, max_retries=0, timeout=0.05))
         sandbox.faults.slow = 1.0
         with pytest.raises(APIConnectionError) as info:
             await c.account.me()
@@ -126,7 +126,7 @@ async def test_a_burst_past_the_rate_limit_is_spaced_so_upwork_never_answers_429
 ) -> None:
     import anyio
 
-    c = UpworkClient(settings, http, loop=make_loop(http, clock, max_retries=0, rate=10))
+    c = sandbox_client(http, settings, make_loop(http, clock, max_retries=0, rate=10))
     await c.account.me()
     start = clock.now
     errors: list[Exception] = []
@@ -149,7 +149,7 @@ async def test_without_our_limiter_the_same_burst_meets_upworks_429(
 ) -> None:
     import anyio
 
-    c = UpworkClient(settings, http, loop=make_loop(http, clock, max_retries=0, rate=None))
+    c = sandbox_client(http, settings, make_loop(http, clock, max_retries=0, rate=None))
     await c.account.me()
     failures: list[type] = []
 

@@ -72,10 +72,10 @@ async def test_job_feed_health_and_filters(client: UpworkClient) -> None:
 
 
 async def test_job_feed_without_a_key_says_which_variable(http, clock) -> None:
-    from tests.conftest import make_loop
+    from tests.conftest import sandbox_client, make_loop
 
     settings = Settings.from_env({"UPWORK_JOB_FEED_URL": "http://sandbox.test"})
-    c = UpworkClient(settings, http, loop=make_loop(http, clock))
+    c = sandbox_client(http, settings, make_loop(http, clock))
     with pytest.raises(ConfigError, match="UPWORK_JOB_FEED_API_KEY"):
         await c.job_feed.health()
 

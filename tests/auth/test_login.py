@@ -10,9 +10,10 @@ import pytest
 
 from tests.auth.conftest import LoopbackSandbox, free_port
 from upwork_mcp.api import UpworkClient
-from upwork_mcp.auth.commands import cmd_login, cmd_logout, cmd_orgs, cmd_status, cmd_use_org
+from upwork_mcp.commands.auth import cmd_login, cmd_logout, cmd_orgs, cmd_status, cmd_use_org
 from upwork_mcp.auth.store import FileTokenStore
 from upwork_mcp.config import Settings
+from upwork_mcp.world import open_client
 from upwork_mcp.errors import ConfigError, NotAuthenticatedError, UpworkError
 
 pytestmark = pytest.mark.anyio
@@ -69,7 +70,7 @@ async def _run(client: UpworkClient, tamper=None, follow=True, timeout=10.0):  #
 
 async def test_login_saves_tokens_and_status_never_shows_one(loopback: LoopbackSandbox, tmp_path) -> None:
     settings = _settings(loopback, tmp_path)
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         result = await _run(client)
         assert "Logged in as Sandy Freelancer" in result["lines"][0]
         status = await cmd_status(client)
@@ -95,7 +96,7 @@ async def test_the_authorization_url_carries_state_and_pkce(loopback: LoopbackSa
 async def test_denied_consent_is_explained_and_nothing_is_stored(loopback: LoopbackSandbox, tmp_path) -> None:
     settings = _settings(loopback, tmp_path)
     loopback.box.faults.deny_consent = True
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         result = await _run(client)
     assert isinstance(result["error"], NotAuthenticatedError) and "denied" in str(result["error"])
     assert not settings.resolved_token_file().exists()
@@ -108,7 +109,7 @@ async def test_a_state_mismatch_is_refused(loopback: LoopbackSandbox, tmp_path) 
         url = httpx.URL(location)
         return str(url.copy_set_param("state", "forged"))
 
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         result = await _run(client, tamper=forge)
     assert "state does not match" in str(result["error"]) and not settings.resolved_token_file().exists()
 
@@ -127,7 +128,7 @@ async def test_a_redirect_uri_the_key_does_not_know_is_reported(loopback: Loopba
 
 async def test_nobody_coming_back_times_out_with_advice(loopback: LoopbackSandbox, tmp_path) -> None:
     settings = _settings(loopback, tmp_path)
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         with pytest.raises(NotAuthenticatedError, match="No login came back"):
             await cmd_login(client, show_url=lambda url: None, open_browser=None, paste=None, timeout=0.3)
 
@@ -139,7 +140,7 @@ async def test_a_port_in_use_is_reported(loopback: LoopbackSandbox, tmp_path) ->
     try:
         settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(tmp_path / "t.json"),
                                                   UPWORK_REDIRECT_URI=f"http://127.0.0.1:{busy.getsockname()[1]}/cb"))
-        async with UpworkClient.open(settings) as client:
+        async with open_client(settings) as client:
             with pytest.raises(UpworkError, match="Another program uses the port"):
                 await cmd_login(client, show_url=lambda url: None, open_browser=None, paste=None, timeout=1)
     finally:
@@ -154,7 +155,7 @@ async def test_manual_login_takes_the_pasted_address(loopback: LoopbackSandbox, 
         async with httpx.AsyncClient() as http:
             return (await http.get(shown[0])).headers["location"] + "\n"
 
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         lines = await cmd_login(client, show_url=shown.append, open_browser=None, paste=paste, timeout=5)
     assert "Logged in" in lines[0] and settings.resolved_token_file().exists()
 
@@ -162,13 +163,13 @@ async def test_manual_login_takes_the_pasted_address(loopback: LoopbackSandbox, 
 async def test_orgs_use_org_and_logout(loopback: LoopbackSandbox, tmp_path) -> None:
     settings = _settings(loopback, tmp_path)
     agency = loopback.box.data.organizations[1]
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         await _run(client)
         assert len([line for line in await cmd_orgs(client) if line.startswith(("*", " "))]) == 3
         with pytest.raises(ConfigError, match="not one of your organizations"):
             await cmd_use_org(client, "999")
         await cmd_use_org(client, agency["id"])
-    async with UpworkClient.open(settings) as client:  # a new process reads the chosen tenant from the store
+    async with open_client(settings) as client:  # a new process reads the chosen tenant from the store
         me = await client.account.me()
         assert me.organization.name == agency["name"]
         refresh = FileTokenStore(settings.resolved_token_file()).load().refresh_token.get_secret_value()

@@ -20,6 +20,7 @@ from upwork_mcp.auth import store as store_module
 from upwork_mcp.auth.store import FileTokenStore
 from upwork_mcp.auth.tokens import TokenSet
 from upwork_mcp.config import Settings
+from upwork_mcp.world import open_client
 from upwork_mcp.errors import APIConnectionError, NotAuthenticatedError
 
 pytestmark = pytest.mark.anyio
@@ -69,7 +70,7 @@ async def test_a_401_refreshes_once_for_all_concurrent_callers(loopback: Loopbac
     tokens = _seed_tokens(loopback, path, expired=False)
     loopback.box.access_tokens.pop(tokens.access_token.get_secret_value())  # Upwork no longer accepts it
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path)))
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         with anyio.fail_after(30):
             async with anyio.create_task_group() as tg:
                 for _ in range(20):
@@ -79,11 +80,11 @@ async def test_a_401_refreshes_once_for_all_concurrent_callers(loopback: Loopbac
 
 _WORKER = """
 import anyio, os
-from upwork_mcp.api import UpworkClient
 from upwork_mcp.config import Settings
+from upwork_mcp.world import open_client
 
 async def main():
-    async with UpworkClient.open(Settings.from_env(os.environ)) as client:
+    async with open_client(Settings.from_env(os.environ)) as client:
         me = await client.account.me()
         print(me.user.name)
 
@@ -109,7 +110,7 @@ async def test_rotation_is_saved_before_use_over_several_refreshes(loopback: Loo
     _seed_tokens(loopback, path, expired=False)
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path)))
     seen = []
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         for _ in range(4):
             before = FileTokenStore(path).load()
             fresh = await client.tokens.after_rejection(before.access_token.get_secret_value())
@@ -126,7 +127,7 @@ async def test_a_rejected_refresh_clears_the_store_and_says_login(loopback: Loop
     tokens = _seed_tokens(loopback, path)
     loopback.box.refresh_tokens.clear()
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path)))
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         with pytest.raises(NotAuthenticatedError, match="auth login"):
             await client.account.me()
     assert not path.exists()
@@ -139,7 +140,7 @@ async def test_other_failures_never_clear_the_store(loopback: LoopbackSandbox, t
     loopback.box.faults.server_error = 0
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path), UPWORK_OAUTH_URL="http://127.0.0.1:9",
                                               UPWORK_MAX_RETRIES="0"))
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         with pytest.raises(APIConnectionError):
             await client.account.me()
     assert FileTokenStore(path).load() is not None
@@ -150,7 +151,7 @@ async def test_an_access_token_from_the_environment_bypasses_the_store(loopback:
     token = loopback.box.issue_tokens()["access_token"]
     path = tmp_path / "tokens.json"
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path), UPWORK_ACCESS_TOKEN=token))
-    async with UpworkClient.open(settings) as client:
+    async with open_client(settings) as client:
         assert (await client.account.me()).user.name == "Sandy Freelancer"
     assert not path.exists()
 
@@ -217,7 +218,7 @@ def test_the_keychain_store_round_trips(tmp_path: Path) -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(Memory())
     try:
-        from upwork_mcp.auth.manager import default_store
+        from upwork_mcp.world import default_store
 
         store = default_store(Settings.from_env({"UPWORK_TOKEN_STORE": "keyring", "UPWORK_CLIENT_ID": "cid",
                                                  "UPWORK_TOKEN_FILE": str(tmp_path / "t.json")}))
@@ -239,7 +240,7 @@ async def test_refresh_sends_client_id_and_secret_in_the_body() -> None:
         seen.append(dict(parse_qsl(request.content.decode())))
         return httpx.Response(200, json={"access_token": "n", "refresh_token": "r2", "expires_in": "86400"})
 
-    from upwork_mcp.api._base import RequestLoop, RetryPolicy
+    from upwork_mcp._http import RequestLoop, RetryPolicy
     from upwork_mcp.auth.oauth import refresh_tokens
 
     settings = Settings.from_env({"UPWORK_CLIENT_ID": "cid", "UPWORK_CLIENT_SECRET": "sec"})

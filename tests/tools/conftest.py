@@ -61,3 +61,10 @@ def answering(action: str, content: dict[str, Any] | None = None) -> Any:
 
     callback.asked = asked  # type: ignore[attr-defined]
     return callback
+
+
+def unmarked(text: str) -> str:
+    """The body of the one untrusted block in `text` (asserting there is exactly one)."""
+    assert text.count("<untrusted-content>") == 1 and text.count("</untrusted-content>") == 1, text[:300]
+    inside = text.split("<untrusted-content>", 1)[1].split("</untrusted-content>", 1)[0]
+    return inside.split("\n", 1)[1].rsplit("\n", 1)[0]  # without the source line

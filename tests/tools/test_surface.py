@@ -7,7 +7,7 @@ import json
 import pytest
 from mcp_types import PromptReference, ResourceTemplateReference
 
-from tests.tools.conftest import Connect
+from tests.tools.conftest import Connect, unmarked
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -32,7 +32,8 @@ async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: San
         for uri, needle in reads.items():
             text = (await client.read_resource(uri)).contents[0].text
             assert needle in text, uri
-        assert json.loads((await client.read_resource(f"upwork://jobs/{job['id']}")).contents[0].text)["id"] == job["id"]
+        marked = (await client.read_resource(f"upwork://jobs/{job['id']}")).contents[0].text
+        assert json.loads(unmarked(marked))["id"] == job["id"]
 
 
 async def test_a_missing_object_is_a_readable_resource_error(connect: Connect) -> None:

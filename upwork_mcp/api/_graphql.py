@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from .. import graphql as documents
+from .._http import Credentials, RequestLoop
 from ..errors import GraphQLError, NotFoundError, PermissionDeniedError, UpworkError
-from ._base import RequestLoop
-
 from ..facts import TENANT_HEADER
+
 SERVICE = "Upwork"
+LOGIN_HINT = "Run `upwork-mcp auth login` to log in again."
 
 # The API-key permission each root field needs, as named in Upwork's API Center where the
 # facts page confirms the name; otherwise described plainly.
@@ -64,10 +63,10 @@ class GraphQLResult:
 
 
 class GraphQLExecutor:
-    def __init__(self, loop: RequestLoop, url: str, auth: httpx.Auth | None, tenant_id: str | None) -> None:
+    def __init__(self, loop: RequestLoop, url: str, credentials: Credentials | None, tenant_id: str | None) -> None:
         self.loop = loop
         self.url = url
-        self.auth = auth
+        self.credentials = credentials
         self.tenant_id = tenant_id
 
     async def run(
@@ -75,8 +74,8 @@ class GraphQLExecutor:
     ) -> GraphQLResult:
         """Run the bundled operation `name` (a file in upwork_mcp/graphql)."""
         text = documents.operation(name)
-        is_mutation = text.lstrip().startswith("mutation")
-        return await self.execute(text, variables, operation_name=name, mutation=is_mutation, tenant_id=tenant_id)
+        mutation = documents.kind_of_operation(name) == "mutation"
+        return await self.execute(text, variables, operation_name=name, mutation=mutation, tenant_id=tenant_id)
 
     async def execute(
         self,
@@ -94,12 +93,13 @@ class GraphQLExecutor:
         tenant = tenant_id or self.tenant_id
         headers = {TENANT_HEADER: tenant} if tenant else None
         response = await self.loop.send(
-            "POST", self.url, service=SERVICE, retry=not mutation, json=body, headers=headers, auth=self.auth
+            "POST", self.url, service=SERVICE, retry=not mutation, json=body, headers=headers,
+            credentials=self.credentials, auth_hint=LOGIN_HINT,
         )
         try:
             payload = response.json()
-        except ValueError:
-            raise UpworkError("Upwork answered with something that is not JSON. Try again later.") from None
+        except ValueError as exc:
+            raise UpworkError("Upwork answered with something that is not JSON. Try again later.") from exc
         if not isinstance(payload, dict):
             raise UpworkError("Upwork answered with an unexpected JSON shape.")
         data = payload.get("data")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import NotFoundError, UpworkError
 from ..models.freelancers import FreelancerPage, FreelancerProfile, FreelancerRecord
 from ._graphql import GraphQLExecutor
+from ._paging import connection_page
 
 
 class FreelancersAPI:
@@ -23,14 +24,8 @@ class FreelancersAPI:
         if after:
             pagination["after"] = after
         result = await self._gql.run("SearchFreelancers", {"searchFilter": search_filter, "pagination": pagination})
-        conn = result.data.get("freelancerProfileSearchRecords") or {}
-        records = [FreelancerRecord.model_validate(e["node"]) for e in conn.get("edges") or [] if e and e.get("node")]
-        info = conn.get("pageInfo") or {}
-        return FreelancerPage(
-            total=conn.get("totalCount"),
-            freelancers=records,
-            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
-        )
+        page = connection_page(result.data.get("freelancerProfileSearchRecords"), FreelancerRecord)
+        return FreelancerPage(total=page.total, freelancers=page.items, next_cursor=page.next_cursor)
 
     async def profile(self, profile_key: str) -> FreelancerProfile:
         key = profile_key.strip()

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from ..errors import APIError, ConfigError
 from ..models.job_feed import FeedEnvelope
-from ._base import RequestLoop
+from .._http import RequestLoop
 
 SERVICE = "The Upwork Jobs API feed"
 
@@ -18,7 +18,7 @@ class FeedQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: int = Field(default=20, ge=1, le=50)  # the feed refuses more than 50
     tags: tuple[str, ...] = ()
     skills: tuple[str, ...] = ()
     category: str | None = None
@@ -64,12 +64,13 @@ class JobFeedAPI:
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> FeedEnvelope:
         response = await self._loop.send(
-            "GET", self._base + path, service=SERVICE, params=params, headers=self._headers()
+            "GET", self._base + path, service=SERVICE, params=params, headers=self._headers(),
+            auth_hint="Check UPWORK_JOB_FEED_API_KEY: it must be the key of your Upwork Jobs API plan.",
         )
         try:
             envelope = FeedEnvelope.model_validate(response.json())
-        except (ValueError, ValidationError):
-            raise APIError(f"{SERVICE} answered with an unexpected body.", status_code=response.status_code) from None
+        except (ValueError, ValidationError) as exc:
+            raise APIError(f"{SERVICE} answered with an unexpected body.", status_code=response.status_code) from exc
         if not envelope.success:
             raise APIError(f"{SERVICE} reported a failure: {envelope.message or 'no reason given'}.")
         return envelope

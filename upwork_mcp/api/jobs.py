@@ -13,6 +13,7 @@ from ..errors import NotFoundError, UpworkError
 from ..facts import JOB_URL
 from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._graphql import GraphQLExecutor
+from ._paging import connection_page
 
 Sort = Literal["recency", "relevance", "client_rating", "client_total_charge"]
 UPSTREAM_PAGE = 50  # jobs per upstream request; larger asks are fetched page by page
@@ -146,23 +147,14 @@ class JobsAPI:
 
     async def _search_page(self, filters: JobSearchFilters) -> JobSearchPage:
         result = await self._gql.run("SearchJobs", filters.to_variables())
-        conn = result.data.get("marketplaceJobPostingsSearch") or {}
-        edges = conn.get("edges") or []
-        jobs = []
-        for edge in edges:
-            node = (edge or {}).get("node")
-            if node:
-                job = JobSearchNode.model_validate(node)
-                self._remember(job.ciphertext, job.id)
-                jobs.append(job)
-        page_info = conn.get("pageInfo") or {}
         # Advance by edges, not nodes: a nulled node still takes a slot (facts page).
-        next_offset = filters.offset + len(edges) if page_info.get("hasNextPage") and edges else None
+        page = connection_page(result.data.get("marketplaceJobPostingsSearch"), JobSearchNode, offset=filters.offset,
+                               seen=lambda job: self._remember(job.ciphertext, job.id))
         return JobSearchPage(
-            total=conn.get("totalCount"),
-            jobs=jobs,
+            total=page.total,
+            jobs=page.items,
             offset=filters.offset,
-            next_offset=next_offset,
+            next_offset=int(page.next_cursor) if page.next_cursor is not None else None,
             warnings=result.warnings(),
         )
 

@@ -6,7 +6,7 @@ from ..errors import NotFoundError
 from ..facts import MAX_MESSAGE_CHARS
 from ..models.messages import Room, RoomPage, RoomStory, StoryPage
 from ._graphql import GraphQLExecutor
-
+from ._paging import connection_page, offset_of
 
 
 class MessagesAPI:
@@ -23,15 +23,9 @@ class MessagesAPI:
         if after:
             pagination["after"] = after
         result = await self._gql.run("ListRooms", {"pagination": pagination}, tenant_id=tenant_id)
-        conn = result.data.get("roomList") or {}
-        rooms = [Room.model_validate(e["node"]) for e in conn.get("edges") or [] if e and e.get("node")]
-        self._room_names.update({r.id: r.room_name for r in rooms if r.room_name})
-        info = conn.get("pageInfo") or {}
-        return RoomPage(
-            total=conn.get("totalCount"),
-            rooms=rooms,
-            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
-        )
+        page = connection_page(result.data.get("roomList"), Room)
+        self._room_names.update({r.id: r.room_name for r in page.items if r.room_name})
+        return RoomPage(total=page.total, rooms=page.items, next_cursor=page.next_cursor)
 
     async def stories(self, room_id: str, *, first: int = 20, after: str | None = None,
                       tenant_id: str | None = None) -> StoryPage:
@@ -43,13 +37,8 @@ class MessagesAPI:
         conn = result.data.get("roomStories")
         if conn is None:
             raise NotFoundError(f"No room {room_id} is visible to this account. Use list_rooms for room ids.")
-        edges = [e for e in conn.get("edges") or [] if e and e.get("node")]
-        stories = [RoomStory.model_validate(e["node"]) for e in edges]
-        total = conn.get("totalCount")
-        consumed = int(after or 0) + len(conn.get("edges") or []) if (after or "0").isdigit() else None
-        has_more = total is not None and consumed is not None and consumed < total
-        next_cursor = (edges[-1].get("cursor") or str(consumed)) if has_more and edges else None
-        return StoryPage(room_id=room_id, total=total, stories=stories, next_cursor=next_cursor)
+        page = connection_page(conn, RoomStory, offset=offset_of(after))
+        return StoryPage(room_id=room_id, total=page.total, stories=page.items, next_cursor=page.next_cursor)
 
     async def contract_room(self, contract_id: str, *, tenant_id: str | None = None) -> Room:
         result = await self._gql.run("ContractRoom", {"contractId": contract_id}, tenant_id=tenant_id)

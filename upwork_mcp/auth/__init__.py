@@ -1,1 +1,1 @@
-"""OAuth 2.0 for Upwork: authlib for the protocol, a safe token store, and a refreshing httpx.Auth."""
+"""OAuth 2.0 for Upwork: authlib for the protocol, a safe token store, and a token source that refreshes."""

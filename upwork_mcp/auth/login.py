@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import anyio
 from anyio.abc import SocketStream
 
-from ..api._base import RequestLoop
+from .._http import RequestLoop
 from ..config import Settings
 from ..errors import ConfigError, NotAuthenticatedError, UpworkError
 from .oauth import AuthorizationRequest, authorization_request, code_from_redirect, exchange_code

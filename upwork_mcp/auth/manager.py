@@ -1,27 +1,27 @@
-"""Fresh tokens for every request: refresh before expiry and once after a 401, one refresh at a time."""
+"""Token sources: the stored login, refreshed before expiry and once after a 401 (one refresh at a time),
+or a fixed token from the environment."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 import anyio.to_thread
-import httpx
 from pydantic import SecretStr
 
-from ..api._base import RequestLoop
+from .._http import RequestLoop
 from ..config import Settings
 from ..errors import NotAuthenticatedError
-from ..facts import TENANT_HEADER
 from .oauth import InvalidGrant, refresh_tokens
 from .store import TokenStore
 from .tokens import TokenSet
 
 log = logging.getLogger("upwork_mcp.auth")
 
-Login = Callable[[], Awaitable[TokenSet]]
+# Logs in with no person in the loop (the sandbox's auto-approving consent); None for real Upwork.
+Login = Callable[[RequestLoop], Awaitable[TokenSet]]
 
 
 class TokenManager:
@@ -77,7 +77,7 @@ class TokenManager:
         async with self._lock:
             tokens = await self._load()
             if tokens is None and self._login is not None:
-                tokens = await self._login()
+                tokens = await self._login(self._loop)
                 await anyio.to_thread.run_sync(self._store.save, tokens)
             if tokens is None:
                 raise NotAuthenticatedError()
@@ -131,39 +131,3 @@ class StaticToken:
         raise NotAuthenticatedError(
             "Upwork refused UPWORK_ACCESS_TOKEN. Give a fresh token, or unset it and run `upwork-mcp auth login`."
         )
-
-
-class BearerAuth(httpx.Auth):
-    """Adds `Authorization: Bearer …`; on a 401, refreshes once and resends."""
-
-    def __init__(self, source: TokenManager | StaticToken) -> None:
-        self._source = source
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        tokens = await self._source.current()
-        token = tokens.access_token.get_secret_value()
-        request.headers["Authorization"] = f"Bearer {token}"
-        # The organization chosen with `auth use-org`, unless the call or UPWORK_TENANT_ID named one.
-        if tokens.tenant_id and TENANT_HEADER not in request.headers:
-            request.headers[TENANT_HEADER] = tokens.tenant_id
-        response = yield request
-        if response.status_code == 401:
-            fresh = await self._source.after_rejection(token)
-            request.headers["Authorization"] = f"Bearer {fresh.access_token.get_secret_value()}"
-            yield request
-
-
-def token_source(settings: Settings, loop: RequestLoop, store: TokenStore, login: Login | None = None
-                 ) -> TokenManager | StaticToken:
-    if settings.access_token is not None:
-        return StaticToken(settings.access_token)
-    return TokenManager(settings, store, loop, login=login)
-
-
-def default_store(settings: Settings) -> TokenStore:
-    from .store import FileTokenStore, KeyringTokenStore
-
-    path = settings.resolved_token_file()
-    if settings.token_store == "keyring":
-        return KeyringTokenStore(settings.client_id or "default", path)
-    return FileTokenStore(path)

@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6749.parameters import (
 )
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from ..api._base import RequestLoop
+from .._http import RequestLoop
 from ..config import Settings
 from ..errors import APIError, AuthenticationError, BadRequestError, ConfigError, NotAuthenticatedError, UpworkError
 from .tokens import TokenSet
@@ -141,17 +141,3 @@ async def revoke(loop: RequestLoop, settings: Settings, tokens: TokenSet) -> Non
         if secret:
             data["client_secret"] = secret
         await loop.send("POST", settings.revoke_url, service=SERVICE, data=data, retry=True)
-
-
-async def sandbox_login(loop: RequestLoop, settings: Settings) -> TokenSet:
-    """Log in to the sandbox with no browser: its consent page approves at once and redirects.
-
-    Only the sandbox answers an authorization request this way; Upwork shows a login page.
-    """
-    request = authorization_request(settings)
-    response = await loop.send("GET", request.url, service="the sandbox's OAuth server", ok_statuses=frozenset({302}))
-    location = response.headers.get("location")
-    if response.status_code != 302 or not location:
-        raise NotAuthenticatedError("The sandbox did not redirect back with a code.")
-    code = code_from_redirect(request, location)
-    return await exchange_code(loop, settings, request, code)

@@ -1,4 +1,4 @@
-"""Our SDL and the named operation documents, loaded once and parsed with graphql-core."""
+"""Upwork's schema and the named operation documents, loaded once and read with graphql-core."""
 
 from __future__ import annotations
 
@@ -39,16 +39,17 @@ def operation_names() -> tuple[str, ...]:
 @cache
 def root_fields(query: str) -> tuple[str, ...]:
     """The top-level field names a document selects (empty if it does not parse)."""
-    from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+    from .analysis import DocumentError, operation
 
     try:
-        document = parse(query)
-    except GraphQLError:
+        return operation(query).root_fields()
+    except DocumentError:
         return ()
-    return tuple(
-        selection.name.value
-        for definition in document.definitions
-        if isinstance(definition, OperationDefinitionNode)
-        for selection in definition.selection_set.selections
-        if isinstance(selection, FieldNode)
-    )
+
+
+@cache
+def kind_of_operation(name: str) -> str:
+    """query or mutation, for a bundled operation."""
+    from .analysis import kind_of
+
+    return kind_of(operation(name))

@@ -1,8 +1,10 @@
-"""The offline Upwork: GraphQL over our SDL, OAuth, and the Jobs API feed, with seeded data and faults.
+"""The offline Upwork: GraphQL over Upwork's schema, OAuth, and the Jobs API feed, with seeded data and faults.
 
     app = create_app(Sandbox.create(seed=2026))       # a Starlette app
     httpx.AsyncClient(transport=httpx.ASGITransport(app=app))   # in process
     upwork-mcp sandbox --port 8766                      # on 127.0.0.1
+
+Only the composition root (`upwork_mcp.world`, the CLI) imports this package.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from .state import Faults, Sandbox
+from .credentials import settings_for
+from .faults import Faults
+from .login import sandbox_login
+from .state import Sandbox
 
 if TYPE_CHECKING:
     import httpx
     from starlette.applications import Starlette
 
-__all__ = ["Sandbox", "Faults", "create_app", "embedded_transport"]
+__all__ = ["Sandbox", "Faults", "create_app", "embedded_transport", "settings_for", "sandbox_login"]
 
 
 def create_app(sandbox: Sandbox | None = None) -> Starlette:
@@ -32,6 +37,7 @@ def embedded_sandbox(faults: str = "") -> Sandbox:
 
 
 def embedded_transport(faults: str = "") -> httpx.AsyncBaseTransport:
+    """The process's embedded sandbox as an httpx transport (faults as UPWORK_SANDBOX_FAULTS spells them)."""
     import httpx
 
     return httpx.ASGITransport(app=create_app(embedded_sandbox(faults)))

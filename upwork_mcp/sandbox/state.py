@@ -10,57 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_FEED_KEY
+from .credentials import CLIENT_ID, CLIENT_SECRET, FEED_KEY
 from .data import DEFAULT_SEED, Dataset, generate
+from .faults import Faults
 
 ACCESS_TTL = 86_400.0  # 24 h, as Upwork
 REFRESH_TTL = 14 * 86_400.0  # 14 days
 REFRESH_GRACE = 86_400.0  # a rotated-out refresh token stays valid 24 h
 CODE_TTL = 600.0
-
-
-@dataclass
-class Faults:
-    """Faults switchable per run (CLI --fault, UPWORK_SANDBOX_FAULTS, or POST /__sandbox__/faults)."""
-
-    rate_limit: int = 0  # the next N API requests answer 429
-    retry_after: float = 1.0
-    server_error: int = 0  # the next N API requests answer 503
-    slow: float = 0.0  # seconds added before every API answer
-    partial: bool = False  # every 7th job-search node is nulled with an error
-    deny: set[str] = field(default_factory=set)  # "Type.field" the API key may not read
-    deny_consent: bool = False  # the consent page answers access_denied
-
-    @classmethod
-    def parse(cls, spec: str) -> Faults:
-        """From 'rate_limit=2,server_error=1,slow=0.5,partial,deny=Query.vendorContracts'."""
-        faults = cls()
-        for part in (p.strip() for p in spec.split(",") if p.strip()):
-            name, _, value = part.partition("=")
-            faults.set(name.strip(), value.strip())
-        return faults
-
-    def set(self, name: str, value: str) -> None:
-        if name in ("rate_limit", "server_error"):
-            setattr(self, name, int(value or 1))
-        elif name in ("retry_after", "slow"):
-            setattr(self, name, float(value))
-        elif name in ("partial", "deny_consent"):
-            setattr(self, name, value.lower() not in ("0", "false", "off", "no"))
-        elif name == "deny":
-            if "." not in value:
-                raise ValueError("deny takes Type.field, e.g. deny=Query.vendorContracts")
-            self.deny.add(value)
-        else:
-            raise ValueError(
-                f"unknown fault {name!r}; use rate_limit=N, server_error=N, retry_after=S, slow=S, partial, "
-                "deny=Type.field or deny_consent"
-            )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"rate_limit": self.rate_limit, "retry_after": self.retry_after, "server_error": self.server_error,
-                "slow": self.slow, "partial": self.partial, "deny": sorted(self.deny),
-                "deny_consent": self.deny_consent}
 
 
 @dataclass
@@ -77,9 +34,9 @@ class Sandbox:
     anchor: datetime | None = None  # the data's "now"; the creation time when not given
     faults: Faults = field(default_factory=Faults)
     clock: Callable[[], float] = time.time
-    client_id: str = SANDBOX_CLIENT_ID
-    client_secret: str = SANDBOX_CLIENT_SECRET
-    feed_key: str = SANDBOX_FEED_KEY
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+    feed_key: str = FEED_KEY
     rate_limit: float = 10.0  # API requests per second per client address, as Upwork
     feed_rate_limit: int = 120  # feed requests per minute per key
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from .api import FeedQuery, JobSearchFilters, UpworkClient
-from .errors import NotAuthenticatedError, PermissionDeniedError, UpworkError
+from ..api import FeedQuery, JobSearchFilters, UpworkClient
+from ..auth.manager import TokenManager
+from ..errors import NotAuthenticatedError, PermissionDeniedError, UpworkError
 
 
 @dataclass
@@ -42,8 +43,8 @@ async def run_checks(client: UpworkClient) -> list[Check]:
         checks.append(Check("credentials", True, "sandbox credentials"))
     elif not s.client_id:
         checks.append(Check("credentials", False, "UPWORK_CLIENT_ID is not set: add the key from Upwork's API Center"))
-    else:
-        stored = await client.tokens.stored()  # type: ignore[union-attr]
+    elif isinstance(client.tokens, TokenManager):
+        stored = await client.tokens.stored()
         checks.append(Check("credentials", stored is not None, "a saved login is present" if stored else
                             "no saved login: run `upwork-mcp auth login`"))
 
@@ -74,7 +75,7 @@ async def _account(client: UpworkClient) -> str:
     try:
         me = await client.account.me(refresh=True)
     except NotAuthenticatedError as exc:
-        raise UpworkError(str(exc)) from None
+        raise UpworkError(str(exc)) from exc
     return f"logged in as {me.user.name if me.user else '?'}"
 
 

@@ -7,15 +7,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from ..api import UpworkClient
+from ..auth.login import login
+from ..auth.manager import TokenManager
+from ..auth.oauth import revoke
 from ..config import Settings
 from ..errors import ConfigError, NotAuthenticatedError, UpworkError
-from .login import login
-from .manager import StaticToken, TokenManager
-from .oauth import revoke
 
 
 def _manager(client: UpworkClient) -> TokenManager:
-    if isinstance(client.tokens, StaticToken):
+    if not isinstance(client.tokens, TokenManager):
         raise ConfigError("UPWORK_ACCESS_TOKEN is set, so the token store is not used: unset it to log in or out.")
     return client.tokens
 
@@ -49,7 +49,7 @@ def _where(settings: Settings) -> str:
 
 
 async def cmd_status(client: UpworkClient) -> list[str]:
-    if isinstance(client.tokens, StaticToken):
+    if not isinstance(client.tokens, TokenManager):
         lines = ["Using UPWORK_ACCESS_TOKEN (not stored, not refreshed)."]
     else:
         if client.settings.sandbox:
@@ -71,7 +71,7 @@ async def cmd_status(client: UpworkClient) -> list[str]:
 
 
 async def _stored_tenant(client: UpworkClient) -> str | None:
-    if isinstance(client.tokens, StaticToken):
+    if not isinstance(client.tokens, TokenManager):
         return None
     tokens = await client.tokens.stored()
     return tokens.tenant_id if tokens else None

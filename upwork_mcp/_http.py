@@ -1,8 +1,8 @@
-"""The one request loop: rate limit, timeout, retries with backoff, Retry-After, status -> error.
+"""The one request loop: credentials, rate limit, timeout, retries with backoff, Retry-After, status -> error.
 
-Every request to Upwork and to the job feed goes through `RequestLoop.send`. Retries happen
-here and nowhere else; status codes become `UpworkError`s in `error_from_response` and
-nowhere else.
+The bottom floor of the engine: it knows HTTP, not Upwork. Every request to Upwork and to the job
+feed goes through `RequestLoop.send`. Retries happen here and nowhere else; status codes become
+`UpworkError`s in `error_from_response` and nowhere else.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx
 
-from ..errors import (
+from .errors import (
     APIConnectionError,
     APIError,
     AuthenticationError,
@@ -36,10 +36,17 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+USER_AGENT = "upwork-mcp (+https://github.com/upwork-mcp/upwork-mcp)"
+
+
+class Limiter(Protocol):
+    """Grants one request slot at a time; shared by everything that sends under one limit."""
+
+    async def acquire(self) -> None: ...
 
 
 class RateLimiter:
-    """Spaces requests evenly at `rate` per second, shared by every task of the process.
+    """Spaces requests evenly at `rate` per second, shared by every task that holds it.
 
     Even spacing (a bucket of one) never exceeds `rate` in any one-second window, which is
     how Upwork counts (10 requests per second per IP). The 5% margin absorbs jitter on the
@@ -65,6 +72,18 @@ class RateLimiter:
             self._next = max(now, self._next) + self.interval
 
 
+class Credentials(Protocol):
+    """What the loop asks for the headers that authenticate a request."""
+
+    async def headers(self) -> dict[str, str]:
+        """Headers for the next attempt (may wait for a refresh)."""
+        ...
+
+    async def rejected(self, sent: Mapping[str, str]) -> bool:
+        """The server answered 401 to `sent`: renew if possible; True when a resend may succeed."""
+        ...
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_retries: int = 3
@@ -80,7 +99,7 @@ class RetryPolicy:
 
 
 class RequestLoop:
-    """Sends requests with the house rules. Owns no client: the server's lifespan does."""
+    """Sends requests with the house rules. Owns no client: the composition root does."""
 
     def __init__(
         self,
@@ -88,7 +107,7 @@ class RequestLoop:
         *,
         timeout: float,
         policy: RetryPolicy,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         sleep: Sleep = anyio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -110,52 +129,59 @@ class RequestLoop:
         json: Any = None,
         params: dict[str, Any] | None = None,
         data: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: httpx.Auth | None = None,
+        headers: Mapping[str, str] | None = None,
+        credentials: Credentials | None = None,
         ok_statuses: frozenset[int] = frozenset(),
+        auth_hint: str = "Check the credentials.",
     ) -> httpx.Response:
         """Send one logical request; return the response or raise an UpworkError.
 
         `retry=False` is for writes: once a request may have reached the server it is never
-        sent again (only a connection that was never made is retried).
+        sent again (a connection that was never made, or a 401, is resent: nothing was done).
         `ok_statuses` are failure statuses the caller wants back as a response.
+        The rate-limit slot is taken after the credentials are ready, so requests that waited
+        for a token refresh leave one by one, not in a burst.
         """
         waited = 0.0
         attempt = 0
+        renewed = False
         while True:
+            sent_headers = dict(await credentials.headers()) if credentials is not None else {}
+            sent_headers.update(headers or {})
             if self.limiter is not None:
                 await self.limiter.acquire()
             self.requests_sent += 1
             try:
                 with anyio.fail_after(self.timeout):
                     response = await self.http.request(
-                        method,
-                        url,
-                        json=json,
-                        params=params,
-                        data=data,
-                        headers=headers,
-                        auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
+                        method, url, json=json, params=params, data=data, headers=sent_headers
                     )
-            except TimeoutError:
+            except TimeoutError as exc:
                 error: UpworkError = APIConnectionError(
                     f"{service} did not answer within {self.timeout:g} s. Try again; "
                     "raise UPWORK_TIMEOUT if this keeps happening."
                 )
+                error.__cause__ = exc
                 retryable = retry
                 retry_after = None
             except httpx.ConnectError as exc:
                 error = APIConnectionError(f"Could not connect to {service} ({_host(url)}): {exc.__class__.__name__}.")
+                error.__cause__ = exc
                 retryable = True  # nothing was sent
                 retry_after = None
             except httpx.TransportError as exc:
                 error = APIConnectionError(f"The connection to {service} failed: {exc.__class__.__name__}.")
+                error.__cause__ = exc
                 retryable = retry
                 retry_after = None
             else:
+                if response.status_code == 401 and credentials is not None and not renewed:
+                    renewed = True
+                    if await credentials.rejected(sent_headers):
+                        continue  # a 401 was not processed: resending is safe, even for a write
                 if response.status_code < 400 or response.status_code in ok_statuses:
                     return response
-                error = error_from_response(response, service)
+                error = error_from_response(response, service, auth_hint=auth_hint)
                 retryable = retry and response.status_code in RETRY_STATUSES
                 retry_after = getattr(error, "retry_after", None)
             if not retryable or attempt >= self.policy.max_retries:
@@ -167,6 +193,16 @@ class RequestLoop:
             await self._sleep(delay)
             waited += delay
             attempt += 1
+
+
+def new_http_client(timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The process's one AsyncClient (made by the composition root; `transport` picks the world)."""
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
@@ -185,7 +221,7 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     return max(0.0, when.timestamp() - now())
 
 
-def _body_message(response: httpx.Response) -> str | None:
+def body_message(response: httpx.Response) -> str | None:
     """The server's own short explanation, if its body has one. Bodies are never echoed whole."""
     try:
         body = response.json()
@@ -196,6 +232,13 @@ def _body_message(response: httpx.Response) -> str | None:
     for key in ("message", "error_description", "error"):
         value = body.get(key)
         if isinstance(value, str) and value:
+            details = body.get("details")
+            if isinstance(details, list) and details and isinstance(details[0], dict):
+                first = details[0]
+                field = first.get("field")
+                said = first.get("message")
+                if isinstance(said, str):
+                    value = f"{value}: {field + ' ' if isinstance(field, str) else ''}{said}"
             return value[:300]
     errors = body.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
@@ -205,22 +248,22 @@ def _body_message(response: httpx.Response) -> str | None:
     return None
 
 
-def error_from_response(response: httpx.Response, service: str) -> APIError:
-    """Map a failure status to its error class, with a message that says what to do next."""
+def error_from_response(response: httpx.Response, service: str, *, auth_hint: str = "Check the credentials.") -> APIError:
+    """Map a failure status to its error class. `auth_hint` says what to do about a 401 for this service."""
     status = response.status_code
-    said = _body_message(response)
+    said = body_message(response)
     detail = f" ({said})" if said else ""
     if status == 400:
-        return BadRequestError(f"{service} rejected the request as invalid{detail}. Check the arguments.", status_code=400)
+        return BadRequestError(f"{service} rejected the request as invalid{detail}. Check the arguments.",
+                               status_code=400)
     if status == 401:
-        return AuthenticationError(
-            f"{service} refused the credentials{detail}. Run `upwork-mcp auth login`, or check the API key.",
-            status_code=401,
-        )
+        return AuthenticationError(f"{service} refused the credentials{detail}. {auth_hint}", status_code=401)
     if status == 403 and said and "tenant" in said.lower():
         return PermissionDeniedError(
             f"{service} refused the organization{detail}. Use an organization id from get_account "
-            "(or `upwork-mcp auth orgs`), or omit it for the one in use.", permission=None)
+            "(or `upwork-mcp auth orgs`), or omit it for the one in use.",
+            permission=None,
+        )
     if status == 403:
         return PermissionDeniedError(
             f"{service} denied access{detail}. The API key may lack a permission: enable it for the key in "

@@ -1,0 +1,129 @@
+"""What a GraphQL document is, decided by graphql-core: its operation, its kind, its size.
+
+Every answer here costs time linear in the document: fragments are measured once each
+(memoised), never re-walked per spread, so a chain of fragments that each spread the next
+twice cannot make the work double per level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+)
+
+Kind = Literal["query", "mutation", "subscription"]
+
+
+class DocumentError(ValueError):
+    """The document can't be used as given; the message says why and what to change."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How big an operation is once every fragment is expanded."""
+
+    depth: int  # deepest field nesting
+    fields: int  # fields the server would resolve per item, fragments expanded
+    aliases: int  # aliased fields, fragments expanded
+
+
+@dataclass(frozen=True)
+class Operation:
+    document: DocumentNode
+    definition: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+
+    @property
+    def kind(self) -> Kind:
+        return self.definition.operation.value  # type: ignore[return-value]
+
+    @property
+    def name(self) -> str | None:
+        return self.definition.name.value if self.definition.name else None
+
+    def root_fields(self) -> tuple[str, ...]:
+        return tuple(s.name.value for s in self.definition.selection_set.selections if isinstance(s, FieldNode))
+
+
+def parse_document(text: str) -> DocumentNode:
+    try:
+        return parse(text, no_location=False, max_tokens=50_000)
+    except GraphQLError as exc:
+        where = f" (line {exc.locations[0].line})" if exc.locations else ""
+        raise DocumentError(f"The document does not parse: {exc.message}{where}.") from exc
+
+
+def operation(text: str, operation_name: str | None = None) -> Operation:
+    """The operation `operation_name` of `text` (the only one when no name is given)."""
+    document = parse_document(text)
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    if not operations:
+        raise DocumentError("The document has no operation: write `query { ... }`.")
+    if operation_name:
+        chosen = [op for op in operations if op.name and op.name.value == operation_name]
+        if not chosen:
+            names = ", ".join(op.name.value for op in operations if op.name) or "none named"
+            raise DocumentError(f"No operation named {operation_name!r} in the document (it has: {names}).")
+        definition = chosen[0]
+    elif len(operations) > 1:
+        raise DocumentError("The document has several operations: give operation_name.")
+    else:
+        definition = operations[0]
+    return Operation(document, definition, fragments)
+
+
+def kind_of(text: str, operation_name: str | None = None) -> Kind:
+    """query, mutation or subscription, as graphql-core reads the document."""
+    return operation(text, operation_name).kind
+
+
+def measure(op: Operation) -> Shape:
+    """Depth, expanded field count and alias count of `op`, in time linear in the document."""
+    memo: dict[str, Shape] = {}
+    visiting: set[str] = set()
+
+    def fragment(name: str) -> Shape:
+        if name in memo:
+            return memo[name]
+        if name in visiting:
+            raise DocumentError(f"Fragment {name!r} spreads itself (a cycle); GraphQL does not allow that.")
+        definition = op.fragments.get(name)
+        if definition is None:
+            raise DocumentError(f"Fragment {name!r} is spread but not defined in the document.")
+        visiting.add(name)
+        memo[name] = selection_set(definition.selection_set)
+        visiting.discard(name)
+        return memo[name]
+
+    def selection_set(node: SelectionSetNode | None) -> Shape:
+        if node is None:
+            return Shape(0, 0, 0)
+        depth = fields = aliases = 0
+        for sel in node.selections:
+            if isinstance(sel, FieldNode):
+                inner = selection_set(sel.selection_set)
+                depth = max(depth, 1 + inner.depth)
+                fields += 1 + inner.fields
+                aliases += inner.aliases + (1 if sel.alias else 0)
+            else:
+                inner = (fragment(sel.name.value) if isinstance(sel, FragmentSpreadNode)
+                         else selection_set(sel.selection_set) if isinstance(sel, InlineFragmentNode)
+                         else Shape(0, 0, 0))
+                depth = max(depth, inner.depth)
+                fields += inner.fields
+                aliases += inner.aliases
+        return Shape(depth, fields, aliases)
+
+    return selection_set(op.definition.selection_set)

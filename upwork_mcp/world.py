@@ -1,0 +1,103 @@
+"""The composition root's one decision: real Upwork or the embedded sandbox.
+
+Everything below this module is handed its collaborators; this is where they are chosen: the
+HTTP transport (the network, or the sandbox in process), the token source (the saved login, a
+token from the environment, or the sandbox's own login) and the credentials.
+
+    async with open_client(Settings.from_env(os.environ)) as client:
+        me = await client.account.me()
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._http import Limiter, RateLimiter, RequestLoop, RetryPolicy, new_http_client
+from .auth.manager import Login, StaticToken, TokenManager
+from .auth.source import TokenSource
+from .auth.store import FileTokenStore, KeyringTokenStore, MemoryTokenStore, TokenStore
+from .config import Settings
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .api import UpworkClient
+
+
+@dataclass(frozen=True)
+class World:
+    """Where requests go and how they are authenticated."""
+
+    settings: Settings  # as used: in the sandbox, its own URLs and credentials
+    transport: httpx.AsyncBaseTransport | None  # None: the network
+    store: TokenStore
+    login: Login | None  # a login that needs no person (the sandbox's); None for real Upwork
+
+
+def world_for(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+              store: TokenStore | None = None) -> World:
+    """The world `settings` ask for. A `transport` given here replaces the default one (tests, benchmarks)."""
+    if settings.sandbox_faults:
+        from .sandbox.faults import Faults
+
+        try:
+            Faults.parse(settings.sandbox_faults)
+        except ValueError as exc:
+            raise ConfigError(f"UPWORK_SANDBOX_FAULTS={settings.sandbox_faults!r} is not valid: {exc}") from exc
+    if not settings.sandbox:
+        return World(settings, transport, store or default_store(settings), None)
+    from . import sandbox
+
+    used = sandbox.settings_for(settings)
+    chosen = transport or sandbox.embedded_transport(settings.sandbox_faults)
+
+    async def login(loop: RequestLoop) -> Any:
+        return await sandbox.sandbox_login(loop, used)
+
+    return World(used, chosen, store or MemoryTokenStore(), login)
+
+
+def default_store(settings: Settings) -> TokenStore:
+    path = settings.resolved_token_file()
+    if settings.token_store == "keyring":
+        return KeyringTokenStore(settings.client_id or "default", path)
+    return FileTokenStore(path)
+
+
+def token_source(world: World, loop: RequestLoop) -> TokenSource:
+    if world.settings.access_token is not None:
+        return StaticToken(world.settings.access_token)
+    return TokenManager(world.settings, world.store, loop, login=world.login)
+
+
+class Engine:
+    """One world's HTTP client, request loop, token source and Upwork client, made together."""
+
+    def __init__(self, world: World, *, limiter: Limiter | None = None) -> None:
+        from .api import UpworkClient
+
+        settings = world.settings
+        self.world = world
+        self.http = new_http_client(settings.timeout, world.transport)
+        self.loop = RequestLoop(self.http, timeout=settings.timeout, policy=RetryPolicy(max_retries=settings.max_retries),
+                                limiter=limiter or RateLimiter(settings.rate_limit))
+        self.tokens = token_source(world, self.loop)
+        self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+@asynccontextmanager
+async def open_client(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+                      store: TokenStore | None = None) -> AsyncIterator[UpworkClient]:
+    """An UpworkClient for `settings`' world, with its own HTTP client, closed on exit."""
+    engine = Engine(world_for(settings, transport=transport, store=store))
+    try:
+        yield engine.client
+    finally:
+        await engine.aclose()
