@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr,no-untyped-call"
 """Benchmarks, each a ratio against a baseline measured in the same run.
 
     python bench/run.py            # prints a Markdown report; --write updates docs/benchmarks.md
@@ -57,8 +58,12 @@ async def cold_start(rounds: int) -> dict[str, Any]:
     for _ in range(rounds):  # interleaved, so drift on the machine hits both alike
         b.append(await _spawn_to_list(minimal))
         a.append(await _spawn_to_list(ours))
-    return {"ours_s": statistics.median(a), "baseline_s": statistics.median(b),
-            "ratio": statistics.median(a) / statistics.median(b), "goal": 1.10}
+    return {
+        "ours_s": statistics.median(a),
+        "baseline_s": statistics.median(b),
+        "ratio": statistics.median(a) / statistics.median(b),
+        "goal": 1.10,
+    }
 
 
 async def tokens() -> dict[str, Any]:
@@ -77,12 +82,25 @@ async def tokens() -> dict[str, Any]:
     from upwork_mcp.api import JobSearchFilters
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(box)), base_url="http://sb") as http:
-        raw = (await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-            "query": documents.operation("SearchJobs"), "variables": JobSearchFilters(limit=20).to_variables()})).json()
+        raw = (
+            await http.post(
+                "/graphql",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "query": documents.operation("SearchJobs"),
+                    "variables": JobSearchFilters(limit=20).to_variables(),
+                },
+            )
+        ).json()
     raw_text = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
     kept = all(j["id"] in text and j["url"] in text for j in result.structured_content["jobs"])
-    return {"ours_chars": len(text), "raw_chars": len(raw_text), "ratio": len(text) / len(raw_text), "goal": 0.25,
-            "keeps_id_title_budget_time_client_url": kept}
+    return {
+        "ours_chars": len(text),
+        "raw_chars": len(raw_text),
+        "ratio": len(text) / len(raw_text),
+        "goal": 0.25,
+        "keeps_id_title_budget_time_client_url": kept,
+    }
 
 
 def _free_port() -> int:
@@ -98,8 +116,11 @@ async def per_call(calls: int) -> dict[str, Any]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     # Both sides share the sandbox, so its Upwork-like 10/s limit is lifted: a 429 would time a refusal.
-    sandbox = subprocess.Popen([sys.executable, "-m", "upwork_mcp", "sandbox", "--port", str(port),
-                                "--rate-limit", "100000"], env=_env(), stderr=subprocess.DEVNULL)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "upwork_mcp", "sandbox", "--port", str(port), "--rate-limit", "100000"],
+        env=_env(),
+        stderr=subprocess.DEVNULL,
+    )
     try:
         async with httpx.AsyncClient(base_url=base) as http:
             with anyio.fail_after(30):
@@ -111,19 +132,30 @@ async def per_call(calls: int) -> dict[str, Any]:
                         await anyio.sleep(0.1)
             # A token from the sandbox's own OAuth, as a logged-in user would hold.
             from upwork_mcp._http import RequestLoop, RetryPolicy
-            from upwork_mcp.sandbox import sandbox_login
             from upwork_mcp.config import Settings
+            from upwork_mcp.sandbox import sandbox_login
 
-            settings = Settings.from_env({"UPWORK_CLIENT_ID": "sandbox-client", "UPWORK_CLIENT_SECRET": "sandbox-secret",
-                                          "UPWORK_OAUTH_URL": base})
+            settings = Settings.from_env(
+                {
+                    "UPWORK_CLIENT_ID": "sandbox-client",
+                    "UPWORK_CLIENT_SECRET": "sandbox-secret",
+                    "UPWORK_OAUTH_URL": base,
+                }
+            )
             tokens = await sandbox_login(RequestLoop(http, timeout=10, policy=RetryPolicy()), settings)
             access = tokens.access_token.get_secret_value()
-            body = {"query": documents.operation("SearchJobs"), "variables": JobSearchFilters(limit=10).to_variables(),
-                    "operationName": "SearchJobs"}
+            body = {
+                "query": documents.operation("SearchJobs"),
+                "variables": JobSearchFilters(limit=10).to_variables(),
+                "operationName": "SearchJobs",
+            }
             headers = {"Authorization": f"Bearer {access}"}
             direct = []
-            params = StdioServerParameters(command=sys.executable, args=["-m", "upwork_mcp", "serve"], env=_env(
-                UPWORK_API_URL=f"{base}/graphql", UPWORK_ACCESS_TOKEN=access, UPWORK_RATE_LIMIT="1000"))
+            params = StdioServerParameters(
+                command=sys.executable,
+                args=["-m", "upwork_mcp", "serve"],
+                env=_env(UPWORK_API_URL=f"{base}/graphql", UPWORK_ACCESS_TOKEN=access, UPWORK_RATE_LIMIT="1000"),
+            )
             via_mcp = []
             async with Client(params) as client:
                 await client.call_tool("search_jobs", {"limit": 10})  # warm both paths
@@ -140,8 +172,12 @@ async def per_call(calls: int) -> dict[str, Any]:
     finally:
         sandbox.terminate()
         sandbox.wait(10)
-    return {"ours_ms": statistics.median(via_mcp) * 1000, "baseline_ms": statistics.median(direct) * 1000,
-            "ratio": statistics.median(via_mcp) / statistics.median(direct), "goal": 1.3}
+    return {
+        "ours_ms": statistics.median(via_mcp) * 1000,
+        "baseline_ms": statistics.median(direct) * 1000,
+        "ratio": statistics.median(via_mcp) / statistics.median(direct),
+        "goal": 1.3,
+    }
 
 
 async def upstream_requests() -> dict[str, int]:
@@ -158,12 +194,17 @@ async def upstream_requests() -> dict[str, int]:
         room = box.data.rooms[0]["id"]
         key = box.data.freelancers[0]["ciphertext"]
         calls = {
-            "search_jobs": {"q": "python"}, "get_job": {"job": job}, "list_contracts": {},
-            "get_contract": {"contract_id": box.data.contracts[0]["id"]}, "list_rooms": {},
-            "list_messages": {"room_id": room}, "list_messages (by contract)": {"contract_id":
-                                                                               box.data.contracts[0]["id"]},
-            "search_freelancers": {"q": "python"}, "get_freelancer_profile": {"profile_key": key},
-            "run_graphql": {"query": "{ user { id } }"}, "get_account": {},
+            "search_jobs": {"q": "python"},
+            "get_job": {"job": job},
+            "list_contracts": {},
+            "get_contract": {"contract_id": box.data.contracts[0]["id"]},
+            "list_rooms": {},
+            "list_messages": {"room_id": room},
+            "list_messages (by contract)": {"contract_id": box.data.contracts[0]["id"]},
+            "search_freelancers": {"q": "python"},
+            "get_freelancer_profile": {"profile_key": key},
+            "run_graphql": {"query": "{ user { id } }"},
+            "get_account": {},
         }
         for label, args in calls.items():
             before = box.api_requests
@@ -174,8 +215,12 @@ async def upstream_requests() -> dict[str, int]:
 
 
 async def main(rounds: int, calls: int) -> dict[str, Any]:
-    return {"cold_start": await cold_start(rounds), "tokens": await tokens(), "per_call": await per_call(calls),
-            "upstream_requests": await upstream_requests()}
+    return {
+        "cold_start": await cold_start(rounds),
+        "tokens": await tokens(),
+        "per_call": await per_call(calls),
+        "upstream_requests": await upstream_requests(),
+    }
 
 
 def report(r: dict[str, Any]) -> str:

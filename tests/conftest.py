@@ -1,16 +1,15 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import logging
 
 import anyio.lowlevel
 import httpx
 import pytest
 
-from upwork_mcp.api import UpworkClient
 from upwork_mcp._http import RateLimiter, RequestLoop, RetryPolicy
+from upwork_mcp.api import UpworkClient
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.world import token_source, world_for
@@ -72,8 +71,9 @@ def settings() -> Settings:
     return Settings.from_env({"UPWORK_SANDBOX": "1"})
 
 
-def make_loop(http: httpx.AsyncClient, clock: FakeClock, *, max_retries: int = 3, rate: float | None = 10.0,
-              timeout: float = 5.0) -> RequestLoop:
+def make_loop(
+    http: httpx.AsyncClient, clock: FakeClock, *, max_retries: int = 3, rate: float | None = 10.0, timeout: float = 5.0
+) -> RequestLoop:
     return RequestLoop(
         http,
         timeout=timeout,
@@ -86,8 +86,9 @@ def make_loop(http: httpx.AsyncClient, clock: FakeClock, *, max_retries: int = 3
 
 @pytest.fixture
 async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sandbox)),
-                                 base_url="http://sandbox.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(sandbox)), base_url="http://sandbox.test"
+    ) as client:
         yield client
 
 

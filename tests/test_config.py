@@ -17,16 +17,34 @@ def test_defaults_point_at_upwork() -> None:
 
 def test_every_documented_variable_is_read() -> None:
     env = {
-        "UPWORK_CLIENT_ID": "cid", "UPWORK_CLIENT_SECRET": "shh", "UPWORK_REDIRECT_URI": "http://localhost:9000/cb",
-        "UPWORK_TENANT_ID": "42", "UPWORK_ACCESS_TOKEN": "tok", "UPWORK_TOKEN_FILE": "/tmp/t.json",
-        "UPWORK_API_URL": "http://x.test/graphql", "UPWORK_OAUTH_URL": "http://x.test/",
-        "UPWORK_JOB_FEED_URL": "http://feed.test", "UPWORK_JOB_FEED_API_KEY": "fk", "UPWORK_READ_ONLY": "yes",
-        "UPWORK_TOOLSETS": "jobs, feed", "UPWORK_TIMEOUT": "12.5", "UPWORK_MAX_RETRIES": "1",
-        "UPWORK_RATE_LIMIT": "4", "UPWORK_LOG_LEVEL": "debug", "UPWORK_DATA_DIR": "/tmp/d",
+        "UPWORK_CLIENT_ID": "cid",
+        "UPWORK_CLIENT_SECRET": "shh",
+        "UPWORK_REDIRECT_URI": "http://localhost:9000/cb",
+        "UPWORK_TENANT_ID": "42",
+        "UPWORK_ACCESS_TOKEN": "tok",
+        "UPWORK_TOKEN_FILE": "/tmp/t.json",
+        "UPWORK_API_URL": "http://x.test/graphql",
+        "UPWORK_OAUTH_URL": "http://x.test/",
+        "UPWORK_JOB_FEED_URL": "http://feed.test",
+        "UPWORK_JOB_FEED_API_KEY": "fk",
+        "UPWORK_READ_ONLY": "yes",
+        "UPWORK_TOOLSETS": "jobs, feed",
+        "UPWORK_TIMEOUT": "12.5",
+        "UPWORK_MAX_RETRIES": "1",
+        "UPWORK_RATE_LIMIT": "4",
+        "UPWORK_LOG_LEVEL": "debug",
+        "UPWORK_DATA_DIR": "/tmp/d",
     }
     s = Settings.from_env(env)
     assert (s.client_id, s.tenant_id, s.read_only, s.toolsets, s.timeout, s.max_retries, s.rate_limit) == (
-        "cid", "42", True, ("jobs", "feed"), 12.5, 1, 4.0)
+        "cid",
+        "42",
+        True,
+        ("jobs", "feed"),
+        12.5,
+        1,
+        4.0,
+    )
     assert s.token_url == "http://x.test/api/v3/oauth2/token"
     assert s.client_secret.get_secret_value() == "shh" and s.log_level == "DEBUG"
 

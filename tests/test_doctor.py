@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sandbox_client, make_loop
-from upwork_mcp.config import Settings
-from upwork_mcp.world import open_client
+from tests.conftest import make_loop, sandbox_client
 from upwork_mcp.commands.doctor import run_checks
+from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.world import open_client
 
 pytestmark = pytest.mark.anyio
 

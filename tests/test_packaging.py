@@ -18,8 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return next(out.glob("upwork_mcp-*.whl"))
 
 
@@ -37,30 +41,48 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, tmp_path: 
     venv.EnvBuilder(with_pip=True).create(env_dir)
     bindir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
     py = bindir / "python"
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # The wheel itself through pip (offline); its dependencies come from this test run's environment
     # through a .pth, whose own .pth files are not read, so an editable checkout there stays invisible.
-    subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    probe = ("import upwork_mcp, upwork_mcp._bundled as b; t = b.tools_package(); "
-             "print(upwork_mcp.__file__); print(t.__file__); print(b.prompts_dir())")
+    probe = (
+        "import upwork_mcp, upwork_mcp._bundled as b; t = b.tools_package(); "
+        "print(upwork_mcp.__file__); print(t.__file__); print(b.prompts_dir())"
+    )
     shown = subprocess.run([str(py), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert all(str(site) in line for line in shown.splitlines()), shown
     assert not (site / "tools").exists() and not (site / "prompts").exists()
-    listed = subprocess.run([str(bindir / "upwork-mcp"), "tools", "--sandbox"], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=120)
+    listed = subprocess.run(
+        [str(bindir / "upwork-mcp"), "tools", "--sandbox"], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert listed.returncode == 0, listed.stderr
     assert "search_jobs" in listed.stdout and "send_message" in listed.stdout
-    called = subprocess.run([str(py), "-m", "upwork_mcp", "call", "search_jobs", "q=python", "limit=2", "--sandbox"],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    called = subprocess.run(
+        [str(py), "-m", "upwork_mcp", "call", "search_jobs", "q=python", "limit=2", "--sandbox"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert called.returncode == 0 and "jobs match" in called.stdout, called.stderr
 
 
 def test_a_user_module_named_tools_is_not_shadowed(tmp_path: Path) -> None:
     (tmp_path / "tools.py").write_text("MINE = True\n")
-    probe = ("import upwork_mcp._bundled as b; b.tools_package(); import tools; print(tools.MINE)")
+    probe = "import upwork_mcp._bundled as b; b.tools_package(); import tools; print(tools.MINE)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.strip() == "True", out.stderr
 

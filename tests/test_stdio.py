@@ -12,7 +12,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.tools.conftest import answering
+from tests.serving import spawned
+from tests.tools.conftest import all_tool_names, answering
 from upwork_mcp.config import env_vars
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -21,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _params(*args: str, env: dict[str, str] | None = None) -> StdioServerParameters:
     base = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
-    return StdioServerParameters(command=sys.executable, args=["-m", "upwork_mcp", *args], env={**base, **(env or {})},
-                                 cwd=str(ROOT))
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "upwork_mcp", *args], env={**base, **(env or {})}, cwd=str(ROOT)
+    )
 
 
 async def test_a_stdio_session_searches_reads_and_sends_only_when_confirmed() -> None:
@@ -42,8 +44,9 @@ async def test_a_stdio_session_searches_reads_and_sends_only_when_confirmed() ->
         async with Client(_params("serve", "--sandbox")) as client:
             preview = await client.call_tool("send_message", {"room_id": room, "message": "Hello from stdio"})
             token = preview.structured_content["confirmation_token"]
-            sent = await client.call_tool("send_message", {"room_id": room, "message": "Hello from stdio",
-                                                           "confirmation_token": token})
+            sent = await client.call_tool(
+                "send_message", {"room_id": room, "message": "Hello from stdio", "confirmation_token": token}
+            )
             listed = await client.call_tool("list_messages", {"room_id": room, "limit": 3})
     assert sent.structured_content["status"] == "sent"
     texts = [m["text"] for m in listed.structured_content["messages"]]
@@ -56,44 +59,29 @@ async def test_the_desktop_config_example_works_as_copied() -> None:
     assert set(server["env"]) <= set(env_vars()), "the example names a variable the server does not read"
     command = shutil.which(server["command"]) or shutil.which(server["command"], path=str(Path(sys.executable).parent))
     assert command, "the example's command is not installed next to this Python"
-    params = StdioServerParameters(command=command, args=server["args"],
-                                   env={**{k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")},
-                                        **server["env"]})
+    params = StdioServerParameters(
+        command=command,
+        args=server["args"],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}, **server["env"]},
+    )
     with anyio.fail_after(60):
         async with Client(params) as client:
             tools = (await client.list_tools()).tools
             result = await client.call_tool("get_account", {})
-    assert len(tools) == 13 and result.structured_content["sandbox"] is True
+    assert len(tools) == len(all_tool_names()) and result.structured_content["sandbox"] is True
 
 
 async def test_serve_over_streamable_http_from_the_command_line() -> None:
-    import socket
-    import subprocess
-
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
-    proc = subprocess.Popen([sys.executable, "-m", "upwork_mcp", "serve", "--sandbox", "--transport",
-                             "streamable-http", "--port", str(port)], env=env, cwd=ROOT,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        with anyio.fail_after(60):
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    await anyio.sleep(0.1)
-            async with httpx2.AsyncClient(timeout=30) as http, \
-                    Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as client:
-                tools = (await client.list_tools()).tools
-                result = await client.call_tool("search_jobs", {"limit": 1})
-        assert len(tools) == 13 and not result.is_error
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stderr.close()
+    args = ["serve", "--sandbox", "--transport", "streamable-http", "--port", "0"]
+    with spawned(args, env, cwd=ROOT) as (_, base), anyio.fail_after(60):
+        async with (
+            httpx2.AsyncClient(timeout=30) as http,
+            Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client,
+        ):
+            tools = (await client.list_tools()).tools
+            result = await client.call_tool("search_jobs", {"limit": 1})
+    assert len(tools) == len(all_tool_names()) and not result.is_error

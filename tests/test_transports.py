@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import httpx
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import assert_no_secret
+from tests.serving import serving
+from tests.tools.conftest import all_tool_names
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.server import build_server
@@ -25,22 +24,6 @@ from upwork_mcp.transports import http_app
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 TOKEN = "test-http-token-7d1c"
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _app(box: Sandbox, transport: str, **env: str) -> Any:
@@ -55,8 +38,10 @@ async def _connect(transport: str, base: str, headers: dict[str, str] | None = N
         async with Client(sse_client(f"{base}/sse", headers=headers), mode="legacy") as client:
             yield client
         return
-    async with httpx2.AsyncClient(headers=headers or {}, timeout=30) as http, \
-            Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+    async with (
+        httpx2.AsyncClient(headers=headers or {}, timeout=30) as http,
+        Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client,
+    ):
         yield client
 
 
@@ -69,10 +54,12 @@ async def _session(client: Client, box: Sandbox) -> None:
     preview = await client.call_tool("send_message", {"room_id": room, "message": "Over HTTP"})
     assert preview.structured_content["status"] == "needs_confirmation" and box.sent_messages == []
     token = preview.structured_content["confirmation_token"]
-    sent = await client.call_tool("send_message", {"room_id": room, "message": "Over HTTP",
-                                                   "confirmation_token": token})
-    again = await client.call_tool("send_message", {"room_id": room, "message": "Over HTTP",
-                                                    "confirmation_token": token})
+    sent = await client.call_tool(
+        "send_message", {"room_id": room, "message": "Over HTTP", "confirmation_token": token}
+    )
+    again = await client.call_tool(
+        "send_message", {"room_id": room, "message": "Over HTTP", "confirmation_token": token}
+    )
     assert sent.structured_content["status"] == "sent" and again.is_error
     assert [m["message"] for m in box.sent_messages] == ["Over HTTP"]
     assert_no_secret(found.model_dump_json() + sent.model_dump_json(), "an HTTP tool result")
@@ -97,10 +84,12 @@ async def test_stateless_workers_share_confirmations(tmp_path) -> None:
                 room = box.data.rooms[1]["id"]
                 preview = await a.call_tool("send_message", {"room_id": room, "message": "Stateless"})
                 token = preview.structured_content["confirmation_token"]
-                sent = await b.call_tool("send_message", {"room_id": room, "message": "Stateless",
-                                                          "confirmation_token": token})
-                replay = await a.call_tool("send_message", {"room_id": room, "message": "Stateless",
-                                                            "confirmation_token": token})
+                sent = await b.call_tool(
+                    "send_message", {"room_id": room, "message": "Stateless", "confirmation_token": token}
+                )
+                replay = await a.call_tool(
+                    "send_message", {"room_id": room, "message": "Stateless", "confirmation_token": token}
+                )
     assert sent.structured_content["status"] == "sent"
     assert replay.is_error and "already used" in replay.content[0].text
     assert len(box.sent_messages) == 1
@@ -133,7 +122,7 @@ async def test_a_bearer_token_gates_every_request() -> None:
         assert missing.headers["www-authenticate"].startswith("Bearer") and TOKEN not in missing.text
         with anyio.fail_after(60):
             async with _connect("streamable-http", base, {"Authorization": f"Bearer {TOKEN}"}) as client:
-                assert len((await client.list_tools()).tools) == 13
+                assert len((await client.list_tools()).tools) == len(all_tool_names())
 
 
 def test_the_http_token_is_a_hidden_setting() -> None:

@@ -24,13 +24,18 @@ ResponseFormat = Annotated[
 ]
 Cursor = Annotated[
     str | None,
-    Field(description="Opaque paging cursor: pass the next_cursor of the previous page; omit for the first page.",
-          max_length=64),
+    Field(
+        description="Opaque paging cursor: pass the next_cursor of the previous page; omit for the first page.",
+        max_length=64,
+    ),
 ]
 TenantId = Annotated[
     str | None,
-    Field(description="Organization to act in (an id from get_account); omit for the one in use.", max_length=40,
-          pattern=r"^[A-Za-z0-9_~-]+$"),
+    Field(
+        description="Organization to act in (an id from get_account); omit for the one in use.",
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_~-]+$",
+    ),
 ]
 
 

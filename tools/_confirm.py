@@ -13,6 +13,8 @@ from mcp.server.mcpserver import AcceptedElicitation, Elicit
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
+from upwork_mcp.confirmations import ConfirmationError
+
 from ._common import Ctx, app
 
 
@@ -56,8 +58,6 @@ def gate(ctx: Ctx, *, kind: str, payload: dict[str, Any], decision: Any, token: 
     """Approved (a valid token came back, or the user said yes), declined, or a preview is needed."""
     confirmations = app(ctx).confirmations
     if token is not None:
-        from upwork_mcp.confirmations import ConfirmationError
-
         try:
             confirmations.redeem(kind, payload, token)
         except ConfirmationError as exc:
@@ -66,8 +66,9 @@ def gate(ctx: Ctx, *, kind: str, payload: dict[str, Any], decision: Any, token: 
     if not isinstance(decision, AcceptedElicitation):
         return Verdict("declined", said="the user declined")
     if decision.data is None:
-        return Verdict("needs_confirmation", token=confirmations.issue(kind, payload),
-                       expires_in=int(confirmations.ttl))
+        return Verdict(
+            "needs_confirmation", token=confirmations.issue(kind, payload), expires_in=int(confirmations.ttl)
+        )
     if not decision.data.approved():
         return Verdict("declined", said="the user said no")
     return Verdict("approved")

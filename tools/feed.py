@@ -39,7 +39,8 @@ class FeedResult(OutModel):
     jobs: list[FeedJobOut]
     last_updated: str | None = None
     filtered_locally: list[str] | None = Field(
-        default=None, description="filters the feed can't apply, applied by this server to what the feed returned")
+        default=None, description="filters the feed can't apply, applied by this server to what the feed returned"
+    )
 
 
 def _budget(job: FeedJob) -> str | None:
@@ -52,34 +53,47 @@ def _budget(job: FeedJob) -> str | None:
 
 async def fetch_job_feed(
     ctx: Ctx,
-    q: Annotated[str | None, Field(description="Keywords that must all appear in title or description "
-                                               "(applied by this server).", max_length=200)] = None,
+    q: Annotated[
+        str | None,
+        Field(
+            description="Keywords that must all appear in title or description (applied by this server).",
+            max_length=200,
+        ),
+    ] = None,
     tags: Annotated[str | None, Field(description="Comma-separated feed tags, any of them.", max_length=300)] = None,
     skills: Annotated[str | None, Field(description="Comma-separated skills, any of them.", max_length=300)] = None,
-    category: Annotated[str | None, Field(description="Category or group slug, e.g. 'web-mobile-software-dev'.",
-                                          max_length=80)] = None,
+    category: Annotated[
+        str | None, Field(description="Category or group slug, e.g. 'web-mobile-software-dev'.", max_length=80)
+    ] = None,
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    contractor_tier: Annotated[Literal["entry", "intermediate", "expert"] | None,
-                               Field(description="Experience level.")] = None,
+    contractor_tier: Annotated[
+        Literal["entry", "intermediate", "expert"] | None, Field(description="Experience level.")
+    ] = None,
     payment_verified: Annotated[bool | None, Field(description="Only clients with verified payment.")] = None,
     budget_min: Annotated[float | None, Field(description="Fixed budget at least (USD).", ge=0)] = None,
     budget_max: Annotated[float | None, Field(description="Fixed budget at most (USD).", ge=0)] = None,
-    min_client_spend: Annotated[float | None, Field(description="Client has spent at least this much (USD; applied "
-                                                                "by this server).", ge=0)] = None,
+    min_client_spend: Annotated[
+        float | None, Field(description="Client has spent at least this much (USD; applied by this server).", ge=0)
+    ] = None,
     limit: Annotated[int, Field(description="Jobs to return.", ge=1, le=50)] = 10,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
     """Fetch the newest jobs from the Upwork Jobs API feed (needs UPWORK_JOB_FEED_API_KEY), with buyer data
     Upwork's own search lacks. Use search_jobs for Upwork's full search with paging instead."""
-    from upwork_mcp.api import FeedQuery
+    from upwork_mcp.api import FeedQuery  # lazy: the engine (httpx) loads with the first call
 
     local = [name for name, value in (("q", q), ("min_client_spend", min_client_spend)) if value]
     query = FeedQuery(
         limit=FEED_PAGE_MAX if local else limit,
         tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
-        skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()), category=category,
-        job_type=job_type, contractor_tier=contractor_tier, payment_verified=payment_verified,
-        budget_min=budget_min, budget_max=budget_max)
+        skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()),
+        category=category,
+        job_type=job_type,
+        contractor_tier=contractor_tier,
+        payment_verified=payment_verified,
+        budget_min=budget_min,
+        budget_max=budget_max,
+    )
     envelope = await app(ctx).client.job_feed.jobs(query)
     jobs = envelope.data
     if q:
@@ -90,23 +104,47 @@ async def fetch_job_feed(
     jobs = jobs[:limit]
     detailed = response_format == "detailed"
     tiers = {1: "entry", 2: "intermediate", 3: "expert"}
-    out_jobs = [FeedJobOut(
-        id=j.id, title=clean(j.title), url=j.url, type={1: "hourly", 2: "fixed"}.get(j.job_type or 0),
-        budget=_budget(j), posted=j.posted_on, level=tiers.get(j.contractor_tier or 0),
-        category=j.category.name if j.category else None,
-        client_country=j.buyer.country if j.buyer else None, client_spent=j.buyer.total_spent if j.buyer else None,
-        payment_verified=j.buyer.payment_verified if j.buyer else None,
-        applicants=j.client_activity.total_applicants if j.client_activity else None,
-        skills=j.skills if detailed else None, tags=j.tags if detailed else None,
-        description=clean(j.description) if detailed else None) for j in jobs]
-    out = FeedResult(count=len(out_jobs), jobs=out_jobs, last_updated=envelope.last_updated,
-                     filtered_locally=local or None)
-    lines = [" | ".join(str(p) for p in (
-        f"{i}. {j.title}", f"{j.budget} {j.type}" if j.budget else j.type, ago(j.posted), j.level,
-        f"{j.applicants} applicants" if j.applicants is not None else None,
-        f"client {j.client_country or '?'}, {compact_money(j.client_spent) or '$0'} spent"
-        + (", verified" if j.payment_verified else ""), j.url) if p)
-        + (f"\n   {j.description}" if j.description else "") for i, j in enumerate(out_jobs, 1)]
+    out_jobs = [
+        FeedJobOut(
+            id=j.id,
+            title=clean(j.title),
+            url=j.url,
+            type="hourly" if j.job_type == 1 else "fixed" if j.job_type == 2 else None,
+            budget=_budget(j),
+            posted=j.posted_on,
+            level=tiers.get(j.contractor_tier or 0),
+            category=j.category.name if j.category else None,
+            client_country=j.buyer.country if j.buyer else None,
+            client_spent=j.buyer.total_spent if j.buyer else None,
+            payment_verified=j.buyer.payment_verified if j.buyer else None,
+            applicants=j.client_activity.total_applicants if j.client_activity else None,
+            skills=j.skills if detailed else None,
+            tags=j.tags if detailed else None,
+            description=clean(j.description) if detailed else None,
+        )
+        for j in jobs
+    ]
+    out = FeedResult(
+        count=len(out_jobs), jobs=out_jobs, last_updated=envelope.last_updated, filtered_locally=local or None
+    )
+    lines = [
+        " | ".join(
+            str(p)
+            for p in (
+                f"{i}. {j.title}",
+                f"{j.budget} {j.type}" if j.budget else j.type,
+                ago(j.posted),
+                j.level,
+                f"{j.applicants} applicants" if j.applicants is not None else None,
+                f"client {j.client_country or '?'}, {compact_money(j.client_spent) or '$0'} spent"
+                + (", verified" if j.payment_verified else ""),
+                j.url,
+            )
+            if p
+        )
+        + (f"\n   {j.description}" if j.description else "")
+        for i, j in enumerate(out_jobs, 1)
+    ]
     head = f"{out.count} feed jobs"
     if lines:
         lines.insert(0, f"(feed updated {envelope.last_updated})")

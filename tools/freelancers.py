@@ -42,21 +42,41 @@ async def search_freelancers(
     result's profile_key for the full profile."""
     page = await app(ctx).client.freelancers.search(keyword=q, country=country, first=limit, after=cursor)
     detailed = response_format == "detailed"
-    people = [FreelancerSummary(
-        profile_key=f.ciphertext, name=clean(f.short_name), title=clean(f.title),
-        rate=f"{money(f.hourly_rate.amount, f.hourly_rate.currency)}/hr" if f.hourly_rate and f.hourly_rate.amount
-        else None,
-        rating=f.avg_feedback_score, top_rated=f.top_rated_status if f.top_rated_status not in (None, "NONE") else None,
-        jobs=(f.total_hourly_jobs or 0) + (f.total_fixed_price_jobs or 0),
-        location=", ".join(p for p in (f.location.city, f.location.country) if p) if f.location else None,
-        skills=[s.preferred_label for s in f.skills or [] if s and s.preferred_label] if detailed else None,
-        description=clean(f.description) if detailed else None) for f in page.freelancers]
+    people = [
+        FreelancerSummary(
+            profile_key=f.ciphertext,
+            name=clean(f.short_name),
+            title=clean(f.title),
+            rate=f"{money(f.hourly_rate.amount, f.hourly_rate.currency)}/hr"
+            if f.hourly_rate and f.hourly_rate.amount
+            else None,
+            rating=f.avg_feedback_score,
+            top_rated=f.top_rated_status if f.top_rated_status not in (None, "NONE") else None,
+            jobs=(f.total_hourly_jobs or 0) + (f.total_fixed_price_jobs or 0),
+            location=", ".join(p for p in (f.location.city, f.location.country) if p) if f.location else None,
+            skills=[s.preferred_label for s in f.skills or [] if s and s.preferred_label] if detailed else None,
+            description=clean(f.description) if detailed else None,
+        )
+        for f in page.freelancers
+    ]
     out = FreelancerList(total=page.total, freelancers=people, next_cursor=page.next_cursor)
-    lines = [" | ".join(str(p) for p in (f"[{f.profile_key}] {f.name}", f.title, f.rate,
-                                         f"★{f.rating:.2f}" if f.rating else None, f.top_rated,
-                                         f"{f.jobs} jobs", f.location) if p) +
-             (f"\n   {', '.join(f.skills or [])}: {shorten(f.description, 300)}" if f.description else "")
-             for f in people]
+    lines = [
+        " | ".join(
+            str(p)
+            for p in (
+                f"[{f.profile_key}] {f.name}",
+                f.title,
+                f.rate,
+                f"★{f.rating:.2f}" if f.rating else None,
+                f.top_rated,
+                f"{f.jobs} jobs",
+                f.location,
+            )
+            if p
+        )
+        + (f"\n   {', '.join(f.skills or [])}: {shorten(f.description, 300)}" if f.description else "")
+        for f in people
+    ]
     head = f"{page.total} freelancers match" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
     text = listing(head, lines, "profiles are written by freelancers")
     return respond(out, text)
@@ -82,8 +102,12 @@ class FreelancerDetail(OutModel):
 
 async def get_freelancer_profile(
     ctx: Ctx,
-    profile_key: Annotated[str, Field(description="The ~01 profile key from search_freelancers, or a profile URL.",
-                                      min_length=3, max_length=300)],
+    profile_key: Annotated[
+        str,
+        Field(
+            description="The ~01 profile key from search_freelancers, or a profile URL.", min_length=3, max_length=300
+        ),
+    ],
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FreelancerDetail]:
     """Read one freelancer's profile: rate, job success, hours, earnings, availability, skills and overview."""
@@ -92,9 +116,12 @@ async def get_freelancer_profile(
     address = data.address if data else None
     overview = data.description if data else None
     out = FreelancerDetail(
-        profile_key=p.profile_key, name=clean(p.full_name), title=clean(data.title) if data else None,
-        rate=f"{money(data.charge_rate.amount, data.charge_rate.currency)}/hr" if data and data.charge_rate
-        and data.charge_rate.amount else None,
+        profile_key=p.profile_key,
+        name=clean(p.full_name),
+        title=clean(data.title) if data else None,
+        rate=f"{money(data.charge_rate.amount, data.charge_rate.currency)}/hr"
+        if data and data.charge_rate and data.charge_rate.amount
+        else None,
         job_success_score=agg.job_success_score if agg else None,
         top_rated=agg.top_rated_status if agg and agg.top_rated_status != "NONE" else None,
         total_hours=agg.total_hours if agg else None,
@@ -102,16 +129,27 @@ async def get_freelancer_profile(
         rating=agg.total_feedback if agg else None,
         availability=p.availability.name if p.availability else None,
         location=", ".join(x for x in (address.city_name, address.country_name) if x) if address else None,
-        timezone=address.timezone if address else None, skills=p.skill_names(),
+        timezone=address.timezone if address else None,
+        skills=p.skill_names(),
         profile_url=data.profile_url if data else None,
-        overview=clean(overview) if response_format == "detailed" else shorten(overview, 800))
+        overview=clean(overview) if response_format == "detailed" else shorten(overview, 800),
+    )
     facts = joined(
-        f"{out.name}: {out.title}", out.rate, f"JSS {out.job_success_score:.0f}%" if out.job_success_score else None,
-        out.top_rated, f"{out.total_hours:,.0f} h" if out.total_hours else None,
-        f"{out.total_earnings} earned" if out.total_earnings else None, out.availability, out.location)
+        f"{out.name}: {out.title}",
+        out.rate,
+        f"JSS {out.job_success_score:.0f}%" if out.job_success_score else None,
+        out.top_rated,
+        f"{out.total_hours:,.0f} h" if out.total_hours else None,
+        f"{out.total_earnings} earned" if out.total_earnings else None,
+        out.availability,
+        out.location,
+    )
     body = f"{facts}\nskills: {', '.join(out.skills)}\n{out.overview or ''}"
-    text = joined(f"freelancer [{out.profile_key}]", out.profile_url) + "\n" + untrusted(
-        body, "profiles are written by the freelancer")
+    text = (
+        joined(f"freelancer [{out.profile_key}]", out.profile_url)
+        + "\n"
+        + untrusted(body, "profiles are written by the freelancer")
+    )
     return respond(out, text)
 
 

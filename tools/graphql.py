@@ -23,7 +23,7 @@ MAX_TEXT_CHARS = 30_000
 
 def inspect_document(query: str, operation_name: str | None) -> Literal["query", "mutation"]:
     """Parse and bound the document (in time linear in its length); return its kind or raise a ToolError."""
-    from upwork_mcp.graphql.analysis import DocumentError, measure, operation
+    from upwork_mcp.graphql.analysis import DocumentError, measure, operation  # lazy: graphql-core
 
     try:
         op = operation(query, operation_name)
@@ -35,11 +35,15 @@ def inspect_document(query: str, operation_name: str | None) -> Literal["query",
     if shape.depth > MAX_DEPTH:
         raise ToolError(f"The document nests {shape.depth} levels deep; the limit is {MAX_DEPTH}.")
     if shape.fields > MAX_FIELDS:
-        raise ToolError(f"The document selects {shape.fields} fields once its fragments are expanded; the limit is "
-                        f"{MAX_FIELDS}. Ask only for the fields you need.")
+        raise ToolError(
+            f"The document selects {shape.fields} fields once its fragments are expanded; the limit is "
+            f"{MAX_FIELDS}. Ask only for the fields you need."
+        )
     if shape.aliases > MAX_ALIASES:
-        raise ToolError(f"The document uses {shape.aliases} aliases; the limit is {MAX_ALIASES}. Make several "
-                        "smaller calls instead.")
+        raise ToolError(
+            f"The document uses {shape.aliases} aliases; the limit is {MAX_ALIASES}. Make several "
+            "smaller calls instead."
+        )
     return "mutation" if op.kind == "mutation" else "query"
 
 
@@ -47,16 +51,21 @@ class MutationDecision(Decision):
     run: bool = Field(description="Run this mutation against Upwork now?")
 
 
-async def ask_before_mutating(query: str, variables: dict[str, Any] | None, operation_name: str | None,
-                              confirmation_token: str | None, ctx: Ctx) -> Any:
+async def ask_before_mutating(
+    query: str, variables: dict[str, Any] | None, operation_name: str | None, confirmation_token: str | None, ctx: Ctx
+) -> Any:
     try:
         kind = inspect_document(query, operation_name)
     except ToolError:
         return None  # the tool body reports it
     if kind != "mutation" or app(ctx).read_only:
         return None
-    return ask(ctx, confirmation_token, f"Run this Upwork GraphQL mutation?\n\n{query}\n\nvariables: "
-                                        f"{json.dumps(variables or {}, ensure_ascii=False)}", MutationDecision)
+    return ask(
+        ctx,
+        confirmation_token,
+        f"Run this Upwork GraphQL mutation?\n\n{query}\n\nvariables: {json.dumps(variables or {}, ensure_ascii=False)}",
+        MutationDecision,
+    )
 
 
 class GraphQLRunResult(OutModel):
@@ -68,14 +77,23 @@ class GraphQLRunResult(OutModel):
 
 async def run_graphql(
     ctx: Ctx,
-    query: Annotated[str, Field(description="A GraphQL document. See the upwork://schema resource for fields that "
-                                           "are known to exist.", min_length=1, max_length=MAX_DOCUMENT_CHARS)],
+    query: Annotated[
+        str,
+        Field(
+            description="A GraphQL document. See the upwork://schema resource for fields that are known to exist.",
+            min_length=1,
+            max_length=MAX_DOCUMENT_CHARS,
+        ),
+    ],
     decision: Annotated[ElicitationResult[MutationDecision], Resolve(ask_before_mutating)],
     variables: Annotated[dict[str, Any] | None, Field(description="Variables as a JSON object.")] = None,
-    operation_name: Annotated[str | None, Field(description="Which operation to run, if the document has several.",
-                                                max_length=100)] = None,
-    confirmation_token: Annotated[str | None, Field(
-        description="Only for a mutation the user approved: the token its preview returned.", max_length=64)] = None,
+    operation_name: Annotated[
+        str | None, Field(description="Which operation to run, if the document has several.", max_length=100)
+    ] = None,
+    confirmation_token: Annotated[
+        str | None,
+        Field(description="Only for a mutation the user approved: the token its preview returned.", max_length=64),
+    ] = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, GraphQLRunResult]:
     """Run any query against Upwork's GraphQL API, for what the other tools don't cover. Queries run at once;
@@ -85,20 +103,26 @@ async def run_graphql(
     if kind == "mutation":
         if state.read_only:
             raise ToolError("This server is read-only (UPWORK_READ_ONLY): mutations are refused.")
-        payload = {"query": query, "variables": variables or {}, "operation_name": operation_name,
-                   "tenant_id": tenant_id}
+        payload = {
+            "query": query,
+            "variables": variables or {},
+            "operation_name": operation_name,
+            "tenant_id": tenant_id,
+        }
         verdict = gate(ctx, kind="run_graphql", payload=payload, decision=decision, token=confirmation_token)
         if verdict.status == "declined":
             return respond(GraphQLRunResult(status="declined"), f"Not run: {verdict.said}.")
         if verdict.status == "needs_confirmation":
-            return respond(GraphQLRunResult(status="needs_confirmation", confirmation_token=verdict.token),
-                           "NOT RUN YET: this is a mutation. Show the user the document and variables, and if they "
-                           "approve call run_graphql again with the same arguments and "
-                           f"confirmation_token={verdict.token}.")
-    result = await state.client.graphql.execute(query, variables, operation_name=operation_name,
-                                                mutation=kind == "mutation", tenant_id=tenant_id)
-    out = GraphQLRunResult(status="partial" if result.errors else "ok", data=result.data,
-                           errors=result.errors or None)
+            return respond(
+                GraphQLRunResult(status="needs_confirmation", confirmation_token=verdict.token),
+                "NOT RUN YET: this is a mutation. Show the user the document and variables, and if they "
+                "approve call run_graphql again with the same arguments and "
+                f"confirmation_token={verdict.token}.",
+            )
+    result = await state.client.graphql.execute(
+        query, variables, operation_name=operation_name, mutation=kind == "mutation", tenant_id=tenant_id
+    )
+    out = GraphQLRunResult(status="partial" if result.errors else "ok", data=result.data, errors=result.errors or None)
     body = json.dumps(result.data, separators=(",", ":"), ensure_ascii=False)
     if len(body) > MAX_TEXT_CHARS:
         body = body[:MAX_TEXT_CHARS] + f"… (cut at {MAX_TEXT_CHARS} characters; ask for fewer fields or a smaller page)"
@@ -109,6 +133,7 @@ async def run_graphql(
 
 
 TOOLS = [
-    ToolSpec(run_graphql, "Run an Upwork GraphQL query", read_only=False, destructive=True, idempotent=False,
-             guarded=True),
+    ToolSpec(
+        run_graphql, "Run an Upwork GraphQL query", read_only=False, destructive=True, idempotent=False, guarded=True
+    ),
 ]

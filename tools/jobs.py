@@ -60,8 +60,9 @@ def _budget(job: JobSearchNode) -> str | None:
 
 def _summary(job: JobSearchNode, detailed: bool) -> JobSummary:
     client = job.client
-    verified = None if client is None or client.verification_status is None else \
-        client.verification_status == "VERIFIED"
+    verified = (
+        None if client is None or client.verification_status is None else client.verification_status == "VERIFIED"
+    )
     return JobSummary(
         id=job.id,
         url=JOB_URL.format(ciphertext=job.ciphertext) if job.ciphertext else None,
@@ -87,66 +88,99 @@ def _summary(job: JobSearchNode, detailed: bool) -> JobSummary:
 
 def _line(i: int, job: JobSummary) -> str:
     c = job.client
-    quality = ", ".join(p for p in (
-        f"★{c.rating:.1f}" if c.rating else "no reviews",
-        f"{compact_money(c.total_spent)} spent" if c.total_spent else None,
-        f"{c.hires} hire{'' if c.hires == 1 else 's'}" if c.hires is not None else None,
-        "verified" if c.payment_verified else "unverified" if c.payment_verified is False else None,
-        c.country,
-    ) if p)
-    parts = [f"{i}. [{job.id}] {job.title}", f"{job.budget or '?'} {job.type}", ago(job.posted) or "?",
-             f"{job.proposals} proposals" if job.proposals is not None else None, f"client {quality}", job.url]
+    quality = ", ".join(
+        p
+        for p in (
+            f"★{c.rating:.1f}" if c.rating else "no reviews",
+            f"{compact_money(c.total_spent)} spent" if c.total_spent else None,
+            f"{c.hires} hire{'' if c.hires == 1 else 's'}" if c.hires is not None else None,
+            "verified" if c.payment_verified else "unverified" if c.payment_verified is False else None,
+            c.country,
+        )
+        if p
+    )
+    parts = [
+        f"{i}. [{job.id}] {job.title}",
+        f"{job.budget or '?'} {job.type}",
+        ago(job.posted) or "?",
+        f"{job.proposals} proposals" if job.proposals is not None else None,
+        f"client {quality}",
+        job.url,
+    ]
     line = " | ".join(p for p in parts if p)
     if job.description:
-        line += f"\n   skills: {', '.join(job.skills or [])}; {job.experience_level or ''}; {job.duration or ''}\n   " \
-                + job.description.replace("\n", " ")
+        line += (
+            f"\n   skills: {', '.join(job.skills or [])}; {job.experience_level or ''}; {job.duration or ''}\n   "
+            + job.description.replace("\n", " ")
+        )
     return line
 
 
 async def search_jobs(
     ctx: Ctx,
-    q: Annotated[str | None, Field(description="Keywords; Lucene-style: \"exact phrase\", OR, -exclude.",
-                                   max_length=500)] = None,
-    skills: Annotated[str | None, Field(description="Comma-separated skills, any of them, e.g. 'python,django'.",
-                                        max_length=500)] = None,
+    q: Annotated[
+        str | None, Field(description='Keywords; Lucene-style: "exact phrase", OR, -exclude.', max_length=500)
+    ] = None,
+    skills: Annotated[
+        str | None, Field(description="Comma-separated skills, any of them, e.g. 'python,django'.", max_length=500)
+    ] = None,
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
     budget_min: Annotated[int | None, Field(description="Fixed-price budget at least (USD).", ge=0)] = None,
     budget_max: Annotated[int | None, Field(description="Fixed-price budget at most (USD).", ge=0)] = None,
     hourly_min: Annotated[int | None, Field(description="Hourly rate range reaching at least (USD/hr).", ge=0)] = None,
     hourly_max: Annotated[int | None, Field(description="Hourly rate range starting at most (USD/hr).", ge=0)] = None,
-    experience_level: Annotated[Literal["entry", "intermediate", "expert"] | None,
-                                Field(description="Experience level the client asks for.")] = None,
+    experience_level: Annotated[
+        Literal["entry", "intermediate", "expert"] | None, Field(description="Experience level the client asks for.")
+    ] = None,
     days_posted: Annotated[int | None, Field(description="Posted within this many days.", ge=1, le=90)] = None,
     proposals_min: Annotated[int | None, Field(description="At least this many proposals so far.", ge=0)] = None,
     proposals_max: Annotated[int | None, Field(description="At most this many proposals so far.", ge=0)] = None,
-    client_hires_min: Annotated[int | None, Field(description="Client has hired at least this many times.",
-                                                  ge=0)] = None,
-    client_hires_max: Annotated[int | None, Field(description="Client has hired at most this many times.",
-                                                  ge=0)] = None,
+    client_hires_min: Annotated[
+        int | None, Field(description="Client has hired at least this many times.", ge=0)
+    ] = None,
+    client_hires_max: Annotated[
+        int | None, Field(description="Client has hired at most this many times.", ge=0)
+    ] = None,
     verified_payment_only: Annotated[bool, Field(description="Only clients with a verified payment method.")] = False,
-    location: Annotated[str | None, Field(description="Client countries, comma-separated, e.g. 'United States,Canada'.",
-                                          max_length=300)] = None,
+    location: Annotated[
+        str | None, Field(description="Client countries, comma-separated, e.g. 'United States,Canada'.", max_length=300)
+    ] = None,
     category_id: Annotated[str | None, Field(description="Upwork category id.", max_length=40)] = None,
-    sort: Annotated[Literal["recency", "relevance", "client_rating", "client_total_charge"],
-                    Field(description="Order of results.")] = "recency",
-    limit: Annotated[int, Field(description="Jobs per page; above 50 several Upwork pages are fetched, with "
-                                            "progress.", ge=1, le=200)] = 10,
+    sort: Annotated[
+        Literal["recency", "relevance", "client_rating", "client_total_charge"], Field(description="Order of results.")
+    ] = "recency",
+    limit: Annotated[
+        int, Field(description="Jobs per page; above 50 several Upwork pages are fetched, with progress.", ge=1, le=200)
+    ] = 10,
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobSearchResult]:
     """Search open Upwork jobs with Upwork's full filter set (keywords, skills, budget, hourly rate, type,
     level, recency, competition, client quality). Use get_job with a result's id for the full posting."""
-    from upwork_mcp.api import JobSearchFilters
+    from upwork_mcp.api import JobSearchFilters  # lazy: the engine (httpx) loads with the first call
 
     filters = JobSearchFilters(
-        query=q, skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()), job_type=job_type,
-        budget_min=budget_min, budget_max=budget_max, hourly_min=hourly_min, hourly_max=hourly_max,
-        experience_level=experience_level, days_posted=days_posted, proposals_min=proposals_min,
-        proposals_max=proposals_max, client_hires_min=client_hires_min, client_hires_max=client_hires_max,
+        query=q,
+        skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()),
+        job_type=job_type,
+        budget_min=budget_min,
+        budget_max=budget_max,
+        hourly_min=hourly_min,
+        hourly_max=hourly_max,
+        experience_level=experience_level,
+        days_posted=days_posted,
+        proposals_min=proposals_min,
+        proposals_max=proposals_max,
+        client_hires_min=client_hires_min,
+        client_hires_max=client_hires_max,
         verified_payment_only=verified_payment_only,
         locations=tuple(p.strip() for p in (location or "").split(",") if p.strip()),
-        category_ids=(category_id,) if category_id else (), sort=sort, offset=offset_of(cursor), limit=limit,
+        category_ids=(category_id,) if category_id else (),
+        sort=sort,
+        offset=offset_of(cursor),
+        limit=limit,
     )
+
     async def progress(done: int, total: int) -> None:
         await ctx.report_progress(done, total, f"{done} of {total} jobs fetched")
 
@@ -159,7 +193,9 @@ async def search_jobs(
         warnings=page.warnings or None,
     )
     first = filters.offset + 1
-    head = f"{page.total if page.total is not None else '?'} jobs match; showing {first}-{filters.offset + len(page.jobs)}"
+    head = (
+        f"{page.total if page.total is not None else '?'} jobs match; showing {first}-{filters.offset + len(page.jobs)}"
+    )
     lines = [_line(first + i, j) for i, j in enumerate(result.jobs)]
     text = head + (f" (next_cursor: {result.next_cursor})" if result.next_cursor else " (last page)")
     text = listing(text, lines, "job titles and descriptions are written by clients")
@@ -222,28 +258,42 @@ def _detail(job: JobPosting, detailed: bool) -> JobDetail:
         type=(terms.contract_type or "").lower() or None if terms else None,
         budget=budget,
         duration=duration,
-        category=(classification.sub_category.preferred_label if classification and classification.sub_category
-                  else None),
+        category=(
+            classification.sub_category.preferred_label if classification and classification.sub_category else None
+        ),
         description=short,
         description_truncated=True if short != clean(description) else None,
         client_country=company.country.name if company and company.country else None,
         client_city=company.city if company else None,
         payment_verified=company.payment_verification.payment_verified
-        if company and company.payment_verification else None,
+        if company and company.payment_verification
+        else None,
         activity=JobActivityOut(
-            invites_sent=activity.invites_sent, hired=activity.total_hired,
-            interviewing=activity.total_invited_to_interview, offered=activity.total_offered,
-            last_client_activity=activity.last_client_activity) if activity else None,
+            invites_sent=activity.invites_sent,
+            hired=activity.total_hired,
+            interviewing=activity.total_invited_to_interview,
+            offered=activity.total_offered,
+            last_client_activity=activity.last_client_activity,
+        )
+        if activity
+        else None,
         cover_letter_required=requirement.cover_letter_required if requirement else None,
         screening_questions=[clean(q.question) or "" for q in requirement.screening_questions or []]
-        if requirement and requirement.screening_questions else None,
+        if requirement and requirement.screening_questions
+        else None,
     )
 
 
 async def get_job(
     ctx: Ctx,
-    job: Annotated[str, Field(description="A job URL, its ~01 ciphertext, or the numeric id from search_jobs.",
-                              min_length=1, max_length=300)],
+    job: Annotated[
+        str,
+        Field(
+            description="A job URL, its ~01 ciphertext, or the numeric id from search_jobs.",
+            min_length=1,
+            max_length=300,
+        ),
+    ],
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobDetail]:
     """Read one job posting in full: terms, budget, client, activity and screening questions. Use after
@@ -251,20 +301,41 @@ async def get_job(
     posting = await app(ctx).client.jobs.get(job)
     out = _detail(posting, response_format == "detailed")
     a = out.activity
-    client = joined(out.client_city, out.client_country, "payment verified" if out.payment_verified else
-                    "payment not verified" if out.payment_verified is False else None, sep=", ")
-    lines = [joined(out.title, out.status, f"{out.budget} {out.type or ''}".strip() if out.budget else out.type,
-                    out.duration, out.category), f"client: {client}" if client else ""]
+    client = joined(
+        out.client_city,
+        out.client_country,
+        "payment verified"
+        if out.payment_verified
+        else "payment not verified"
+        if out.payment_verified is False
+        else None,
+        sep=", ",
+    )
+    lines = [
+        joined(
+            out.title,
+            out.status,
+            f"{out.budget} {out.type or ''}".strip() if out.budget else out.type,
+            out.duration,
+            out.category,
+        ),
+        f"client: {client}" if client else "",
+    ]
     if a:
-        lines.append(f"activity: {a.invites_sent} invited, {a.interviewing} interviewing, {a.hired} hired, "
-                     f"client active {ago(a.last_client_activity) or '?'}")
+        lines.append(
+            f"activity: {a.invites_sent} invited, {a.interviewing} interviewing, {a.hired} hired, "
+            f"client active {ago(a.last_client_activity) or '?'}"
+        )
     if out.cover_letter_required is not None:
         lines.append("cover letter required" if out.cover_letter_required else "no cover letter required")
     lines.append(out.description or "")
     if out.screening_questions:
         lines.append("Screening questions:\n" + "\n".join(f"- {q}" for q in out.screening_questions))
-    head = joined(f"job [{out.id}]", out.url, "(description truncated; response_format=detailed for all of it)"
-                  if out.description_truncated else None)
+    head = joined(
+        f"job [{out.id}]",
+        out.url,
+        "(description truncated; response_format=detailed for all of it)" if out.description_truncated else None,
+    )
     text = head + "\n" + untrusted("\n".join(line for line in lines if line), "written by the client")
     return respond(out, text)
 

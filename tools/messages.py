@@ -16,10 +16,12 @@ from ._common import Ctx, OutModel, TenantId, ToolSpec, ago, app, respond
 from ._confirm import Decision, ask, gate
 from ._text import clean, listing, shorten
 
-RoomCursor = Annotated[str | None, Field(description="next_cursor from the previous page; omit for the first.",
-                                         max_length=64)]
-RoomId = Annotated[str, Field(description="Room id from list_rooms.", min_length=1, max_length=80,
-                              pattern=r"^[A-Za-z0-9_:.~-]+$")]
+RoomCursor = Annotated[
+    str | None, Field(description="next_cursor from the previous page; omit for the first.", max_length=64)
+]
+RoomId = Annotated[
+    str, Field(description="Room id from list_rooms.", min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_:.~-]+$")
+]
 
 
 class LatestMessage(OutModel):
@@ -52,16 +54,37 @@ async def list_rooms(
     """List the user's Upwork message rooms, most recent first, with unread counts and the latest message.
     Use it to find a room id for list_messages or send_message."""
     page = await app(ctx).client.messages.rooms(first=limit, after=cursor, tenant_id=tenant_id)
-    rooms = [RoomOut(
-        id=r.id, name=clean(r.room_name), type=r.room_type, unread=r.num_unread, contract_id=r.contract_id,
-        latest=LatestMessage(sender=r.latest_story.user.name if r.latest_story.user else None,
-                             at=r.latest_story.created_date_time, text=shorten(r.latest_story.message, 160))
-        if r.latest_story else None) for r in page.rooms]
+    rooms = [
+        RoomOut(
+            id=r.id,
+            name=clean(r.room_name),
+            type=r.room_type,
+            unread=r.num_unread,
+            contract_id=r.contract_id,
+            latest=LatestMessage(
+                sender=r.latest_story.user.name if r.latest_story.user else None,
+                at=r.latest_story.created_date_time,
+                text=shorten(r.latest_story.message, 160),
+            )
+            if r.latest_story
+            else None,
+        )
+        for r in page.rooms
+    ]
     out = RoomList(total=page.total, rooms=rooms, next_cursor=page.next_cursor)
-    lines = [" | ".join(p for p in (
-        f"[{r.id}] {r.name}", f"{r.unread} unread" if r.unread else None,
-        f"contract {r.contract_id}" if r.contract_id else None,
-        f"last: {r.latest.sender} {ago(r.latest.at)}: {r.latest.text}" if r.latest else None) if p) for r in rooms]
+    lines = [
+        " | ".join(
+            p
+            for p in (
+                f"[{r.id}] {r.name}",
+                f"{r.unread} unread" if r.unread else None,
+                f"contract {r.contract_id}" if r.contract_id else None,
+                f"last: {r.latest.sender} {ago(r.latest.at)}: {r.latest.text}" if r.latest else None,
+            )
+            if p
+        )
+        for r in rooms
+    ]
     head = f"{page.total} rooms" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
     text = listing(head, lines, "room names and messages are written by other people")
     return respond(out, text)
@@ -83,10 +106,17 @@ class MessageList(OutModel):
 
 async def list_messages(
     ctx: Ctx,
-    room_id: Annotated[str | None, Field(description="Room id from list_rooms.", max_length=80,
-                                         pattern=r"^[A-Za-z0-9_:.~-]+$")] = None,
-    contract_id: Annotated[str | None, Field(description="Or a contract id from list_contracts: its room is used.",
-                                             max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")] = None,
+    room_id: Annotated[
+        str | None, Field(description="Room id from list_rooms.", max_length=80, pattern=r"^[A-Za-z0-9_:.~-]+$")
+    ] = None,
+    contract_id: Annotated[
+        str | None,
+        Field(
+            description="Or a contract id from list_contracts: its room is used.",
+            max_length=40,
+            pattern=r"^[A-Za-z0-9_~-]+$",
+        ),
+    ] = None,
     limit: Annotated[int, Field(description="Messages per page, newest first.", ge=1, le=100)] = 20,
     cursor: RoomCursor = None,
     tenant_id: TenantId = None,
@@ -98,12 +128,19 @@ async def list_messages(
     if room_id is None:
         room_id = (await messages.contract_room(contract_id or "", tenant_id=tenant_id)).id
     page = await messages.stories(room_id, first=limit, after=cursor, tenant_id=tenant_id)
-    out = MessageList(room_id=room_id, total=page.total, next_cursor=page.next_cursor, messages=[
-        MessageOut(id=s.id, sender=s.user.name if s.user else None, at=s.created_date_time, text=clean(s.message))
-        for s in page.stories])
+    out = MessageList(
+        room_id=room_id,
+        total=page.total,
+        next_cursor=page.next_cursor,
+        messages=[
+            MessageOut(id=s.id, sender=s.user.name if s.user else None, at=s.created_date_time, text=clean(s.message))
+            for s in page.stories
+        ],
+    )
     lines = [f"{m.at or '?'} {m.sender or '?'}: {m.text}" for m in out.messages]
     head = f"room {room_id}: {page.total} messages, newest first" + (
-        f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+        f" (next_cursor: {out.next_cursor})" if out.next_cursor else ""
+    )
     text = listing(head, lines, "messages written by the participants")
     return respond(out, text)
 
@@ -117,14 +154,21 @@ def _cleaned(text: str) -> str:
     return clean(text) or ""
 
 
-MessageText = Annotated[str, Field(description=f"The exact text to send (at most {MAX_MESSAGE_CHARS} characters).",
-                                   min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(_cleaned)]
+MessageText = Annotated[
+    str,
+    Field(
+        description=f"The exact text to send (at most {MAX_MESSAGE_CHARS} characters).",
+        min_length=1,
+        max_length=MAX_MESSAGE_CHARS,
+    ),
+    AfterValidator(_cleaned),
+]
 
 
 async def ask_before_sending(room_id: str, message: str, confirmation_token: str | None, ctx: Ctx) -> Any:
     """Ask the user through the client when it can be asked; otherwise the body falls back to a preview."""
     name = app(ctx).client.messages.known_room_name(room_id)
-    where = f"\"{clean(name)}\" (room {room_id})" if name else f"room {room_id}"
+    where = f'"{clean(name)}" (room {room_id})' if name else f"room {room_id}"
     return ask(ctx, confirmation_token, f"Send this message on Upwork to {where}?\n\n{message}", SendDecision)
 
 
@@ -135,7 +179,8 @@ class SendResult(OutModel):
     sent_at: str | None = None
     preview: str | None = None
     confirmation_token: str | None = Field(
-        default=None, description="after the user approves the preview, call again with this token")
+        default=None, description="after the user approves the preview, call again with this token"
+    )
     expires_in_seconds: int | None = None
 
 
@@ -144,8 +189,10 @@ async def send_message(
     room_id: RoomId,
     message: MessageText,
     decision: Annotated[ElicitationResult[SendDecision], Resolve(ask_before_sending)],
-    confirmation_token: Annotated[str | None, Field(
-        description="Only after the user approved a preview: the token that preview returned.", max_length=64)] = None,
+    confirmation_token: Annotated[
+        str | None,
+        Field(description="Only after the user approved a preview: the token that preview returned.", max_length=64),
+    ] = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, SendResult]:
     """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's confirmation:
@@ -158,17 +205,27 @@ async def send_message(
     if verdict.status == "declined":
         return respond(SendResult(status="declined", room_id=room_id), f"Not sent: {verdict.said}.")
     if verdict.status == "needs_confirmation":
-        out = SendResult(status="needs_confirmation", room_id=room_id, preview=message,
-                         confirmation_token=verdict.token, expires_in_seconds=verdict.expires_in)
-        return respond(out, f"NOT SENT YET. Show the user this exact message for room {room_id} and ask whether "
-                            f"to send it:\n---\n{message}\n---\nIf they approve, call send_message again with the same "
-                            f"room_id and message and confirmation_token={verdict.token} (valid "
-                            f"{(verdict.expires_in or 0) // 60} min, once).")
+        out = SendResult(
+            status="needs_confirmation",
+            room_id=room_id,
+            preview=message,
+            confirmation_token=verdict.token,
+            expires_in_seconds=verdict.expires_in,
+        )
+        return respond(
+            out,
+            f"NOT SENT YET. Show the user this exact message for room {room_id} and ask whether "
+            f"to send it:\n---\n{message}\n---\nIf they approve, call send_message again with the same "
+            f"room_id and message and confirmation_token={verdict.token} (valid "
+            f"{(verdict.expires_in or 0) // 60} min, once).",
+        )
     try:
         story = await state.client.messages.send(room_id, message, tenant_id=tenant_id)
     except (APIConnectionError, ServerError) as exc:
-        raise ToolError(f"{exc} The message may or may not have reached Upwork and was not resent: check "
-                        f"list_messages for room {room_id} before sending again.") from exc
+        raise ToolError(
+            f"{exc} The message may or may not have reached Upwork and was not resent: check "
+            f"list_messages for room {room_id} before sending again."
+        ) from exc
     out = SendResult(status="sent", room_id=room_id, message_id=story.id, sent_at=story.created_date_time)
     return respond(out, f"Sent to room {room_id} (message {story.id}).")
 

@@ -13,8 +13,11 @@ from typing import Any
 from mcp.server.mcpserver.exceptions import ResourceError
 from pydantic import BaseModel
 
+from upwork_mcp import graphql as documents
+
 from ._common import Ctx, app
 from ._text import clean_all, untrusted
+from .jobs import _detail
 
 
 def _marked(model: BaseModel, source: str) -> str:
@@ -23,8 +26,6 @@ def _marked(model: BaseModel, source: str) -> str:
 
 
 async def job_resource(job_id: str, ctx: Ctx) -> str:
-    from .jobs import _detail
-
     return _marked(_detail(await app(ctx).client.jobs.get(job_id), detailed=True), "a job written by its client")
 
 
@@ -39,14 +40,10 @@ async def freelancer_resource(profile_key: str, ctx: Ctx) -> str:
 
 
 def schema_resource() -> str:
-    from upwork_mcp import graphql as documents
-
     return documents.schema_sdl()
 
 
 def operation_resource(name: str) -> str:
-    from upwork_mcp import graphql as documents
-
     try:
         return documents.operation(name)
     except KeyError as exc:
@@ -65,15 +62,49 @@ class ResourceSpec:
 
 
 RESOURCES = [
-    ResourceSpec("upwork://jobs/{job_id}", job_resource, "job", "An Upwork job",
-                 "One job posting by numeric id (from search_jobs), as marked JSON.", "text/plain", "jobs"),
-    ResourceSpec("upwork://contracts/{contract_id}", contract_resource, "contract", "An Upwork contract",
-                 "One contract by id (from list_contracts), as marked JSON.", "text/plain", "contracts"),
-    ResourceSpec("upwork://freelancers/{profile_key}", freelancer_resource, "freelancer", "A freelancer profile",
-                 "One profile by its ~01 key (from search_freelancers), as marked JSON.", "text/plain", "freelancers"),
-    ResourceSpec("upwork://schema", schema_resource, "schema", "Upwork GraphQL schema",
-                 "The SDL of Upwork's GraphQL API; write run_graphql queries against it.", "text/plain", "graphql"),
-    ResourceSpec("upwork://operations/{name}", operation_resource, "operation", "A bundled GraphQL document",
-                 "One of the named operations this server sends (e.g. SearchJobs), as GraphQL text.", "text/plain",
-                 "graphql"),
+    ResourceSpec(
+        "upwork://jobs/{job_id}",
+        job_resource,
+        "job",
+        "An Upwork job",
+        "One job posting by numeric id (from search_jobs), as marked JSON.",
+        "text/plain",
+        "jobs",
+    ),
+    ResourceSpec(
+        "upwork://contracts/{contract_id}",
+        contract_resource,
+        "contract",
+        "An Upwork contract",
+        "One contract by id (from list_contracts), as marked JSON.",
+        "text/plain",
+        "contracts",
+    ),
+    ResourceSpec(
+        "upwork://freelancers/{profile_key}",
+        freelancer_resource,
+        "freelancer",
+        "A freelancer profile",
+        "One profile by its ~01 key (from search_freelancers), as marked JSON.",
+        "text/plain",
+        "freelancers",
+    ),
+    ResourceSpec(
+        "upwork://schema",
+        schema_resource,
+        "schema",
+        "Upwork GraphQL schema",
+        "The SDL of Upwork's GraphQL API; write run_graphql queries against it.",
+        "text/plain",
+        "graphql",
+    ),
+    ResourceSpec(
+        "upwork://operations/{name}",
+        operation_resource,
+        "operation",
+        "A bundled GraphQL document",
+        "One of the named operations this server sends (e.g. SearchJobs), as GraphQL text.",
+        "text/plain",
+        "graphql",
+    ),
 ]

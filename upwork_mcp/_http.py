@@ -95,7 +95,7 @@ class RetryPolicy:
     def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Exponential backoff with full jitter on the upper half: attempt 0 -> [0.25, 0.5] s."""
         cap = min(self.max_delay, self.base_delay * (2**attempt))
-        return cap / 2 + rand() * cap / 2
+        return float(cap / 2 + rand() * cap / 2)
 
 
 class RequestLoop:
@@ -248,14 +248,17 @@ def body_message(response: httpx.Response) -> str | None:
     return None
 
 
-def error_from_response(response: httpx.Response, service: str, *, auth_hint: str = "Check the credentials.") -> APIError:
+def error_from_response(
+    response: httpx.Response, service: str, *, auth_hint: str = "Check the credentials."
+) -> APIError:
     """Map a failure status to its error class. `auth_hint` says what to do about a 401 for this service."""
     status = response.status_code
     said = body_message(response)
     detail = f" ({said})" if said else ""
     if status == 400:
-        return BadRequestError(f"{service} rejected the request as invalid{detail}. Check the arguments.",
-                               status_code=400)
+        return BadRequestError(
+            f"{service} rejected the request as invalid{detail}. Check the arguments.", status_code=400
+        )
     if status == 401:
         return AuthenticationError(f"{service} refused the credentials{detail}. {auth_hint}", status_code=401)
     if status == 403 and said and "tenant" in said.lower():

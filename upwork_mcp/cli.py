@@ -8,22 +8,27 @@ prints only in commands that don't serve stdio.
 from __future__ import annotations
 
 import argparse
-import logging
+import json
 import os
 import sys
+import webbrowser
 from collections.abc import Sequence
-
 from typing import TYPE_CHECKING, Any
 
+import anyio
+import anyio.to_thread
+
 from . import __version__
+from . import graphql as documents
 from .errors import ConfigError, UpworkError
+from .logs import setup_logging
 
 if TYPE_CHECKING:
     from .config import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from .config import Settings
+    from .config import Settings  # lazy: --help and --version answer without loading pydantic
 
     env = dict(os.environ)
     if getattr(args, "sandbox", False):
@@ -35,31 +40,29 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(env)
 
 
-def _setup_logging(level: str) -> None:
-    # stderr only: stdout carries the MCP protocol on stdio.
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _setup_logging(level: str, log_file: Any = None) -> None:
+    setup_logging(level, log_file)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _setup_logging(settings.log_level)
-    from .server import build_server
+    from .server import build_server  # lazy: the MCP SDK loads only for commands that serve
 
     server = build_server(settings)
     transport = getattr(args, "transport", "stdio") or "stdio"
     if transport == "stdio":
         server.run("stdio")
     else:
-        from .transports import run_http
+        from .transports import run_http  # lazy: HTTP serving loads only when asked for
 
-        run_http(server, settings, transport, host=args.host, port=args.port)
+        run_http(server, settings, "sse" if transport == "sse" else "streamable-http", host=args.host, port=args.port)
     return 0
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    from .server import first_sentence, tool_specs, tool_table
+    from .server import first_sentence, tool_specs, tool_table  # lazy: the MCP SDK
 
     if getattr(args, "markdown", False):
         print(tool_table(tool_specs(settings)))
@@ -70,10 +73,8 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return 0
 
 
-def _coerce(raw: str, schema: dict) -> object:
+def _coerce(raw: str, schema: dict[str, Any]) -> object:
     """A key=value argument typed by the tool's input schema."""
-    import json
-
     types = {schema.get("type")} | {t.get("type") for t in schema.get("anyOf", [])}
     if "string" in types or not types - {None}:
         return raw
@@ -96,10 +97,6 @@ def _coerce(raw: str, schema: dict) -> object:
 
 
 def cmd_call(args: argparse.Namespace) -> int:
-    import json
-
-    import anyio
-
     settings = _settings(args)
     _setup_logging(settings.log_level)
     try:
@@ -110,9 +107,9 @@ def cmd_call(args: argparse.Namespace) -> int:
         raise ConfigError("--json must be a JSON object of arguments")
 
     async def run() -> int:
-        from mcp import Client
+        from mcp import Client  # lazy: the MCP SDK loads only for commands that serve
 
-        from .server import build_server
+        from .server import build_server  # lazy: the MCP SDK loads only for commands that serve
 
         callback = _terminal_confirmation if sys.stdin.isatty() else None
         problem: UpworkError | None = None
@@ -136,7 +133,7 @@ def cmd_call(args: argparse.Namespace) -> int:
     return anyio.run(run)
 
 
-def _add_pairs(arguments: dict, pairs: list[str], tool: object, name: str) -> None:
+def _add_pairs(arguments: dict[str, Any], pairs: list[str], tool: object, name: str) -> None:
     if tool is None:
         raise ConfigError(f"no tool {name!r}; `upwork-mcp tools` lists them")
     props = tool.input_schema.get("properties", {})  # type: ignore[attr-defined]
@@ -151,23 +148,22 @@ def _add_pairs(arguments: dict, pairs: list[str], tool: object, name: str) -> No
 
 async def _terminal_confirmation(context, params):  # type: ignore[no-untyped-def]
     """Elicitation answered at the terminal: the CLI is a client that can ask its user."""
-    from mcp_types import ElicitResult
+    from mcp_types import ElicitResult  # lazy: the MCP SDK
 
     print(params.message, file=sys.stderr)
     fields = list((params.requested_schema or {}).get("properties", {}))
-    answer = input("Confirm? [y/N] ").strip().lower() in ("y", "yes")
-    return ElicitResult(action="accept" if answer else "decline",
-                        content={fields[0]: True} if answer and fields else None)
+    answer = (await anyio.to_thread.run_sync(input, "Confirm? [y/N] ")).strip().lower() in ("y", "yes")
+    return ElicitResult(
+        action="accept" if answer else "decline", content={fields[0]: True} if answer and fields else None
+    )
 
 
 def _with_client(args: argparse.Namespace, work: Any) -> Any:
-    import anyio
-
     settings = _settings(args)
     _setup_logging(settings.log_level)
 
     async def run() -> Any:
-        from .world import open_client
+        from .world import open_client  # lazy: httpx and the engine load for commands that call Upwork
 
         async with open_client(settings) as client:
             return await work(client)
@@ -176,7 +172,7 @@ def _with_client(args: argparse.Namespace, work: Any) -> Any:
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
-    from .commands import auth as commands
+    from .commands import auth as commands  # lazy: httpx and the engine
 
     if args.auth_command == "login":
         return _login(args)
@@ -193,9 +189,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
 
 
 def _login(args: argparse.Namespace) -> int:
-    import anyio
-
-    from .commands import auth as commands
+    from .commands import auth as commands  # lazy: httpx and the engine
 
     def show_url(url: str) -> None:
         if args.no_browser or args.manual:
@@ -205,24 +199,28 @@ def _login(args: argparse.Namespace) -> int:
             print(f"Opening the browser to log in; if it does not open, visit:\n{url}", file=sys.stderr)
 
     def open_browser(url: str) -> None:
-        import webbrowser
-
         webbrowser.open(url)
 
     async def paste() -> str:
-        print("Paste the full address the browser was sent to (it starts with your redirect URI):",
-              file=sys.stderr)
+        print("Paste the full address the browser was sent to (it starts with your redirect URI):", file=sys.stderr)
         return await anyio.to_thread.run_sync(sys.stdin.readline)
 
-    lines = _with_client(args, lambda client: commands.cmd_login(
-        client, show_url=show_url, open_browser=None if (args.no_browser or args.manual) else open_browser,
-        paste=paste if args.manual else None, timeout=args.timeout))
+    lines = _with_client(
+        args,
+        lambda client: commands.cmd_login(
+            client,
+            show_url=show_url,
+            open_browser=None if (args.no_browser or args.manual) else open_browser,
+            paste=paste if args.manual else None,
+            timeout=args.timeout,
+        ),
+    )
     print("\n".join(lines), file=sys.stderr)
     return 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .commands.doctor import run_checks
+    from .commands.doctor import run_checks  # lazy: httpx and the engine
 
     checks = _with_client(args, run_checks)
     for check in checks:
@@ -233,35 +231,33 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    # lazy: the sandbox and uvicorn load only for this command
     from .sandbox import Faults, Sandbox, create_app
+    from .serving import serve_asgi
 
     try:
         faults = Faults.parse(",".join(args.fault or []))
     except ValueError as exc:
-        raise ConfigError(f"--fault: {exc}") from None
+        raise ConfigError(f"--fault: {exc}") from exc
     box = Sandbox.create(seed=args.seed, faults=faults)
     box.rate_limit = args.rate_limit
-    base = f"http://{args.host}:{args.port}"
-    print(
-        f"Upwork sandbox on {base}  (seed {args.seed}; {len(box.data.jobs)} jobs, "
-        f"{len(box.data.contracts)} contracts, {len(box.data.freelancers)} freelancers)\n"
-        f"Point a client at it:\n"
-        f"  UPWORK_API_URL={base}/graphql UPWORK_OAUTH_URL={base} UPWORK_JOB_FEED_URL={base}\n"
-        f"  UPWORK_CLIENT_ID={box.client_id} UPWORK_CLIENT_SECRET={box.client_secret} "
-        f"UPWORK_JOB_FEED_API_KEY={box.feed_key}\n"
-        f"Faults: {base}/__sandbox__/faults (GET to read, POST {{\"spec\": \"rate_limit=2\"}} to set)",
-        file=sys.stderr,
-        flush=True,
-    )
-    uvicorn.run(create_app(box), host=args.host, port=args.port, log_level="warning")
+
+    def banner(base: str) -> str:
+        return (
+            f"Upwork sandbox on {base}  (seed {args.seed}; {len(box.data.jobs)} jobs, "
+            f"{len(box.data.contracts)} contracts, {len(box.data.freelancers)} freelancers)\n"
+            f"Point a client at it:\n"
+            f"  UPWORK_API_URL={base}/graphql UPWORK_OAUTH_URL={base} UPWORK_JOB_FEED_URL={base}\n"
+            f"  UPWORK_CLIENT_ID={box.client_id} UPWORK_CLIENT_SECRET={box.client_secret} "
+            f"UPWORK_JOB_FEED_API_KEY={box.feed_key}\n"
+            f'Faults: {base}/__sandbox__/faults (GET to read, POST {{"spec": "rate_limit=2"}} to set)'
+        )
+
+    serve_asgi(create_app(box), host=args.host, port=args.port, banner=banner)
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from . import graphql as documents
-
     if args.operation:
         sys.stdout.write(documents.operation(args.operation))
     else:
@@ -322,10 +318,18 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8766)
     sandbox.add_argument("--seed", type=int, default=2026)
-    sandbox.add_argument("--rate-limit", type=float, default=10.0,
-                         help="GraphQL requests per second per client address before 429 (Upwork: 10)")
-    sandbox.add_argument("--fault", action="append", metavar="SPEC",
-                         help="e.g. rate_limit=2, server_error=1, slow=0.5, partial, deny=Query.vendorContracts")
+    sandbox.add_argument(
+        "--rate-limit",
+        type=float,
+        default=10.0,
+        help="GraphQL requests per second per client address before 429 (Upwork: 10)",
+    )
+    sandbox.add_argument(
+        "--fault",
+        action="append",
+        metavar="SPEC",
+        help="e.g. rate_limit=2, server_error=1, slow=0.5, partial, deny=Query.vendorContracts",
+    )
     sandbox.set_defaults(func=cmd_sandbox)
 
     schema = sub.add_parser("schema", help="print our Upwork SDL, or one bundled operation document")

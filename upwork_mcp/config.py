@@ -71,14 +71,14 @@ class Settings(BaseModel):
     def resolved_token_file(self) -> Path:
         if self.token_file is not None:
             return self.token_file
-        from platformdirs import user_config_path
+        from platformdirs import user_config_path  # lazy: only when no path is set
 
         return user_config_path(APP_NAME) / "tokens.json"
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
             return self.data_dir
-        from platformdirs import user_data_path
+        from platformdirs import user_data_path  # lazy: only when no path is set
 
         return user_data_path(APP_NAME)
 
@@ -122,7 +122,7 @@ def _url(raw: str) -> str:
 
 def _redirect(raw: str) -> str:
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname or not parts.port and parts.scheme == "http":
+    if parts.scheme not in ("http", "https") or not parts.hostname or (parts.port is None and parts.scheme == "http"):
         raise ValueError("give the callback registered on your API key, e.g. http://127.0.0.1:8765/callback")
     return raw
 

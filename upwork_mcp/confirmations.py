@@ -76,7 +76,9 @@ def shared_key(path: Path) -> bytes:
     except FileExistsError:
         key = path.read_bytes()
         if len(key) < 32:
-            raise ConfirmationError(f"{path} is damaged; delete it (pending confirmations will need renewing).")
+            raise ConfirmationError(
+                f"{path} is damaged; delete it (pending confirmations will need renewing)."
+            ) from None
         return key
     key = secrets.token_bytes(32)
     with os.fdopen(fd, "wb") as handle:
@@ -95,8 +97,14 @@ def _unb64(text: str) -> bytes:
 
 
 class Confirmations:
-    def __init__(self, *, key: bytes | None = None, ledger: Ledger | None = None, ttl: float = 600.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        key: bytes | None = None,
+        ledger: Ledger | None = None,
+        ttl: float = 600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._key = key or secrets.token_bytes(32)
         self._ledger = ledger or MemoryLedger()
         self.ttl = ttl
@@ -127,15 +135,22 @@ class Confirmations:
             body, mac = _unb64(body_text), _unb64(mac_text)
             nonce, (expires,) = body[:9], struct.unpack(">d", body[9:17])
         except (ValueError, struct.error):
-            raise ConfirmationError("That is not a confirmation token this server issued. Call again without "
-                                    "confirmation_token to get a preview, and show it to the user.") from None
+            raise ConfirmationError(
+                "That is not a confirmation token this server issued. Call again without "
+                "confirmation_token to get a preview, and show it to the user."
+            ) from None
         if not hmac.compare_digest(mac, self._mac(nonce, expires, self.digest(kind, payload))):
-            raise ConfirmationError("The confirmation token does not match this payload: the text or target "
-                                    "changed (or the token is not from this server). Call again without "
-                                    "confirmation_token to preview exactly what will be sent.")
+            raise ConfirmationError(
+                "The confirmation token does not match this payload: the text or target "
+                "changed (or the token is not from this server). Call again without "
+                "confirmation_token to preview exactly what will be sent."
+            )
         if expires <= self._clock():
-            raise ConfirmationError("That confirmation token expired. Call again without confirmation_token for a "
-                                    "new preview.")
+            raise ConfirmationError(
+                "That confirmation token expired. Call again without confirmation_token for a new preview."
+            )
         if not self._ledger.spend(_b64(nonce), expires):
-            raise ConfirmationError("That confirmation token was already used: the write went through once and "
-                                    "will not be repeated. Check the result (e.g. list_messages) before writing again.")
+            raise ConfirmationError(
+                "That confirmation token was already used: the write went through once and "
+                "will not be repeated. Check the result (e.g. list_messages) before writing again."
+            )

@@ -1,4 +1,4 @@
-"""Constants of the Upwork API that several layers need (see shared/upwork-api-facts.md)."""
+"""Constants of the Upwork API that several layers need, as Upwork documents them."""
 
 JOB_URL = "https://www.upwork.com/jobs/{ciphertext}"  # a job's public URL: there is no publicUrl field
 TENANT_HEADER = "X-Upwork-API-TenantId"  # selects the organization when the user has several

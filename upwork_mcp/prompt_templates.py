@@ -78,15 +78,20 @@ def parse(text: str, source: str) -> PromptTemplate:
     for needed in ("name", "description"):
         if not meta.get(needed):
             raise ValueError(f"{source}: the front matter needs '{needed}'")
-    arguments = tuple(Argument(name=a["name"], description=a.get("description", ""),
-                               required=a.get("required", "false").lower() == "true") for a in args)
-    body = "\n".join(lines[end + 1:]).strip() + "\n"
+    arguments = tuple(
+        Argument(
+            name=a["name"], description=a.get("description", ""), required=a.get("required", "false").lower() == "true"
+        )
+        for a in args
+    )
+    body = "\n".join(lines[end + 1 :]).strip() + "\n"
     names = {a.name for a in arguments}
     used = {field for _, field, _, _ in string.Formatter().parse(body) if field}
     if used - names:
         raise ValueError(f"{source}: the body uses {sorted(used - names)} but the arguments are {sorted(names)}")
-    return PromptTemplate(name=meta["name"], title=meta.get("title"), description=meta["description"],
-                          arguments=arguments, body=body)
+    return PromptTemplate(
+        name=meta["name"], title=meta.get("title"), description=meta["description"], arguments=arguments, body=body
+    )
 
 
 def load(directory: Path) -> list[PromptTemplate]:

@@ -15,19 +15,23 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
 from mcp.server.mcpserver.tools import Tool
+from mcp_types import Completion
 from pydantic import ConfigDict, ValidationError
 
 from . import __version__
-from ._bundled import tools_package
-from ._http import RateLimiter
+from ._bundled import prompts_dir, tools_package
 from .config import Settings
+from .confirmations import Confirmations
 from .errors import ConfigError, UpworkError
+from .prompt_templates import load
 from .world import Engine, world_for
 
 if TYPE_CHECKING:
     import httpx
 
+    from ._http import Limiter
     from .api import UpworkClient
 
 log = logging.getLogger("upwork_mcp.server")
@@ -47,16 +51,20 @@ def toolsets(settings: Settings) -> tuple[str, ...]:
         return known
     unknown = [name for name in settings.toolsets if name not in known]
     if unknown:
-        raise ConfigError(f"UPWORK_TOOLSETS names unknown toolset {', '.join(unknown)}; choose from "
-                          f"{', '.join(known)} or all.")
+        raise ConfigError(
+            f"UPWORK_TOOLSETS names unknown toolset {', '.join(unknown)}; choose from {', '.join(known)} or all."
+        )
     return settings.toolsets
 
 
 def tool_specs(settings: Settings) -> list[Any]:
     """Every tool this configuration serves: toolset and read-only filtering happen before registration."""
     chosen = toolsets(settings)
-    return [spec for spec in tools_package().all_specs()
-            if spec.toolset in chosen and (not settings.read_only or spec.read_only or spec.guarded)]
+    return [
+        spec
+        for spec in tools_package().all_specs()
+        if spec.toolset in chosen and (not settings.read_only or spec.read_only or spec.guarded)
+    ]
 
 
 def first_sentence(doc: str) -> str:
@@ -109,8 +117,10 @@ class ServedTool(Tool):
         known = list(self.parameters.get("properties", {}))
         unknown = [key for key in arguments if key not in known]
         if unknown:
-            raise ToolError(f"{self.name} has no argument {', '.join(repr(k) for k in unknown)}; its arguments are "
-                            f"{', '.join(known)}.")
+            raise ToolError(
+                f"{self.name} has no argument {', '.join(repr(k) for k in unknown)}; its arguments are "
+                f"{', '.join(known)}."
+            )
         for key, value in arguments.items():
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
                 raise ToolError(f"{self.name}: {key}: {value} is too large (at most {MAX_INT}).")
@@ -122,14 +132,22 @@ class ServedTool(Tool):
 
 
 def served_tool(spec: Any, settings: Settings) -> ServedTool:
-    tool = ServedTool.from_function(translate_errors(spec.fn), name=spec.name, title=spec.title,
-                                    description=inspect.getdoc(spec.fn),
-                                    annotations=spec.annotations(server_read_only=settings.read_only))
+    tool: ServedTool = ServedTool.from_function(  # type: ignore[assignment]  # from_function returns cls(...)
+        translate_errors(spec.fn),
+        name=spec.name,
+        title=spec.title,
+        description=inspect.getdoc(spec.fn),
+        annotations=spec.annotations(server_read_only=settings.read_only),
+    )
     base = tool.fn_metadata.arg_model
-    strict = type(f"{spec.name}_arguments", (base,), {
-        "__module__": base.__module__,
-        "model_config": ConfigDict(**{**base.model_config, "extra": "forbid", "strict": True}),
-    })
+    strict = type(
+        f"{spec.name}_arguments",
+        (base,),
+        {
+            "__module__": base.__module__,
+            "model_config": ConfigDict(**{**base.model_config, "extra": "forbid", "strict": True}),
+        },
+    )
     tool.fn_metadata.arg_model = strict
     tool.parameters["additionalProperties"] = False
     return tool
@@ -146,12 +164,15 @@ class Runtime:
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None) -> None:
         self.world = world_for(settings, transport=transport)
         self.settings = self.world.settings
-        self.limiter = RateLimiter(self.settings.rate_limit)
+        self.limiter: Limiter | None = None
         self.sessions = 0
         self._engine: Engine | None = None
 
     def client(self) -> UpworkClient:
         if self._engine is None:
+            from ._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
+
+            self.limiter = self.limiter or RateLimiter(self.settings.rate_limit)
             self._engine = Engine(self.world, limiter=self.limiter)
         return self._engine.client
 
@@ -165,8 +186,6 @@ class Runtime:
 def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> MCPServer[Any]:
     common = importlib.import_module(f"{tools_package().__name__}._common")
     runtime = Runtime(settings, transport)
-    from .confirmations import Confirmations
-
     # One signer per server; shared through the data dir when stateless workers must agree.
     confirmations = Confirmations.shared(settings.resolved_data_dir()) if settings.stateless else Confirmations()
     state = common.AppState(settings=runtime.settings, make_client=runtime.client, confirmations=confirmations)
@@ -184,8 +203,8 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         "upwork-mcp",
         title="Upwork",
         version=__version__,
-        instructions=INSTRUCTIONS + (" This server runs on the offline sandbox: no real account is touched."
-                                     if runtime.settings.sandbox else ""),
+        instructions=INSTRUCTIONS
+        + (" This server runs on the offline sandbox: no real account is touched." if runtime.settings.sandbox else ""),
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=[served_tool(spec, settings) for spec in specs],
@@ -200,8 +219,9 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
 def _register_resources(server: MCPServer[Any], chosen: tuple[str, ...], module: Any) -> None:
     for spec in module.RESOURCES:
         if spec.toolset in chosen:
-            server.resource(spec.uri, name=spec.name, title=spec.title, description=spec.description,
-                            mime_type=spec.mime_type)(translate_resource_errors(spec.fn))
+            server.resource(
+                spec.uri, name=spec.name, title=spec.title, description=spec.description, mime_type=spec.mime_type
+            )(translate_resource_errors(spec.fn))
 
 
 def translate_resource_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -221,20 +241,25 @@ def translate_resource_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _register_prompts(server: MCPServer[Any]) -> None:
-    from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
-
-    from ._bundled import prompts_dir
-    from .prompt_templates import load
-
     clean = importlib.import_module(f"{tools_package().__name__}._text").clean
     for template in load(prompts_dir()):
+
         def render(_template: Any = template, **values: str) -> str:
             return str(_template.render({k: clean(v) for k, v in values.items()}))
 
-        server.add_prompt(Prompt(
-            name=template.name, title=template.title, description=template.description, fn=render,
-            arguments=[PromptArgument(name=a.name, description=a.description, required=a.required)
-                       for a in template.arguments]))
+        server.add_prompt(
+            Prompt(
+                name=template.name,
+                title=template.title,
+                description=template.description,
+                fn=render,
+                context_kwarg=None,
+                arguments=[
+                    PromptArgument(name=a.name, description=a.description, required=a.required)
+                    for a in template.arguments
+                ],
+            )
+        )
 
 
 # Prompt and resource arguments that take ids, and where their candidates come from.
@@ -242,9 +267,7 @@ ID_ARGUMENTS = {"job_id": "jobs", "contract_id": "contracts", "room_id": "rooms"
 
 
 def _register_completions(server: MCPServer[Any], state: Any) -> None:
-    from mcp_types import Completion
-
-    @server.completion()
+    @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
         kind = ID_ARGUMENTS.get(argument.name)
         if kind is None:
@@ -261,7 +284,7 @@ def _register_completions(server: MCPServer[Any], state: Any) -> None:
 async def _candidates(client: UpworkClient, kind: str) -> list[str]:
     """Ids to offer: one upstream request, the same one the matching list tool makes."""
     if kind == "jobs":
-        from .api import JobSearchFilters
+        from .api import JobSearchFilters  # lazy: httpx loads with the first call
 
         return [j.id for j in (await client.jobs.search(JobSearchFilters(limit=50))).jobs]
     if kind == "contracts":

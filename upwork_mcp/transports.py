@@ -17,9 +17,12 @@ import sys
 from typing import Any, Literal
 
 from mcp.server import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from starlette.requests import Request
 
 from .config import Settings
+from .server import build_server
+from .serving import serve_asgi
 
 Transport = Literal["sse", "streamable-http"]
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
@@ -32,10 +35,10 @@ def security_for(settings: Settings, host: str, port: int) -> TransportSecurityS
         hosts += [host, f"{host}:{port}"]
     for extra in settings.allowed_hosts:
         hosts += [extra] if ":" in extra else [extra, f"{extra}:*"]
-        origins += [f"https://{extra}", f"http://{extra}"] + ([f"http://{extra}:*", f"https://{extra}:*"]
-                                                             if ":" not in extra else [])
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
-                                     allowed_origins=origins)
+        origins += [f"https://{extra}", f"http://{extra}"] + (
+            [f"http://{extra}:*", f"https://{extra}:*"] if ":" not in extra else []
+        )
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
 class HostOriginGate:
@@ -46,15 +49,11 @@ class HostOriginGate:
     """
 
     def __init__(self, app: Any, security: TransportSecuritySettings) -> None:
-        from mcp.server.transport_security import TransportSecurityMiddleware
-
         self.app = app
         self._checks = TransportSecurityMiddleware(security)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            from starlette.requests import Request
-
             refusal = await self._checks.validate_request(Request(scope, receive), is_post=False)
             if refusal is not None:
                 await refusal(scope, receive, send)
@@ -73,48 +72,64 @@ class BearerGate:
         if scope["type"] == "http":
             given = dict(scope.get("headers") or []).get(b"authorization", b"")
             if not hmac.compare_digest(given, self._expected):
-                body = json.dumps({"error": "unauthorized", "message": "Send Authorization: Bearer <the token in "
-                                   "UPWORK_MCP_HTTP_TOKEN>."}).encode()
-                await send({"type": "http.response.start", "status": 401, "headers": [
-                    (b"content-type", b"application/json"), (b"www-authenticate", b'Bearer realm="upwork-mcp"'),
-                    (b"content-length", str(len(body)).encode())]})
+                body = json.dumps(
+                    {
+                        "error": "unauthorized",
+                        "message": "Send Authorization: Bearer <the token in UPWORK_MCP_HTTP_TOKEN>.",
+                    }
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b'Bearer realm="upwork-mcp"'),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
 
 
-def http_app(server: MCPServer, settings: Settings, transport: Transport, *, host: str = "127.0.0.1",
-             port: int = 8000) -> Any:
+def http_app(
+    server: MCPServer[Any], settings: Settings, transport: Transport, *, host: str = "127.0.0.1", port: int = 8000
+) -> Any:
     security = security_for(settings, host, port)
     if transport == "sse":
         app: Any = server.sse_app(transport_security=security, host=host)
     else:
         # Stateless: no session lives in a process, so any worker can answer any request.
-        app = server.streamable_http_app(transport_security=security, host=host, stateless_http=settings.stateless,
-                                         json_response=settings.stateless)
+        app = server.streamable_http_app(
+            transport_security=security, host=host, stateless_http=settings.stateless, json_response=settings.stateless
+        )
     app = HostOriginGate(app, security)
     if settings.http_token is not None:
         app = BearerGate(app, settings.http_token.get_secret_value())
     return app
 
 
-def run_http(server: MCPServer, settings: Settings, transport: Transport, *, host: str, port: int) -> None:
-    import uvicorn
-
+def run_http(server: MCPServer[Any], settings: Settings, transport: Transport, *, host: str, port: int) -> None:
     if host in ("0.0.0.0", "::") and not settings.allowed_hosts:
-        print("upwork-mcp: listening on all interfaces, but only loopback Host headers are accepted; set "
-              "UPWORK_MCP_ALLOWED_HOSTS to the names clients use.", file=sys.stderr)
+        print(
+            "upwork-mcp: listening on all interfaces, but only loopback Host headers are accepted; set "
+            "UPWORK_MCP_ALLOWED_HOSTS to the names clients use.",
+            file=sys.stderr,
+        )
     if host not in ("127.0.0.1", "localhost", "::1") and settings.http_token is None:
         print("upwork-mcp: warning: serving beyond loopback without UPWORK_MCP_HTTP_TOKEN.", file=sys.stderr)
     path = "/sse" if transport == "sse" else "/mcp"
-    print(f"upwork-mcp: {transport} on http://{host}:{port}{path}", file=sys.stderr)
-    uvicorn.run(http_app(server, settings, transport, host=host, port=port), host=host, port=port,
-                log_level="warning")
+    serve_asgi(
+        http_app(server, settings, transport, host=host, port=port),
+        host=host,
+        port=port,
+        banner=lambda base: f"upwork-mcp: {transport} on {base}{path}",
+    )
 
 
 def create_app() -> Any:
     """ASGI factory for uvicorn/gunicorn workers: settings from the environment, streamable HTTP."""
-    from .server import build_server
-
     settings = Settings.from_env(os.environ)
     return http_app(build_server(settings), settings, "streamable-http")

@@ -15,9 +15,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._http import Limiter, RateLimiter, RequestLoop, RetryPolicy, new_http_client
-from .auth.manager import Login, StaticToken, TokenManager
-from .auth.source import TokenSource
 from .auth.store import FileTokenStore, KeyringTokenStore, MemoryTokenStore, TokenStore
 from .config import Settings
 from .errors import ConfigError
@@ -25,7 +22,10 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     import httpx
 
+    from ._http import Limiter, RequestLoop
     from .api import UpworkClient
+    from .auth.manager import Login
+    from .auth.source import TokenSource
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,12 @@ class World:
     login: Login | None  # a login that needs no person (the sandbox's); None for real Upwork
 
 
-def world_for(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
-              store: TokenStore | None = None) -> World:
+def world_for(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, store: TokenStore | None = None
+) -> World:
     """The world `settings` ask for. A `transport` given here replaces the default one (tests, benchmarks)."""
     if settings.sandbox_faults:
-        from .sandbox.faults import Faults
+        from .sandbox.faults import Faults  # lazy: only when faults are set
 
         try:
             Faults.parse(settings.sandbox_faults)
@@ -50,7 +51,7 @@ def world_for(settings: Settings, *, transport: httpx.AsyncBaseTransport | None 
             raise ConfigError(f"UPWORK_SANDBOX_FAULTS={settings.sandbox_faults!r} is not valid: {exc}") from exc
     if not settings.sandbox:
         return World(settings, transport, store or default_store(settings), None)
-    from . import sandbox
+    from . import sandbox  # lazy: only the sandbox world needs it
 
     used = sandbox.settings_for(settings)
     chosen = transport or sandbox.embedded_transport(settings.sandbox_faults)
@@ -69,6 +70,8 @@ def default_store(settings: Settings) -> TokenStore:
 
 
 def token_source(world: World, loop: RequestLoop) -> TokenSource:
+    from .auth.manager import StaticToken, TokenManager  # lazy: authlib loads with the first call, not at start
+
     if world.settings.access_token is not None:
         return StaticToken(world.settings.access_token)
     return TokenManager(world.settings, world.store, loop, login=world.login)
@@ -78,13 +81,19 @@ class Engine:
     """One world's HTTP client, request loop, token source and Upwork client, made together."""
 
     def __init__(self, world: World, *, limiter: Limiter | None = None) -> None:
+        # lazy: httpx (which imports rich and pygments when present) and the engine load with the first call
+        from ._http import RateLimiter, RequestLoop, RetryPolicy, new_http_client
         from .api import UpworkClient
 
         settings = world.settings
         self.world = world
         self.http = new_http_client(settings.timeout, world.transport)
-        self.loop = RequestLoop(self.http, timeout=settings.timeout, policy=RetryPolicy(max_retries=settings.max_retries),
-                                limiter=limiter or RateLimiter(settings.rate_limit))
+        self.loop = RequestLoop(
+            self.http,
+            timeout=settings.timeout,
+            policy=RetryPolicy(max_retries=settings.max_retries),
+            limiter=limiter or RateLimiter(settings.rate_limit),
+        )
         self.tokens = token_source(world, self.loop)
         self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens)
 
@@ -93,8 +102,9 @@ class Engine:
 
 
 @asynccontextmanager
-async def open_client(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
-                      store: TokenStore | None = None) -> AsyncIterator[UpworkClient]:
+async def open_client(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, store: TokenStore | None = None
+) -> AsyncIterator[UpworkClient]:
     """An UpworkClient for `settings`' world, with its own HTTP client, closed on exit."""
     engine = Engine(world_for(settings, transport=transport, store=store))
     try:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import itertools
+
 import httpx
 import pytest
 
-from tests.conftest import sandbox_client, FakeClock, make_loop
-from upwork_mcp.api import JobSearchFilters, UpworkClient
+from tests.conftest import FakeClock, make_loop, sandbox_client
 from upwork_mcp._http import RateLimiter, RetryPolicy, error_from_response, parse_retry_after
+from upwork_mcp.api import JobSearchFilters, UpworkClient
 from upwork_mcp.errors import (
     APIConnectionError,
     APIError,
@@ -21,8 +23,9 @@ from upwork_mcp.sandbox import Faults, Sandbox
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_5xx_is_retried_with_growing_backoff_until_it_succeeds(client: UpworkClient, sandbox: Sandbox,
-                                                                       clock: FakeClock) -> None:
+async def test_a_5xx_is_retried_with_growing_backoff_until_it_succeeds(
+    client: UpworkClient, sandbox: Sandbox, clock: FakeClock
+) -> None:
     await client.account.me()  # log in first, so only the search meets the faults
     clock.sleeps.clear()
     sandbox.faults.server_error = 2
@@ -50,8 +53,9 @@ async def test_retries_stop_at_the_bound_and_raise_the_last_error(client: Upwork
     assert "Try again shortly" in str(info.value)
 
 
-async def test_total_wait_is_bounded_even_when_retry_after_is_long(http: httpx.AsyncClient, sandbox: Sandbox,
-                                                                   clock: FakeClock, settings) -> None:
+async def test_total_wait_is_bounded_even_when_retry_after_is_long(
+    http: httpx.AsyncClient, sandbox: Sandbox, clock: FakeClock, settings
+) -> None:
     c = sandbox_client(http, settings, make_loop(http, clock, max_retries=5))
     await c.account.me()
     sandbox.faults = Faults(rate_limit=5, retry_after=20)
@@ -99,8 +103,17 @@ async def test_connection_errors_are_retried_then_reported(clock: FakeClock) -> 
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, BadRequestError), (401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError),
-     (429, RateLimitError), (500, ServerError), (503, ServerError), (408, ServerError), (418, APIError)],
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (503, ServerError),
+        (408, ServerError),
+        (418, APIError),
+    ],
 )
 def test_each_status_maps_to_its_error_class(status: int, cls: type[APIError]) -> None:
     response = httpx.Response(status, json={"message": "because"}, headers={"Retry-After": "3"})
@@ -134,7 +147,7 @@ async def test_a_burst_past_the_rate_limit_is_spaced_so_upwork_never_answers_429
     async def one() -> None:
         try:
             await c.account.me(refresh=True)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+        except Exception as exc:
             errors.append(exc)
 
     async with anyio.create_task_group() as tg:
@@ -171,5 +184,5 @@ async def test_the_limiter_spaces_requests_evenly(clock: FakeClock) -> None:
     for _ in range(5):
         await limiter.acquire()
         stamps.append(clock.now)
-    gaps = [round(b - a, 6) for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(stamps)]
     assert gaps == [0.2625] * 4  # 1/4 s plus the 5% margin

@@ -18,8 +18,7 @@ async def test_partial_data_is_kept_and_its_errors_reported(client: UpworkClient
     assert page.next_offset == 14
 
 
-async def test_a_field_beyond_the_keys_permissions_names_the_permission(client: UpworkClient,
-                                                                         sandbox: Sandbox) -> None:
+async def test_a_field_beyond_the_keys_permissions_names_the_permission(client: UpworkClient, sandbox: Sandbox) -> None:
     sandbox.faults.deny.add("Query.marketplaceJobPostingsSearch")
     with pytest.raises(PermissionDeniedError) as info:
         await client.jobs.search(JobSearchFilters())

@@ -13,10 +13,22 @@ pytestmark = pytest.mark.anyio
 
 
 def test_filters_become_upworks_filter_names() -> None:
-    v = JobSearchFilters(query="python", skills=("Django", "FastAPI"), job_type="fixed", budget_min=500,
-                         hourly_max=80, experience_level="expert", days_posted=3, proposals_max=10,
-                         client_hires_min=1, verified_payment_only=True, locations=("US",), sort="client_rating",
-                         offset=40, limit=20).to_variables()
+    v = JobSearchFilters(
+        query="python",
+        skills=("Django", "FastAPI"),
+        job_type="fixed",
+        budget_min=500,
+        hourly_max=80,
+        experience_level="expert",
+        days_posted=3,
+        proposals_max=10,
+        client_hires_min=1,
+        verified_payment_only=True,
+        locations=("US",),
+        sort="client_rating",
+        offset=40,
+        limit=20,
+    ).to_variables()
     f = v["filter"]
     assert f["searchExpression_eq"] == "python" and f["skillExpression_eq"] == "Django,FastAPI"
     assert f["jobType_eq"] == "FIXED" and f["budgetRange_eq"] == {"rangeStart": 500}

@@ -51,8 +51,9 @@ async def test_unknown_room_is_not_found(client: UpworkClient) -> None:
 
 async def test_freelancer_search_and_profile(client: UpworkClient) -> None:
     page = await client.freelancers.search(keyword="python", first=5)
-    assert page.freelancers and all("python" in (f.title + f.description + str(f.skills)).lower()
-                                    for f in page.freelancers)
+    assert page.freelancers and all(
+        "python" in (f.title + f.description + str(f.skills)).lower() for f in page.freelancers
+    )
     profile = await client.freelancers.profile(f"https://www.upwork.com/freelancers/{page.freelancers[0].ciphertext}")
     assert profile.full_name.startswith(page.freelancers[0].short_name.split()[0])
     assert profile.skill_names()
@@ -72,7 +73,7 @@ async def test_job_feed_health_and_filters(client: UpworkClient) -> None:
 
 
 async def test_job_feed_without_a_key_says_which_variable(http, clock) -> None:
-    from tests.conftest import sandbox_client, make_loop
+    from tests.conftest import make_loop, sandbox_client
 
     settings = Settings.from_env({"UPWORK_JOB_FEED_URL": "http://sandbox.test"})
     c = sandbox_client(http, settings, make_loop(http, clock))
@@ -92,5 +93,7 @@ async def test_job_feed_wrong_key_and_bad_parameter(http, clock) -> None:
     assert info.value.status_code == 401 and "Invalid or missing API key" in str(info.value)
     response = await http.get("/jobs", params={"budget_min": "cheap"}, headers={"X-API-KEY": "sandbox-feed-key"})
     body = response.json()
-    assert response.status_code == 400 and body["success"] is False and body["message"] == "Invalid budget_min parameter"
+    assert (
+        response.status_code == 400 and body["success"] is False and body["message"] == "Invalid budget_min parameter"
+    )
     assert set(body) == {"success", "data", "count", "last_updated", "message"}

@@ -15,13 +15,12 @@ import pytest
 from pydantic import SecretStr
 
 from tests.auth.conftest import LoopbackSandbox
-from upwork_mcp.api import UpworkClient
 from upwork_mcp.auth import store as store_module
 from upwork_mcp.auth.store import FileTokenStore
 from upwork_mcp.auth.tokens import TokenSet
 from upwork_mcp.config import Settings
-from upwork_mcp.world import open_client
 from upwork_mcp.errors import APIConnectionError, NotAuthenticatedError
+from upwork_mcp.world import open_client
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _seed_tokens(loopback: LoopbackSandbox, path: Path, *, expired: bool = True) -> TokenSet:
     issued = loopback.box.issue_tokens()
     tokens = TokenSet.from_response(issued).model_copy(
-        update={"expires_at": time.time() - 60 if expired else time.time() + 3600})
+        update={"expires_at": time.time() - 60 if expired else time.time() + 3600}
+    )
     FileTokenStore(path).save(tokens)
     return tokens
 
@@ -43,7 +43,8 @@ def test_expires_in_may_be_a_string() -> None:
 
 
 async def test_fifty_concurrent_tool_calls_with_an_expired_token_cause_one_refresh(
-        loopback: LoopbackSandbox, tmp_path: Path) -> None:
+    loopback: LoopbackSandbox, tmp_path: Path
+) -> None:
     from mcp import Client
 
     from upwork_mcp.server import build_server
@@ -53,6 +54,7 @@ async def test_fifty_concurrent_tool_calls_with_an_expired_token_cause_one_refre
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path)))
     results = []
     async with Client(build_server(settings)) as client:
+
         async def call(i: int) -> None:
             results.append(await client.call_tool("search_jobs", {"q": "python", "limit": 1 + i % 5}))
 
@@ -95,10 +97,21 @@ anyio.run(main)
 def test_processes_sharing_the_token_file_refresh_once(loopback: LoopbackSandbox, tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
     _seed_tokens(loopback, path)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")},
-           **loopback.env(UPWORK_TOKEN_FILE=str(path))}
-    workers = [subprocess.Popen([sys.executable, "-c", _WORKER], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")},
+        **loopback.env(UPWORK_TOKEN_FILE=str(path)),
+    }
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outputs = [w.communicate(timeout=120) for w in workers]
     assert all(w.returncode == 0 for w in workers), [o[1][-500:] for o in outputs]
     assert all(o[0].strip() == "Sandy Freelancer" for o in outputs)
@@ -138,16 +151,18 @@ async def test_other_failures_never_clear_the_store(loopback: LoopbackSandbox, t
     path = tmp_path / "tokens.json"
     _seed_tokens(loopback, path)
     loopback.box.faults.server_error = 0
-    settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path), UPWORK_OAUTH_URL="http://127.0.0.1:9",
-                                              UPWORK_MAX_RETRIES="0"))
+    settings = Settings.from_env(
+        loopback.env(UPWORK_TOKEN_FILE=str(path), UPWORK_OAUTH_URL="http://127.0.0.1:9", UPWORK_MAX_RETRIES="0")
+    )
     async with open_client(settings) as client:
         with pytest.raises(APIConnectionError):
             await client.account.me()
     assert FileTokenStore(path).load() is not None
 
 
-async def test_an_access_token_from_the_environment_bypasses_the_store(loopback: LoopbackSandbox,
-                                                                       tmp_path: Path) -> None:
+async def test_an_access_token_from_the_environment_bypasses_the_store(
+    loopback: LoopbackSandbox, tmp_path: Path
+) -> None:
     token = loopback.box.issue_tokens()["access_token"]
     path = tmp_path / "tokens.json"
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path), UPWORK_ACCESS_TOKEN=token))
@@ -171,9 +186,11 @@ def test_a_write_interrupted_at_any_step_leaves_a_loadable_file(tmp_path: Path, 
         raise Crash(step)
 
     if step == "dump":
+
         def half_dump(obj, handle):  # type: ignore[no-untyped-def]
             handle.write(json.dumps(obj)[:20])
             raise Crash(step)
+
         monkeypatch.setattr(store_module.json, "dump", half_dump)
     elif step == "fsync":
         monkeypatch.setattr(store_module.os, "fsync", boom)
@@ -220,8 +237,15 @@ def test_the_keychain_store_round_trips(tmp_path: Path) -> None:
     try:
         from upwork_mcp.world import default_store
 
-        store = default_store(Settings.from_env({"UPWORK_TOKEN_STORE": "keyring", "UPWORK_CLIENT_ID": "cid",
-                                                 "UPWORK_TOKEN_FILE": str(tmp_path / "t.json")}))
+        store = default_store(
+            Settings.from_env(
+                {
+                    "UPWORK_TOKEN_STORE": "keyring",
+                    "UPWORK_CLIENT_ID": "cid",
+                    "UPWORK_TOKEN_FILE": str(tmp_path / "t.json"),
+                }
+            )
+        )
         store.save(TokenSet(access_token=SecretStr("kc-access")))
         assert store.load().access_token.get_secret_value() == "kc-access"
         assert not (tmp_path / "t.json").exists()
@@ -245,7 +269,10 @@ async def test_refresh_sends_client_id_and_secret_in_the_body() -> None:
 
     settings = Settings.from_env({"UPWORK_CLIENT_ID": "cid", "UPWORK_CLIENT_SECRET": "sec"})
     async with httpx.AsyncClient(transport=httpx.MockTransport(token_endpoint)) as http:
-        fresh = await refresh_tokens(RequestLoop(http, timeout=5, policy=RetryPolicy()), settings,
-                                     TokenSet(access_token=SecretStr("a"), refresh_token=SecretStr("r1")))
+        fresh = await refresh_tokens(
+            RequestLoop(http, timeout=5, policy=RetryPolicy()),
+            settings,
+            TokenSet(access_token=SecretStr("a"), refresh_token=SecretStr("r1")),
+        )
     assert seen == [{"grant_type": "refresh_token", "refresh_token": "r1", "client_id": "cid", "client_secret": "sec"}]
     assert fresh.refresh_token.get_secret_value() == "r2"

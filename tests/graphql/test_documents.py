@@ -9,9 +9,20 @@ SCHEMA = build_schema(documents.schema_sdl())
 
 
 def test_the_bundle_has_an_operation_for_each_resource() -> None:
-    assert {"SearchJobs", "GetJob", "JobContents", "ListContracts", "GetContract", "ListRooms", "RoomStories",
-            "ContractRoom", "SendMessage", "SearchFreelancers", "GetFreelancerProfile", "Account"} <= set(
-        documents.operation_names())
+    assert {
+        "SearchJobs",
+        "GetJob",
+        "JobContents",
+        "ListContracts",
+        "GetContract",
+        "ListRooms",
+        "RoomStories",
+        "ContractRoom",
+        "SendMessage",
+        "SearchFreelancers",
+        "GetFreelancerProfile",
+        "Account",
+    } <= set(documents.operation_names())
 
 
 @pytest.mark.parametrize("name", documents.operation_names())
@@ -27,7 +38,7 @@ def test_each_file_holds_one_operation_named_like_the_file(name: str) -> None:
 
 
 def test_a_made_up_field_is_rejected_by_the_sdl() -> None:
-    # Fields other clients invent (facts page: "Not present") must not validate.
+    # Fields other clients invent, absent from Upwork's schema, must not validate.
     bad = parse("{ marketplaceJobPostingsSearch { edges { node { id budget connectsRequired } } } }")
     messages = [e.message for e in validate(SCHEMA, bad)]
     assert any("budget" in m for m in messages) and any("connectsRequired" in m for m in messages)

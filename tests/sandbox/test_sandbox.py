@@ -35,8 +35,15 @@ def test_the_dataset_has_the_promised_size_and_variety() -> None:
 
 
 async def _authorize(http: httpx.AsyncClient, verifier: str = "v" * 50, **extra: str) -> str:
-    params = {"response_type": "code", "client_id": "sandbox-client", "redirect_uri": REDIRECT, "state": "s1",
-              "code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256", **extra}
+    params = {
+        "response_type": "code",
+        "client_id": "sandbox-client",
+        "redirect_uri": REDIRECT,
+        "state": "s1",
+        "code_challenge": create_s256_code_challenge(verifier),
+        "code_challenge_method": "S256",
+        **extra,
+    }
     response = await http.get("/ab/account-security/oauth2/authorize", params=params)
     assert response.status_code == 302
     return response.headers["location"]
@@ -55,19 +62,21 @@ async def test_code_flow_checks_pkce_and_codes_are_single_use(http: httpx.AsyncC
     assert bad.json()["error"] == "invalid_grant"
     location = await _authorize(http)
     code = httpx.URL(location).params["code"]
-    good = await _token(http, grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
-                        code_verifier="v" * 50)
+    good = await _token(http, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 50)
     assert good.status_code == 200 and float(good.json()["expires_in"]) == 86400
-    again = await _token(http, grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
-                         code_verifier="v" * 50)
+    again = await _token(
+        http, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 50
+    )
     assert again.json()["error"] == "invalid_grant"
 
 
-async def test_refresh_rotates_and_the_old_token_has_a_grace_day(http: httpx.AsyncClient, sandbox: Sandbox,
-                                                                 clock: FakeClock) -> None:
+async def test_refresh_rotates_and_the_old_token_has_a_grace_day(
+    http: httpx.AsyncClient, sandbox: Sandbox, clock: FakeClock
+) -> None:
     code = httpx.URL(await _authorize(http)).params["code"]
-    first = (await _token(http, grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
-                          code_verifier="v" * 50)).json()
+    first = (
+        await _token(http, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier="v" * 50)
+    ).json()
     second = (await _token(http, grant_type="refresh_token", refresh_token=first["refresh_token"])).json()
     assert second["refresh_token"] != first["refresh_token"]
     assert {type(first["expires_in"]), type(second["expires_in"])} == {int, str}  # Upwork sends both
@@ -85,8 +94,10 @@ async def test_refresh_without_client_id_is_refused_as_upwork_does(http: httpx.A
 
 
 async def test_authorize_refuses_foreign_redirects_and_can_deny(http: httpx.AsyncClient) -> None:
-    foreign = await http.get("/ab/account-security/oauth2/authorize", params={
-        "response_type": "code", "client_id": "sandbox-client", "redirect_uri": "https://evil.example/cb"})
+    foreign = await http.get(
+        "/ab/account-security/oauth2/authorize",
+        params={"response_type": "code", "client_id": "sandbox-client", "redirect_uri": "https://evil.example/cb"},
+    )
     assert foreign.status_code == 400
     denied = await _authorize(http, sandbox_decision="deny")
     assert httpx.URL(denied).params["error"] == "access_denied"

@@ -1,17 +1,16 @@
-"""`upwork-mcp sandbox --port N`: the facts page's job-search document and the feed, over real HTTP."""
+"""`upwork-mcp sandbox --port N`: Upwork's documented job-search document and the feed, over real HTTP."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from tests.serving import spawned
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,42 +32,45 @@ FACTS_QUERY = """
 
 
 @pytest.fixture(scope="module")
-def served() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def served() -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
-    proc = subprocess.Popen([sys.executable, "-m", "upwork_mcp", "sandbox", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(base + "/health", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with spawned(["sandbox", "--port", "0"], env, cwd=ROOT) as (_, base):
+        yield base
 
 
 def _token(base: str) -> str:
     verifier = "v" * 64
     redirect = "http://127.0.0.1:8765/callback"
-    consent = httpx.get(base + "/ab/account-security/oauth2/authorize", params={
-        "response_type": "code", "client_id": "sandbox-client", "redirect_uri": redirect, "state": "st",
-        "code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256"})
+    consent = httpx.get(
+        base + "/ab/account-security/oauth2/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "sandbox-client",
+            "redirect_uri": redirect,
+            "state": "st",
+            "code_challenge": create_s256_code_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
+    )
     code = httpx.URL(consent.headers["location"]).params["code"]
-    answer = httpx.post(base + "/api/v3/oauth2/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "code_verifier": verifier,
-        "client_id": "sandbox-client", "client_secret": "sandbox-secret"})
+    answer = httpx.post(
+        base + "/api/v3/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect,
+            "code_verifier": verifier,
+            "client_id": "sandbox-client",
+            "client_secret": "sandbox-secret",
+        },
+    )
     return str(answer.json()["access_token"])
 
 
 def test_the_facts_page_search_document_answers_with_edges_cursors_and_page_info(served: str) -> None:
-    answer = httpx.post(served + "/graphql", json={"query": FACTS_QUERY},
-                        headers={"Authorization": f"Bearer {_token(served)}"}).json()
+    answer = httpx.post(
+        served + "/graphql", json={"query": FACTS_QUERY}, headers={"Authorization": f"Bearer {_token(served)}"}
+    ).json()
     search = answer["data"]["marketplaceJobPostingsSearch"]
     assert "errors" not in answer and search["totalCount"] > 5
     assert [e["cursor"] for e in search["edges"]] == ["1", "2", "3", "4", "5"]
@@ -77,8 +79,9 @@ def test_the_facts_page_search_document_answers_with_edges_cursors_and_page_info
 
 
 def test_the_feed_answers_in_the_seeds_envelope(served: str) -> None:
-    body = httpx.get(served + "/jobs", params={"limit": 3, "payment_verified": "true"},
-                     headers={"X-API-KEY": "sandbox-feed-key"}).json()
+    body = httpx.get(
+        served + "/jobs", params={"limit": 3, "payment_verified": "true"}, headers={"X-API-KEY": "sandbox-feed-key"}
+    ).json()
     assert set(body) == {"success", "data", "count", "last_updated"} and body["success"] is True
     assert body["count"] == len(body["data"]) == 3
     assert {"id", "title", "job_type", "contractor_tier", "buyer", "client_activity", "url"} <= set(body["data"][0])

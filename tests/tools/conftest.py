@@ -17,9 +17,32 @@ from upwork_mcp.server import build_server
 Connect = Callable[..., Any]
 
 
-@pytest.fixture(params=["legacy", "auto"], ids=["2025-11-25", "2026-07-28"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return request.param
+def all_tool_names() -> set[str]:
+    """Every tool the registry declares: tests derive their expectations from it, never from a count."""
+    from upwork_mcp._bundled import tools_package
+
+    return {spec.name for spec in tools_package().all_specs()}
+
+
+def tool_names(*, toolsets: set[str] | None = None, read_only: bool = False) -> set[str]:
+    """The registry's tools for these toolsets, as a read-only server would serve them when `read_only`."""
+    from upwork_mcp._bundled import tools_package
+
+    return {
+        s.name
+        for s in tools_package().all_specs()
+        if (toolsets is None or s.toolset in toolsets) and (not read_only or s.read_only or s.guarded)
+    }
+
+
+@pytest.fixture
+def mode() -> str:
+    """The protocol era: the current one. Tests where the eras differ (handshake, elicitation,
+    confirmation) run in both with `@each_era`."""
+    return "auto"
+
+
+each_era = pytest.mark.parametrize("mode", ["legacy", "auto"], ids=["2025-11-25", "2026-07-28"])
 
 
 @pytest.fixture

@@ -1,22 +1,24 @@
-"""Every tool is described well enough for a model to use, and its schema is a reviewed snapshot."""
+"""Every tool is described well enough for a model to use, says whether it writes, and its schema is a
+reviewed snapshot. Expectations come from the registry, never from a hand count."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 from mcp import Client
 
+from tests.tools.conftest import all_tool_names, tool_names
+from upwork_mcp._bundled import tools_package
 from upwork_mcp.config import Settings
-from upwork_mcp.server import build_server
+from upwork_mcp.server import build_server, tool_specs, tool_table
 
 pytestmark = pytest.mark.anyio
-SNAPS = Path(__file__).parent.parent / "toolsnaps"
-EXPECTED = {"search_jobs", "get_job", "list_contracts", "get_contract", "list_rooms", "list_messages",
-            "send_message", "search_freelancers", "get_freelancer_profile", "run_graphql", "fetch_job_feed",
-            "job_feed_status", "get_account"}
+ROOT = Path(__file__).resolve().parents[2]
+SNAPS = ROOT / "tests" / "toolsnaps"
 
 
 async def _tools(env: dict[str, str] | None = None) -> list:
@@ -25,47 +27,69 @@ async def _tools(env: dict[str, str] | None = None) -> list:
 
 
 async def test_the_full_surface_is_served() -> None:
-    assert {t.name for t in await _tools()} == EXPECTED
+    assert {t.name for t in await _tools()} == all_tool_names()
+
+
+def test_a_tool_spec_must_say_whether_it_writes() -> None:
+    common = tools_package()._common
+
+    async def new_tool() -> None:
+        """A tool someone adds."""
+
+    with pytest.raises(TypeError, match="read_only"):
+        common.ToolSpec(new_tool, "A new tool")  # no read_only: refused, never published as read-only
+    assert common.ToolSpec(new_tool, "A new tool", read_only=False).read_only is False
+
+
+def test_declarations_are_consistent() -> None:
+    """A tool declared read-only must not also be declared destructive or non-idempotent (the published
+    hints would then contradict what the tool was declared to do)."""
+    for spec in tools_package().all_specs():
+        assert isinstance(spec.read_only, bool), spec.name
+        if spec.read_only:
+            assert not spec.destructive and spec.idempotent and not spec.guarded, spec.name
+        if spec.guarded:
+            assert not spec.read_only, f"{spec.name}: guarded means a write tool that refuses writes when read-only"
 
 
 async def test_every_tool_has_title_explicit_annotations_and_described_arguments() -> None:
+    specs = {s.name: s for s in tools_package().all_specs()}
     for tool in await _tools():
         a = tool.annotations
         assert tool.title and a is not None, tool.name
         for hint in (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint):
             assert hint is not None, f"{tool.name}: every hint must be explicit"
         assert a.open_world_hint is True
-        if a.read_only_hint:
-            assert a.idempotent_hint and not a.destructive_hint, tool.name
+        assert a.read_only_hint is specs[tool.name].read_only, f"{tool.name} is published unlike its declaration"
         assert tool.description and len(tool.description) > 40, tool.name
         assert tool.output_schema, f"{tool.name} has no outputSchema"
+        assert tool.input_schema.get("additionalProperties") is False, f"{tool.name} accepts unknown arguments"
         for name, prop in tool.input_schema.get("properties", {}).items():
             assert prop.get("description"), f"{tool.name}.{name} has no description"
 
 
-async def test_writes_are_marked_as_writes() -> None:
-    tools = {t.name: t for t in await _tools()}
-    assert tools["send_message"].annotations.read_only_hint is False
-    assert tools["send_message"].annotations.idempotent_hint is False
-    assert tools["run_graphql"].annotations.read_only_hint is False
-
-
 async def test_read_only_and_toolsets_filter_before_registration() -> None:
     read_only = {t.name: t for t in await _tools({"UPWORK_READ_ONLY": "1"})}
-    assert set(read_only) == EXPECTED - {"send_message"}
-    # run_graphql stays, refusing mutations, so it is read-only there.
-    assert read_only["run_graphql"].annotations.read_only_hint is True
-    assert {t.name for t in await _tools({"UPWORK_TOOLSETS": "jobs,feed"})} == {
-        "search_jobs", "get_job", "fetch_job_feed", "job_feed_status"}
+    assert set(read_only) == tool_names(read_only=True)
+    assert set(read_only) < all_tool_names(), "read-only mode must drop the write tools"
+    for spec in tools_package().all_specs():
+        if spec.guarded:  # kept, refusing its writes, so published as read-only there
+            assert read_only[spec.name].annotations.read_only_hint is True
+    assert {t.name for t in await _tools({"UPWORK_TOOLSETS": "jobs,feed"})} == tool_names(toolsets={"jobs", "feed"})
 
 
 async def test_each_tool_schema_matches_its_snapshot() -> None:
     update = os.environ.get("UPDATE_TOOLSNAPS") == "1"
     SNAPS.mkdir(exist_ok=True)
     for tool in await _tools():
-        snap = {"name": tool.name, "title": tool.title, "description": tool.description,
-                "annotations": tool.annotations.model_dump(mode="json", by_alias=True, exclude_none=True),
-                "inputSchema": tool.input_schema, "outputSchema": tool.output_schema}
+        snap = {
+            "name": tool.name,
+            "title": tool.title,
+            "description": tool.description,
+            "annotations": tool.annotations.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "inputSchema": tool.input_schema,
+            "outputSchema": tool.output_schema,
+        }
         path = SNAPS / f"{tool.name}.json"
         rendered = json.dumps(snap, indent=2, sort_keys=True) + "\n"
         if update:
@@ -73,4 +97,12 @@ async def test_each_tool_schema_matches_its_snapshot() -> None:
         assert path.exists(), f"missing snapshot {path.name}: run with UPDATE_TOOLSNAPS=1 and review the diff"
         assert path.read_text() == rendered, f"{tool.name} schema changed: UPDATE_TOOLSNAPS=1 and review the diff"
     names = {p.stem for p in SNAPS.glob("*.json")}
-    assert names == EXPECTED, f"stale snapshots: {names - EXPECTED}"
+    assert names == all_tool_names(), f"stale snapshots: {names - all_tool_names()}"
+
+
+def test_the_readme_tool_table_is_the_registry() -> None:
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- tools:begin -->\n(.*?)\n<!-- tools:end -->", readme, re.S)
+    assert found, "README.md needs its generated tool table between <!-- tools:begin --> and <!-- tools:end -->"
+    expected = tool_table(tool_specs(Settings.from_env({})))
+    assert found.group(1) == expected, "the README's tool table is stale: paste `upwork-mcp tools --markdown`"

@@ -31,14 +31,18 @@ async def test_detailed_search_carries_descriptions_and_skills(connect: Connect)
 
 async def test_filters_reach_upwork(connect: Connect) -> None:
     async with connect() as client:
-        result = await client.call_tool("search_jobs", {"job_type": "fixed", "budget_min": 1000,
-                                                        "verified_payment_only": True, "limit": 20})
-        ranged = await client.call_tool("search_jobs", {"proposals_min": 10, "proposals_max": 20,
-                                                        "client_hires_min": 1, "client_hires_max": 10, "limit": 50})
+        result = await client.call_tool(
+            "search_jobs", {"job_type": "fixed", "budget_min": 1000, "verified_payment_only": True, "limit": 20}
+        )
+        ranged = await client.call_tool(
+            "search_jobs",
+            {"proposals_min": 10, "proposals_max": 20, "client_hires_min": 1, "client_hires_max": 10, "limit": 50},
+        )
     jobs = result.structured_content["jobs"]
     assert jobs and all(j["type"] == "fixed" and j["client"]["payment_verified"] for j in jobs)
     assert ranged.structured_content["jobs"] and all(
-        10 <= j["proposals"] <= 20 and 1 <= j["client"]["hires"] <= 10 for j in ranged.structured_content["jobs"])
+        10 <= j["proposals"] <= 20 and 1 <= j["client"]["hires"] <= 10 for j in ranged.structured_content["jobs"]
+    )
 
 
 async def test_third_party_text_is_marked_and_cleaned(connect: Connect, sandbox: Sandbox) -> None:

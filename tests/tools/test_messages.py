@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tools.conftest import Connect, answering
+from tests.tools.conftest import Connect, answering, each_era
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -26,27 +26,33 @@ async def test_rooms_and_messages_by_room_or_contract(connect: Connect, sandbox:
     assert neither.is_error and "exactly one" in neither.content[0].text
 
 
+@each_era
 async def test_without_elicitation_a_preview_token_must_come_back_with_the_same_payload(
-        connect: Connect, sandbox: Sandbox) -> None:
+    connect: Connect, sandbox: Sandbox
+) -> None:
     async with connect() as client:
         room = await _room(client)
         preview = await client.call_tool("send_message", {"room_id": room, "message": "Draft is ready."})
         token = preview.structured_content["confirmation_token"]
         assert preview.structured_content["status"] == "needs_confirmation" and sandbox.sent_messages == []
         assert "Draft is ready." in preview.content[0].text and "NOT SENT" in preview.content[0].text
-        changed = await client.call_tool("send_message", {"room_id": room, "message": "Draft is ready!!",
-                                                          "confirmation_token": token})
+        changed = await client.call_tool(
+            "send_message", {"room_id": room, "message": "Draft is ready!!", "confirmation_token": token}
+        )
         assert changed.is_error and sandbox.sent_messages == []
-        sent = await client.call_tool("send_message", {"room_id": room, "message": "Draft is ready.",
-                                                       "confirmation_token": token})
-        again = await client.call_tool("send_message", {"room_id": room, "message": "Draft is ready.",
-                                                        "confirmation_token": token})
+        sent = await client.call_tool(
+            "send_message", {"room_id": room, "message": "Draft is ready.", "confirmation_token": token}
+        )
+        again = await client.call_tool(
+            "send_message", {"room_id": room, "message": "Draft is ready.", "confirmation_token": token}
+        )
         listed = await client.call_tool("list_messages", {"room_id": room, "limit": 1})
     assert sent.structured_content["status"] == "sent" and again.is_error
     assert [m["message"] for m in sandbox.sent_messages] == ["Draft is ready."]
     assert listed.structured_content["messages"][0]["text"] == "Draft is ready."
 
 
+@each_era
 async def test_elicitation_accept_sends_once_and_shows_the_text(connect: Connect, sandbox: Sandbox) -> None:
     ask = answering("accept", {"send": True})
     async with connect(elicit=ask) as client:
@@ -57,6 +63,7 @@ async def test_elicitation_accept_sends_once_and_shows_the_text(connect: Connect
     assert room in ask.asked[0] and name in ask.asked[0] and "Shipping today." in ask.asked[0]
 
 
+@each_era
 @pytest.mark.parametrize(("action", "content"), [("decline", None), ("cancel", None), ("accept", {"send": False})])
 async def test_a_decline_sends_nothing(connect: Connect, sandbox: Sandbox, action: str, content) -> None:
     async with connect(elicit=answering(action, content)) as client:
@@ -73,8 +80,11 @@ async def test_a_message_over_upworks_limit_is_refused_before_sending(connect: C
 
 
 async def test_a_failed_send_is_not_resent_and_says_to_check(connect: Connect, sandbox: Sandbox) -> None:
-    async with connect(elicit=answering("accept", {"send": True})) as client:
+    # Retries on (the fixture turns them off): the write is still sent once, because it is a write.
+    async with connect(env={"UPWORK_MAX_RETRIES": "3"}, elicit=answering("accept", {"send": True})) as client:
         room = await _room(client)
         sandbox.faults.server_error = 1
+        before = sandbox.requests_seen
         result = await client.call_tool("send_message", {"room_id": room, "message": "Once only."})
     assert result.is_error and "not resent" in result.content[0].text and sandbox.sent_messages == []
+    assert sandbox.requests_seen - before == 1  # one attempt reached the API; a read would have been retried

@@ -11,13 +11,15 @@ pytestmark = pytest.mark.anyio
 async def test_contracts_list_filter_page_and_detail(connect: Connect) -> None:
     async with connect() as client:
         active = await client.call_tool("list_contracts", {"status": "active", "limit": 4})
-        rest = await client.call_tool("list_contracts", {"status": "active", "limit": 4,
-                                                         "cursor": active.structured_content["next_cursor"]})
+        rest = await client.call_tool(
+            "list_contracts", {"status": "active", "limit": 4, "cursor": active.structured_content["next_cursor"]}
+        )
         one = active.structured_content["contracts"][0]
         detail = await client.call_tool("get_contract", {"contract_id": one["id"]})
     ids = [c["id"] for c in active.structured_content["contracts"] + rest.structured_content["contracts"]]
     assert len(ids) == len(set(ids)) == 8 and all(
-        c["status"] == "active" for c in active.structured_content["contracts"])
+        c["status"] == "active" for c in active.structured_content["contracts"]
+    )
     assert detail.structured_content["title"] == one["title"] and detail.structured_content["hiring_manager"]
 
 
@@ -34,8 +36,9 @@ async def test_freelancer_search_and_profile(connect: Connect) -> None:
 
 async def test_feed_filters_server_side_and_says_what_it_applied_locally(connect: Connect) -> None:
     async with connect() as client:
-        server_side = await client.call_tool("fetch_job_feed", {"job_type": "fixed", "payment_verified": True,
-                                                                "limit": 5})
+        server_side = await client.call_tool(
+            "fetch_job_feed", {"job_type": "fixed", "payment_verified": True, "limit": 5}
+        )
         local = await client.call_tool("fetch_job_feed", {"q": "python", "min_client_spend": 10000, "limit": 5})
         status = await client.call_tool("job_feed_status", {})
     assert all(j["type"] == "fixed" and j["payment_verified"] for j in server_side.structured_content["jobs"])
@@ -57,8 +60,9 @@ async def test_a_tenant_override_acts_in_that_organization(connect: Connect, san
     agency = sandbox.data.organizations[1]
     async with connect() as client:
         default = await client.call_tool("run_graphql", {"query": "{ organization { name } }"})
-        chosen = await client.call_tool("run_graphql", {"query": "{ organization { name } }",
-                                                        "tenant_id": agency["id"]})
+        chosen = await client.call_tool(
+            "run_graphql", {"query": "{ organization { name } }", "tenant_id": agency["id"]}
+        )
         foreign = await client.call_tool("list_contracts", {"tenant_id": "123"})
     assert default.structured_content["data"]["organization"]["name"] == sandbox.data.organizations[0]["name"]
     assert chosen.structured_content["data"]["organization"]["name"] == agency["name"]

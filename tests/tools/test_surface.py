@@ -18,16 +18,21 @@ async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: San
         static = {r.uri for r in (await client.list_resources()).resources}
         templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
         assert static == {"upwork://schema"}
-        assert templates == {"upwork://jobs/{job_id}", "upwork://contracts/{contract_id}",
-                             "upwork://freelancers/{profile_key}", "upwork://operations/{name}"}
+        assert templates == {
+            "upwork://jobs/{job_id}",
+            "upwork://contracts/{contract_id}",
+            "upwork://freelancers/{profile_key}",
+            "upwork://operations/{name}",
+        }
         job = sandbox.data.jobs[0]
         reads = {
             "upwork://schema": "type Query",
             "upwork://operations/SearchJobs": "query SearchJobs",
             f"upwork://jobs/{job['id']}": job["title"],
             f"upwork://contracts/{sandbox.data.contracts[0]['id']}": sandbox.data.contracts[0]["title"],
-            f"upwork://freelancers/{sandbox.data.freelancers[0]['ciphertext']}":
-                sandbox.data.freelancers[0]["_profile"]["fullName"],
+            f"upwork://freelancers/{sandbox.data.freelancers[0]['ciphertext']}": sandbox.data.freelancers[0][
+                "_profile"
+            ]["fullName"],
         }
         for uri, needle in reads.items():
             text = (await client.read_resource(uri)).contents[0].text
@@ -61,15 +66,19 @@ async def test_id_arguments_complete_from_the_account(connect: Connect, sandbox:
     async with connect() as client:
         await client.call_tool("get_account", {})
         contract = sandbox.data.contracts[0]["id"]
-        by_prompt = await client.complete(PromptReference(type="ref/prompt", name="contract_summary"),
-                                          {"name": "contract_id", "value": contract[:5]})
-        rooms = await client.complete(PromptReference(type="ref/prompt", name="reply_to_client"),
-                                      {"name": "room_id", "value": ""})
+        by_prompt = await client.complete(
+            PromptReference(type="ref/prompt", name="contract_summary"), {"name": "contract_id", "value": contract[:5]}
+        )
+        rooms = await client.complete(
+            PromptReference(type="ref/prompt", name="reply_to_client"), {"name": "room_id", "value": ""}
+        )
         by_template = await client.complete(
             ResourceTemplateReference(type="ref/resource", uri="upwork://jobs/{job_id}"),
-            {"name": "job_id", "value": ""})
-        other = await client.complete(PromptReference(type="ref/prompt", name="reply_to_client"),
-                                      {"name": "intent", "value": "con"})
+            {"name": "job_id", "value": ""},
+        )
+        other = await client.complete(
+            PromptReference(type="ref/prompt", name="reply_to_client"), {"name": "intent", "value": "con"}
+        )
     assert contract in by_prompt.completion.values
     assert all(v.startswith(contract[:5]) or contract[:5] in v for v in by_prompt.completion.values)
     assert set(rooms.completion.values) <= {r["id"] for r in sandbox.data.rooms} and rooms.completion.values
@@ -77,8 +86,7 @@ async def test_id_arguments_complete_from_the_account(connect: Connect, sandbox:
     assert other.completion.values == []
 
 
-async def test_progress_arrives_while_a_search_spans_several_upstream_pages(connect: Connect,
-                                                                            sandbox: Sandbox) -> None:
+async def test_progress_arrives_while_a_search_spans_several_upstream_pages(connect: Connect, sandbox: Sandbox) -> None:
     seen: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:

@@ -17,10 +17,10 @@ from .account import AccountAPI
 from .contracts import ContractsAPI
 from .freelancers import FreelancersAPI
 from .job_feed import FeedQuery, JobFeedAPI
-from .jobs import JobSearchFilters, JobsAPI
+from .jobs import JobsAPI, JobSearchFilters
 from .messages import MessagesAPI
 
-__all__ = ["UpworkClient", "JobSearchFilters", "FeedQuery", "GraphQLResult"]
+__all__ = ["FeedQuery", "GraphQLResult", "JobSearchFilters", "UpworkClient"]
 
 
 class UpworkClient:

@@ -14,7 +14,7 @@ SERVICE = "Upwork"
 LOGIN_HINT = "Run `upwork-mcp auth login` to log in again."
 
 # The API-key permission each root field needs, as named in Upwork's API Center where the
-# facts page confirms the name; otherwise described plainly.
+# name is known from Upwork's docs; otherwise described plainly.
 PERMISSIONS: dict[str, str] = {
     "marketplaceJobPostingsSearch": "Read marketplace Job Postings",
     "marketplaceJobPosting": "Read marketplace Job Postings",
@@ -93,8 +93,14 @@ class GraphQLExecutor:
         tenant = tenant_id or self.tenant_id
         headers = {TENANT_HEADER: tenant} if tenant else None
         response = await self.loop.send(
-            "POST", self.url, service=SERVICE, retry=not mutation, json=body, headers=headers,
-            credentials=self.credentials, auth_hint=LOGIN_HINT,
+            "POST",
+            self.url,
+            service=SERVICE,
+            retry=not mutation,
+            json=body,
+            headers=headers,
+            credentials=self.credentials,
+            auth_hint=LOGIN_HINT,
         )
         try:
             payload = response.json()
@@ -109,15 +115,17 @@ class GraphQLExecutor:
         return GraphQLResult(data=data if isinstance(data, dict) else {}, errors=errors)
 
 
-def classify_errors(errors: list[dict[str, Any]], partial_data: dict[str, Any] | None,
-                    roots: tuple[str, ...] = ()) -> UpworkError:
+def classify_errors(
+    errors: list[dict[str, Any]], partial_data: dict[str, Any] | None, roots: tuple[str, ...] = ()
+) -> UpworkError:
     """Turn an errors[] that left no usable data into the most specific error."""
     first = errors[0]
     message = str(first.get("message", "unknown error"))[:300]
     lowered = " ".join(str(e.get("message", "")).lower() for e in errors)
     # A permission failure aborts the whole query and carries no path: fall back to the document's roots.
     root = next((str(e["path"][0]) for e in errors if e.get("path")), None) or next(
-        (r for r in roots if r in PERMISSIONS), None)
+        (r for r in roots if r in PERMISSIONS), None
+    )
     if any(marker in lowered for marker in _PERMISSION_MARKERS):
         permission = PERMISSIONS.get(root or "", "the permission this query needs")
         return PermissionDeniedError(

@@ -22,8 +22,9 @@ class Page(Generic[T]):
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def connection_page(conn: dict[str, Any] | None, model: type[T], *, offset: int | None = None,
-                    seen: Callable[[T], None] | None = None) -> Page[T]:
+def connection_page(
+    conn: dict[str, Any] | None, model: type[T], *, offset: int | None = None, seen: Callable[[T], None] | None = None
+) -> Page[T]:
     """Items of `{totalCount, edges {cursor node}, pageInfo {hasNextPage endCursor}}`.
 
     With `offset` (Upwork's numeric-offset paging), the next cursor is the offset after every edge
@@ -49,8 +50,7 @@ def connection_page(conn: dict[str, Any] | None, model: type[T], *, offset: int 
     else:
         more = isinstance(total, int) and after < total and bool(raw_edges)
         cursor = str(after) if more else None
-    return Page(items=items, total=total if isinstance(total, int) else None, next_cursor=cursor,
-                edges=len(raw_edges))
+    return Page(items=items, total=total if isinstance(total, int) else None, next_cursor=cursor, edges=len(raw_edges))
 
 
 def offset_of(cursor: str | None) -> int:
@@ -58,6 +58,8 @@ def offset_of(cursor: str | None) -> int:
     if not cursor:
         return 0
     if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
-        raise InvalidInputError(f"cursor {cursor[:20]!r} is not one this server returned: pass next_cursor "
-                                "unchanged, or omit it for the first page.")
+        raise InvalidInputError(
+            f"cursor {cursor[:20]!r} is not one this server returned: pass next_cursor "
+            "unchanged, or omit it for the first page."
+        )
     return int(cursor)

@@ -18,14 +18,19 @@ class ContractsAPI:
         self._user_id = user_id
 
     async def list(
-        self, *, statuses: tuple[ContractStatus, ...] = (), offset: int = 0, limit: int = 20,
+        self,
+        *,
+        statuses: tuple[ContractStatus, ...] = (),
+        offset: int = 0,
+        limit: int = 20,
         tenant_id: str | None = None,
     ) -> ContractPage:
         flt: dict[str, object] = {"vendorId": await self._user_id()}
         if statuses:
             flt["contractStatuses"] = [s.upper() for s in statuses]
-        result = await self._gql.run("ListContracts", {"filter": flt, "paging": {"offset": offset, "limit": limit}},
-                                     tenant_id=tenant_id)
+        result = await self._gql.run(
+            "ListContracts", {"filter": flt, "paging": {"offset": offset, "limit": limit}}, tenant_id=tenant_id
+        )
         block = result.data.get("vendorContracts") or {}
         contracts = [Contract.model_validate(c) for c in block.get("contracts") or [] if c]
         # The listing reports no total: a full page means there may be more.

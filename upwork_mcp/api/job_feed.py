@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from .._http import RequestLoop
 from ..errors import APIError, ConfigError
 from ..models.job_feed import FeedEnvelope
-from .._http import RequestLoop
 
 SERVICE = "The Upwork Jobs API feed"
 
@@ -64,7 +64,11 @@ class JobFeedAPI:
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> FeedEnvelope:
         response = await self._loop.send(
-            "GET", self._base + path, service=SERVICE, params=params, headers=self._headers(),
+            "GET",
+            self._base + path,
+            service=SERVICE,
+            params=params,
+            headers=self._headers(),
             auth_hint="Check UPWORK_JOB_FEED_API_KEY: it must be the key of your Upwork Jobs API plan.",
         )
         try:

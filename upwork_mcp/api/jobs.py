@@ -10,7 +10,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import NotFoundError, UpworkError
-from ..facts import JOB_URL
 from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
@@ -133,8 +132,9 @@ class JobsAPI:
         pages: list[JobSearchPage] = []
         offset, wanted = filters.offset, filters.limit
         while wanted > 0:
-            page = await self._search_page(filters.model_copy(update={"offset": offset,
-                                                                       "limit": min(wanted, UPSTREAM_PAGE)}))
+            page = await self._search_page(
+                filters.model_copy(update={"offset": offset, "limit": min(wanted, UPSTREAM_PAGE)})
+            )
             pages.append(page)
             wanted -= min(wanted, UPSTREAM_PAGE)
             if progress is not None:
@@ -142,14 +142,23 @@ class JobsAPI:
             if page.next_offset is None:
                 break
             offset = page.next_offset
-        return JobSearchPage(total=pages[0].total, jobs=[j for p in pages for j in p.jobs], offset=filters.offset,
-                             next_offset=pages[-1].next_offset, warnings=[w for p in pages for w in p.warnings])
+        return JobSearchPage(
+            total=pages[0].total,
+            jobs=[j for p in pages for j in p.jobs],
+            offset=filters.offset,
+            next_offset=pages[-1].next_offset,
+            warnings=[w for p in pages for w in p.warnings],
+        )
 
     async def _search_page(self, filters: JobSearchFilters) -> JobSearchPage:
         result = await self._gql.run("SearchJobs", filters.to_variables())
-        # Advance by edges, not nodes: a nulled node still takes a slot (facts page).
-        page = connection_page(result.data.get("marketplaceJobPostingsSearch"), JobSearchNode, offset=filters.offset,
-                               seen=lambda job: self._remember(job.ciphertext, job.id))
+        # Advance by edges, not nodes: a nulled node still takes a slot in Upwork's offset paging.
+        page = connection_page(
+            result.data.get("marketplaceJobPostingsSearch"),
+            JobSearchNode,
+            offset=filters.offset,
+            seen=lambda job: self._remember(job.ciphertext, job.id),
+        )
         return JobSearchPage(
             total=page.total,
             jobs=page.items,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..errors import NotFoundError
-from ..facts import MAX_MESSAGE_CHARS
 from ..models.messages import Room, RoomPage, RoomStory, StoryPage
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page, offset_of
@@ -27,8 +26,9 @@ class MessagesAPI:
         self._room_names.update({r.id: r.room_name for r in page.items if r.room_name})
         return RoomPage(total=page.total, rooms=page.items, next_cursor=page.next_cursor)
 
-    async def stories(self, room_id: str, *, first: int = 20, after: str | None = None,
-                      tenant_id: str | None = None) -> StoryPage:
+    async def stories(
+        self, room_id: str, *, first: int = 20, after: str | None = None, tenant_id: str | None = None
+    ) -> StoryPage:
         pagination: dict[str, object] = {"first": first}
         if after:
             pagination["after"] = after
@@ -49,8 +49,9 @@ class MessagesAPI:
 
     async def send(self, room_id: str, message: str, *, tenant_id: str | None = None) -> RoomStory:
         """Post one message. Sent once: a failure after sending is reported, never retried."""
-        result = await self._gql.run("SendMessage", {"input": {"roomId": room_id, "message": message}},
-                                     tenant_id=tenant_id)
+        result = await self._gql.run(
+            "SendMessage", {"input": {"roomId": room_id, "message": message}}, tenant_id=tenant_id
+        )
         node = result.data.get("createRoomStoryV2")
         if not node:
             raise NotFoundError(f"Upwork did not accept a message for room {room_id}.")

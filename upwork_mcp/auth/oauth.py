@@ -38,21 +38,22 @@ def _client(settings: Settings) -> tuple[str, str | None]:
     return settings.client_id, secret
 
 
-def authorization_request(settings: Settings) -> AuthorizationRequest:
-    """A fresh authorization URL with `state` and a PKCE S256 challenge."""
+def authorization_request(settings: Settings, *, redirect_uri: str | None = None) -> AuthorizationRequest:
+    """A fresh authorization URL with `state` and a PKCE S256 challenge (to `redirect_uri`, default the setting's)."""
     client_id, _ = _client(settings)
+    redirect_uri = redirect_uri or settings.redirect_uri
     state = generate_token(32)
     verifier = generate_token(64)
     url = prepare_grant_uri(
         settings.authorize_url,
         client_id,
         "code",
-        redirect_uri=settings.redirect_uri,
+        redirect_uri=redirect_uri,
         state=state,
         code_challenge=create_s256_code_challenge(verifier),
         code_challenge_method="S256",
     )
-    return AuthorizationRequest(url=url, state=state, code_verifier=verifier, redirect_uri=settings.redirect_uri)
+    return AuthorizationRequest(url=url, state=state, code_verifier=verifier, redirect_uri=redirect_uri)
 
 
 def code_from_redirect(request: AuthorizationRequest, redirect_url: str) -> str:
@@ -66,7 +67,9 @@ def code_from_redirect(request: AuthorizationRequest, redirect_url: str) -> str:
     if "error" in query:
         reason = query.get("error_description") or query["error"]
         if query["error"] == "access_denied":
-            raise NotAuthenticatedError("Consent was denied in the browser; nothing was stored. Run login again to retry.")
+            raise NotAuthenticatedError(
+                "Consent was denied in the browser; nothing was stored. Run login again to retry."
+            )
         raise NotAuthenticatedError(f"Upwork refused the authorization ({reason[:200]}).")
     try:
         return str(parse_authorization_code_response(redirect_url, state=request.state)["code"])
@@ -88,15 +91,18 @@ def _body(settings: Settings, grant_type: str, **fields: str) -> dict[str, str]:
     return dict(parse_qsl(encoded))
 
 
-async def _token_call(loop: RequestLoop, settings: Settings, body: dict[str, str], *, retry: bool,
-                      previous: TokenSet | None = None) -> TokenSet:
+async def _token_call(
+    loop: RequestLoop, settings: Settings, body: dict[str, str], *, retry: bool, previous: TokenSet | None = None
+) -> TokenSet:
     response = await loop.send(
         "POST", settings.token_url, service=SERVICE, data=body, retry=retry, ok_statuses=frozenset({400, 401})
     )
     try:
         payload = response.json()
     except ValueError:
-        raise APIError(f"{SERVICE} answered with something that is not JSON.", status_code=response.status_code) from None
+        raise APIError(
+            f"{SERVICE} answered with something that is not JSON.", status_code=response.status_code
+        ) from None
     if response.status_code >= 400 or "error" in payload:
         error = str(payload.get("error", "unknown_error"))
         if error == "invalid_grant":
@@ -118,8 +124,13 @@ class InvalidGrant(AuthenticationError):
 
 
 async def exchange_code(loop: RequestLoop, settings: Settings, request: AuthorizationRequest, code: str) -> TokenSet:
-    body = _body(settings, "authorization_code", code=code, redirect_uri=request.redirect_uri,
-                 code_verifier=request.code_verifier)
+    body = _body(
+        settings,
+        "authorization_code",
+        code=code,
+        redirect_uri=request.redirect_uri,
+        code_verifier=request.code_verifier,
+    )
     # A code is single-use: never resend it.
     return await _token_call(loop, settings, body, retry=False)
 

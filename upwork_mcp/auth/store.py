@@ -20,8 +20,10 @@ from .tokens import TokenSet
 
 try:  # POSIX advisory locks; on other systems the in-process lock still holds.
     import fcntl
+
+    HAVE_FLOCK = True
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    HAVE_FLOCK = False
 
 
 class TokenStore(Protocol):
@@ -92,7 +94,7 @@ class FileTokenStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        if fcntl is None:  # pragma: no cover
+        if not HAVE_FLOCK:  # pragma: no cover
             yield
             return
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -122,7 +124,7 @@ class KeyringTokenStore:
 
     def __init__(self, account: str, lock_path: Path) -> None:
         try:
-            import keyring
+            import keyring  # an optional dependency: imported only when asked for
         except ImportError:
             raise ConfigError(
                 "UPWORK_TOKEN_STORE=keyring needs the keyring package: pip install 'upwork-mcp[keyring]'."
@@ -138,8 +140,9 @@ class KeyringTokenStore:
         try:
             return TokenSet.model_validate(json.loads(raw))
         except ValueError:
-            raise ConfigError("The keychain entry for upwork-mcp is not a token set; run `upwork-mcp auth login`.") \
-                from None
+            raise ConfigError(
+                "The keychain entry for upwork-mcp is not a token set; run `upwork-mcp auth login`."
+            ) from None
 
     def save(self, tokens: TokenSet) -> None:
         self._keyring.set_password(self.SERVICE, self._account, json.dumps(tokens.to_json()))

@@ -27,7 +27,9 @@ class TokenSet(BaseModel):
         return (now if now is not None else time.time()) >= self.expires_at - margin
 
     @classmethod
-    def from_response(cls, body: dict[str, Any], *, now: float | None = None, previous: TokenSet | None = None) -> TokenSet:
+    def from_response(
+        cls, body: dict[str, Any], *, now: float | None = None, previous: TokenSet | None = None
+    ) -> TokenSet:
         """Build from a token endpoint answer. `expires_in` may be a number or a string ("86400")."""
         access = body.get("access_token")
         if not isinstance(access, str) or not access:
@@ -42,8 +44,9 @@ class TokenSet(BaseModel):
         return cls(
             access_token=SecretStr(access),
             # A refresh answer without a new refresh token keeps the old one.
-            refresh_token=SecretStr(refresh) if isinstance(refresh, str) and refresh else
-            (previous.refresh_token if previous else None),
+            refresh_token=SecretStr(refresh)
+            if isinstance(refresh, str) and refresh
+            else (previous.refresh_token if previous else None),
             token_type=str(body.get("token_type") or "bearer"),
             expires_at=stamp + seconds if seconds is not None else None,
             obtained_at=stamp,

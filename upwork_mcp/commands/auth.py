@@ -28,11 +28,18 @@ def _when(stamp: float | None) -> str:
     return f"{at} (in {left / 3600:.1f} h)" if left > 0 else f"{at} (expired; it refreshes on the next call)"
 
 
-async def cmd_login(client: UpworkClient, *, show_url: Callable[[str], None], open_browser: Callable[[str], object]
-                    | None, paste: Callable[[], Awaitable[str]] | None, timeout: float) -> list[str]:
+async def cmd_login(
+    client: UpworkClient,
+    *,
+    show_url: Callable[[str], None],
+    open_browser: Callable[[str], object] | None,
+    paste: Callable[[], Awaitable[str]] | None,
+    timeout: float,
+) -> list[str]:
     manager = _manager(client)
-    tokens = await login(client.settings, client.loop, show_url=show_url, open_browser=open_browser, paste=paste,
-                         timeout=timeout)
+    tokens = await login(
+        client.settings, client.loop, show_url=show_url, open_browser=open_browser, paste=paste, timeout=timeout
+    )
     previous = await manager.stored()
     if previous is not None and previous.tenant_id:
         tokens = tokens.model_copy(update={"tenant_id": previous.tenant_id})
@@ -40,8 +47,10 @@ async def cmd_login(client: UpworkClient, *, show_url: Callable[[str], None], op
     me = await client.account.me(refresh=True)
     who = me.user.name if me.user else "unknown user"
     org = me.organization.name if me.organization else "?"
-    return [f"Logged in as {who} (organization in use: {org}).",
-            f"Tokens saved to {_where(client.settings)}; the access token refreshes by itself."]
+    return [
+        f"Logged in as {who} (organization in use: {org}).",
+        f"Tokens saved to {_where(client.settings)}; the access token refreshes by itself.",
+    ]
 
 
 def _where(settings: Settings) -> str:
@@ -57,14 +66,18 @@ async def cmd_status(client: UpworkClient) -> list[str]:
         tokens = await client.tokens.stored()
         if tokens is None:
             return ["Not logged in. Run `upwork-mcp auth login`."]
-        lines = [f"Token store: {_where(client.settings)}", f"Access token expires: {_when(tokens.expires_at)}",
-                 f"Refresh token: {'present' if tokens.refresh_token else 'missing'}"]
+        lines = [
+            f"Token store: {_where(client.settings)}",
+            f"Access token expires: {_when(tokens.expires_at)}",
+            f"Refresh token: {'present' if tokens.refresh_token else 'missing'}",
+        ]
     try:
         me = await client.account.me(refresh=True)
     except UpworkError as exc:
         return [*lines, f"Upwork did not accept the login: {exc}"]
-    tenant = client.settings.tenant_id or (await _stored_tenant(client)) or (
-        me.organization.id if me.organization else None)
+    tenant = (
+        client.settings.tenant_id or (await _stored_tenant(client)) or (me.organization.id if me.organization else None)
+    )
     lines.insert(0, f"Logged in as {me.user.name if me.user else '?'} ({me.user.email if me.user else '?'}).")
     lines.append(f"Organization in use: {me.organization.name if me.organization else '?'} [{tenant}]")
     return lines
@@ -93,19 +106,24 @@ async def cmd_logout(client: UpworkClient) -> list[str]:
 
 async def cmd_orgs(client: UpworkClient) -> list[str]:
     me = await client.account.me(refresh=True)
-    chosen = client.settings.tenant_id or await _stored_tenant(client) or (
-        me.organization.id if me.organization else None)
-    return [f"{'*' if c.organization_id == chosen else ' '} {c.organization_id}  {c.title}  ({c.type_title or c.organization_type})"
-            for c in me.companies] + ["(* in use; change with `upwork-mcp auth use-org ID`)"]
+    chosen = (
+        client.settings.tenant_id or await _stored_tenant(client) or (me.organization.id if me.organization else None)
+    )
+    lines = []
+    for c in me.companies:
+        mark = "*" if c.organization_id == chosen else " "
+        lines.append(f"{mark} {c.organization_id}  {c.title}  ({c.type_title or c.organization_type})")
+    return [*lines, "(* in use; change with `upwork-mcp auth use-org ID`)"]
 
 
 async def cmd_use_org(client: UpworkClient, org_id: str) -> list[str]:
     manager = _manager(client)
     me = await client.account.me(refresh=True)
-    known = {c.organization_id: c.title for c in me.companies}
+    known = {c.organization_id: c.title or c.organization_id for c in me.companies if c.organization_id}
     if org_id not in known:
-        raise ConfigError(f"{org_id} is not one of your organizations: {', '.join(known)}. "
-                          "`upwork-mcp auth orgs` lists them.")
+        raise ConfigError(
+            f"{org_id} is not one of your organizations: {', '.join(known)}. `upwork-mcp auth orgs` lists them."
+        )
     tokens = await manager.stored()
     if tokens is None:
         raise NotAuthenticatedError()

@@ -27,16 +27,24 @@ async def _probe(name: str, call: Callable[[UpworkClient], Awaitable[str]], clie
     except PermissionDeniedError as exc:
         if exc.permission is None:  # not a key permission (e.g. a foreign tenant): Upwork's own account
             return Check(name, False, str(exc))
-        return Check(name, False, f"the API key lacks {exc.permission}: enable it in Upwork's API Center, then "
-                                  "log in again")
+        return Check(
+            name, False, f"the API key lacks {exc.permission}: enable it in Upwork's API Center, then log in again"
+        )
     except UpworkError as exc:
         return Check(name, False, str(exc))
 
 
 async def run_checks(client: UpworkClient) -> list[Check]:
     s = client.settings
-    checks = [Check("settings", True, f"API {s.api_url}, OAuth {s.oauth_url}, feed {s.job_feed_url}"
-                    + (" [sandbox]" if s.sandbox else "") + (" [read-only]" if s.read_only else ""))]
+    checks = [
+        Check(
+            "settings",
+            True,
+            f"API {s.api_url}, OAuth {s.oauth_url}, feed {s.job_feed_url}"
+            + (" [sandbox]" if s.sandbox else "")
+            + (" [read-only]" if s.read_only else ""),
+        )
+    ]
     if s.access_token is not None:
         checks.append(Check("credentials", True, "UPWORK_ACCESS_TOKEN is set (used as is, never refreshed)"))
     elif s.sandbox:
@@ -45,8 +53,13 @@ async def run_checks(client: UpworkClient) -> list[Check]:
         checks.append(Check("credentials", False, "UPWORK_CLIENT_ID is not set: add the key from Upwork's API Center"))
     elif isinstance(client.tokens, TokenManager):
         stored = await client.tokens.stored()
-        checks.append(Check("credentials", stored is not None, "a saved login is present" if stored else
-                            "no saved login: run `upwork-mcp auth login`"))
+        checks.append(
+            Check(
+                "credentials",
+                stored is not None,
+                "a saved login is present" if stored else "no saved login: run `upwork-mcp auth login`",
+            )
+        )
 
     account = await _probe("login and reachability", _account, client)
     checks.append(account)
@@ -54,12 +67,27 @@ async def run_checks(client: UpworkClient) -> list[Check]:
         me = await client.account.me()
         ids = {c.organization_id for c in me.companies}
         if s.tenant_id:
-            checks.append(Check("tenant", s.tenant_id in ids, f"UPWORK_TENANT_ID={s.tenant_id} " + (
-                "is one of your organizations" if s.tenant_id in ids else
-                f"is not one of yours ({', '.join(sorted(i for i in ids if i))}); fix or unset it")))
+            checks.append(
+                Check(
+                    "tenant",
+                    s.tenant_id in ids,
+                    f"UPWORK_TENANT_ID={s.tenant_id} "
+                    + (
+                        "is one of your organizations"
+                        if s.tenant_id in ids
+                        else f"is not one of yours ({', '.join(sorted(i for i in ids if i))}); fix or unset it"
+                    ),
+                )
+            )
         else:
-            checks.append(Check("tenant", True, f"{me.organization.name if me.organization else '?'} "
-                                                "(the default; `upwork-mcp auth use-org` changes it)"))
+            checks.append(
+                Check(
+                    "tenant",
+                    True,
+                    f"{me.organization.name if me.organization else '?'} "
+                    "(the default; `upwork-mcp auth use-org` changes it)",
+                )
+            )
         checks.append(await _probe("job search", _jobs, client))
         checks.append(await _probe("contracts", _contracts, client))
         checks.append(await _probe("messages", _messages, client))

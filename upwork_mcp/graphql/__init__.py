@@ -39,7 +39,7 @@ def operation_names() -> tuple[str, ...]:
 @cache
 def root_fields(query: str) -> tuple[str, ...]:
     """The top-level field names a document selects (empty if it does not parse)."""
-    from .analysis import DocumentError, operation
+    from .analysis import DocumentError, operation  # lazy: graphql-core loads with the first document
 
     try:
         return operation(query).root_fields()
@@ -50,6 +50,6 @@ def root_fields(query: str) -> tuple[str, ...]:
 @cache
 def kind_of_operation(name: str) -> str:
     """query or mutation, for a bundled operation."""
-    from .analysis import kind_of
+    from .analysis import kind_of  # lazy: graphql-core loads with the first document
 
     return kind_of(operation(name))

@@ -46,7 +46,8 @@ class Operation:
 
     @property
     def kind(self) -> Kind:
-        return self.definition.operation.value  # type: ignore[return-value]
+        value = self.definition.operation.value
+        return "mutation" if value == "mutation" else "subscription" if value == "subscription" else "query"
 
     @property
     def name(self) -> str | None:
@@ -118,9 +119,13 @@ def measure(op: Operation) -> Shape:
                 fields += 1 + inner.fields
                 aliases += inner.aliases + (1 if sel.alias else 0)
             else:
-                inner = (fragment(sel.name.value) if isinstance(sel, FragmentSpreadNode)
-                         else selection_set(sel.selection_set) if isinstance(sel, InlineFragmentNode)
-                         else Shape(0, 0, 0))
+                inner = (
+                    fragment(sel.name.value)
+                    if isinstance(sel, FragmentSpreadNode)
+                    else selection_set(sel.selection_set)
+                    if isinstance(sel, InlineFragmentNode)
+                    else Shape(0, 0, 0)
+                )
                 depth = max(depth, inner.depth)
                 fields += inner.fields
                 aliases += inner.aliases

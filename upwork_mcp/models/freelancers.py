@@ -80,5 +80,8 @@ class FreelancerProfile(APIModel):
     skills: ProfileSkills | None = None
 
     def skill_names(self) -> list[str]:
-        return [e.node.pretty_name for e in (self.skills.edges if self.skills and self.skills.edges else [])
-                if e and e.node and e.node.pretty_name]
+        return [
+            e.node.pretty_name
+            for e in (self.skills.edges if self.skills and self.skills.edges else [])
+            if e and e.node and e.node.pretty_name
+        ]

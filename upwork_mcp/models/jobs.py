@@ -47,7 +47,7 @@ class JobSearchNode(APIModel):
 
     @property
     def is_fixed(self) -> bool:
-        """A fixed-price job has amount.rawValue > 0 (facts page)."""
+        """A fixed-price job has amount.rawValue > 0 (hourly jobs carry 0)."""
         return bool(self.amount and (self.amount.amount or 0) > 0)
 
 

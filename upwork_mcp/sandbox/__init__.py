@@ -18,14 +18,14 @@ from .login import sandbox_login
 from .state import Sandbox
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx  # lazy: httpx (with rich and pygments) loads with the first call
     from starlette.applications import Starlette
 
-__all__ = ["Sandbox", "Faults", "create_app", "embedded_transport", "settings_for", "sandbox_login"]
+__all__ = ["Faults", "Sandbox", "create_app", "embedded_transport", "sandbox_login", "settings_for"]
 
 
 def create_app(sandbox: Sandbox | None = None) -> Starlette:
-    from .app import create_app as _create
+    from .app import create_app as _create  # lazy: starlette and graphql-core load when served
 
     return _create(sandbox)
 
@@ -38,6 +38,6 @@ def embedded_sandbox(faults: str = "") -> Sandbox:
 
 def embedded_transport(faults: str = "") -> httpx.AsyncBaseTransport:
     """The process's embedded sandbox as an httpx transport (faults as UPWORK_SANDBOX_FAULTS spells them)."""
-    import httpx
+    import httpx  # lazy: httpx (with rich and pygments) loads with the first call
 
     return httpx.ASGITransport(app=create_app(embedded_sandbox(faults)))

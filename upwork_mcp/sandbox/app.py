@@ -12,8 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import feed, oauth
+from .faults import Faults
 from .feed import envelope
-from .state import Faults, Sandbox
+from .state import Sandbox
 
 API_PATHS = ("/graphql", "/health", "/jobs")
 
@@ -23,8 +24,9 @@ async def graphql_endpoint(request: Request) -> Response:
     auth = request.headers.get("authorization", "")
     token = auth[7:] if auth.lower().startswith("bearer ") else ""
     if not box.token_valid(token):
-        return JSONResponse({"message": "Unauthorized: the access token is missing, expired or revoked"},
-                            status_code=401)
+        return JSONResponse(
+            {"message": "Unauthorized: the access token is missing, expired or revoked"}, status_code=401
+        )
     client = request.client.host if request.client else "unknown"
     if box.over_rate("api:" + client, box.rate_limit, 1.0):
         return JSONResponse({"message": "Rate limit exceeded"}, status_code=429, headers={"Retry-After": "1"})
@@ -34,8 +36,14 @@ async def graphql_endpoint(request: Request) -> Response:
     try:
         body = json.loads(await request.body())
     except ValueError:
-        return JSONResponse({"errors": [{"message": "The request body is not JSON",
-                                         "extensions": {"classification": "InvalidSyntax"}}]}, status_code=400)
+        return JSONResponse(
+            {
+                "errors": [
+                    {"message": "The request body is not JSON", "extensions": {"classification": "InvalidSyntax"}}
+                ]
+            },
+            status_code=400,
+        )
     if not isinstance(body, dict):
         return JSONResponse({"errors": [{"message": "The request body must be an object"}]}, status_code=400)
     box.api_requests += 1
@@ -67,6 +75,7 @@ class FaultInjection:
             await self.app(scope, receive, send)
             return
         box: Sandbox = scope["app"].state.sandbox
+        box.requests_seen += 1
         faults = box.faults
         if faults.slow:
             await anyio.sleep(faults.slow)
@@ -75,12 +84,18 @@ class FaultInjection:
         if faults.rate_limit > 0:
             faults.rate_limit -= 1
             headers = {"Retry-After": f"{faults.retry_after:g}"}
-            response = envelope(box, success=False, message="Rate limit exceeded", status=429, headers=headers) \
-                if is_feed else JSONResponse({"message": "Rate limit exceeded"}, status_code=429, headers=headers)
+            response = (
+                envelope(box, success=False, message="Rate limit exceeded", status=429, headers=headers)
+                if is_feed
+                else JSONResponse({"message": "Rate limit exceeded"}, status_code=429, headers=headers)
+            )
         elif faults.server_error > 0:
             faults.server_error -= 1
-            response = envelope(box, success=False, message="Internal server error", status=503) if is_feed \
+            response = (
+                envelope(box, success=False, message="Internal server error", status=503)
+                if is_feed
                 else JSONResponse({"message": "Service temporarily unavailable"}, status_code=503)
+            )
         if response is not None:
             await response(scope, receive, send)
             return
@@ -89,15 +104,17 @@ class FaultInjection:
 
 def create_app(sandbox: Sandbox | None = None) -> Starlette:
     box = sandbox or Sandbox.create()
-    app = Starlette(routes=[
-        Route("/graphql", graphql_endpoint, methods=["POST"]),
-        Route("/ab/account-security/oauth2/authorize", oauth.authorize, methods=["GET"]),
-        Route("/api/v3/oauth2/token", oauth.token, methods=["POST"]),
-        Route("/api/v3/oauth2/token/revoke", oauth.revoke, methods=["POST"]),
-        Route("/health", feed.health, methods=["GET"]),
-        Route("/jobs", feed.jobs, methods=["GET"]),
-        Route("/__sandbox__/faults", faults_endpoint, methods=["GET", "POST"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["POST"]),
+            Route("/ab/account-security/oauth2/authorize", oauth.authorize, methods=["GET"]),
+            Route("/api/v3/oauth2/token", oauth.token, methods=["POST"]),
+            Route("/api/v3/oauth2/token/revoke", oauth.revoke, methods=["POST"]),
+            Route("/health", feed.health, methods=["GET"]),
+            Route("/jobs", feed.jobs, methods=["GET"]),
+            Route("/__sandbox__/faults", faults_endpoint, methods=["GET", "POST"]),
+        ]
+    )
     app.state.sandbox = box
     app.add_middleware(FaultInjection)
     return app

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from ..config import Settings
 
 CLIENT_ID = "sandbox-client"
-CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's published secret
+CLIENT_SECRET = "sandbox-secret"
 FEED_KEY = "sandbox-feed-key"
 # The embedded sandbox answers in process; this host never resolves (.invalid is reserved).
 BASE_URL = "http://sandbox.upwork-mcp.invalid"

@@ -45,6 +45,12 @@ class Faults:
             )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rate_limit": self.rate_limit, "retry_after": self.retry_after, "server_error": self.server_error,
-                "slow": self.slow, "partial": self.partial, "deny": sorted(self.deny),
-                "deny_consent": self.deny_consent}
+        return {
+            "rate_limit": self.rate_limit,
+            "retry_after": self.retry_after,
+            "server_error": self.server_error,
+            "slow": self.slow,
+            "partial": self.partial,
+            "deny": sorted(self.deny),
+            "deny_consent": self.deny_consent,
+        }

@@ -13,10 +13,21 @@ from .state import Sandbox
 _TIERS = {"ENTRY_LEVEL": 1, "INTERMEDIATE": 2, "EXPERT": 3}
 
 
-def envelope(box: Sandbox, *, data: list[dict[str, Any]] | None = None, message: str | None = None,
-             success: bool = True, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"success": success, "data": data or [], "count": len(data or []),
-                            "last_updated": box.now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+def envelope(
+    box: Sandbox,
+    *,
+    data: list[dict[str, Any]] | None = None,
+    message: str | None = None,
+    success: bool = True,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "success": success,
+        "data": data or [],
+        "count": len(data or []),
+        "last_updated": box.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     if message is not None:
         body["message"] = message
     return JSONResponse(body, status_code=status, headers=headers)
@@ -27,8 +38,13 @@ def _slug(text: str) -> str:
 
 
 def _group(category: str) -> str:
-    return "Sales & Marketing" if category in ("Writing", "Sales & Marketing") else "Tech & IT" if \
-        category.startswith(("Web", "Data")) else "Creative & Support"
+    return (
+        "Sales & Marketing"
+        if category in ("Writing", "Sales & Marketing")
+        else "Tech & IT"
+        if category.startswith(("Web", "Data"))
+        else "Creative & Support"
+    )
 
 
 def feed_job(job: dict[str, Any]) -> dict[str, Any]:
@@ -42,21 +58,35 @@ def feed_job(job: dict[str, Any]) -> dict[str, Any]:
         "status": 1 if job["_status"] == "ACTIVE" else 2,
         "contractor_tier": _TIERS[job["experienceLevel"]],
         "posted_on": job["_published"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "category": {"name": job["category"], "slug": _slug(job["category"]), "group": _group(job["category"]),
-                     "group_slug": _slug(_group(job["category"]))},
+        "category": {
+            "name": job["category"],
+            "slug": _slug(job["category"]),
+            "group": _group(job["category"]),
+            "group_slug": _slug(_group(job["category"])),
+        },
         "budget": {"fixed_amount": float(job["amount"]["rawValue"]), "currency": "USD"} if job["_fixed"] else None,
-        "hourly_budget": None if job["_fixed"] else {"min": float(job["hourlyBudgetMin"]["rawValue"]),
-                                                     "max": float(job["hourlyBudgetMax"]["rawValue"])},
-        "buyer": {"payment_verified": client["verificationStatus"] == "VERIFIED",
-                  "country": job["_client_country_code"], "city": client["location"]["city"],
-                  "timezone": client["location"]["timezone"], "total_spent": float(spent["rawValue"]) if spent else 0,
-                  "total_assignments": client["totalHires"], "total_jobs_with_hires": min(client["totalHires"],
-                                                                                         client["totalPostedJobs"])},
+        "hourly_budget": None
+        if job["_fixed"]
+        else {"min": float(job["hourlyBudgetMin"]["rawValue"]), "max": float(job["hourlyBudgetMax"]["rawValue"])},
+        "buyer": {
+            "payment_verified": client["verificationStatus"] == "VERIFIED",
+            "country": job["_client_country_code"],
+            "city": client["location"]["city"],
+            "timezone": client["location"]["timezone"],
+            "total_spent": float(spent["rawValue"]) if spent else 0,
+            "total_assignments": client["totalHires"],
+            "total_jobs_with_hires": min(client["totalHires"], client["totalPostedJobs"]),
+        },
         "skills": [s["prettyName"].lower() for s in job["skills"]],
         "tags": job["_tags"],
-        "client_activity": {"total_applicants": job["totalApplicants"], "total_hired": job["_hired"],
-                            "total_invited_to_interview": job["_interviewing"], "unanswered_invites": 0,
-                            "invitations_sent": job["_invites"], "last_buyer_activity": job["_last_activity"]},
+        "client_activity": {
+            "total_applicants": job["totalApplicants"],
+            "total_hired": job["_hired"],
+            "total_invited_to_interview": job["_interviewing"],
+            "unanswered_invites": 0,
+            "invitations_sent": job["_invites"],
+            "last_buyer_activity": job["_last_activity"],
+        },
         "url": f"https://www.upwork.com/jobs/{job['ciphertext']}",
         "last_visited_at": job["_last_activity"],
         "duration_label": job["durationLabel"],
@@ -84,7 +114,7 @@ def _number(params: Any, name: str) -> float | None:
 
 
 def _choice(params: Any, name: str, allowed: set[str]) -> str | None:
-    raw = params.get(name)
+    raw: str | None = params.get(name)
     if raw is not None and raw not in allowed:
         raise FeedInputError(f"Invalid {name} parameter")
     return raw

@@ -39,21 +39,31 @@ def _connection(items: list[Any], offset: int, count: int, *, wrap: Any = None) 
     window = items[offset : offset + count]
     edges = [{"cursor": str(offset + i + 1), "node": wrap(item) if wrap else item} for i, item in enumerate(window)]
     end = offset + len(window)
-    return {"totalCount": len(items), "edges": edges,
-            "pageInfo": {"hasNextPage": end < len(items), "endCursor": str(end) if window else None}}
+    return {
+        "totalCount": len(items),
+        "edges": edges,
+        "pageInfo": {"hasNextPage": end < len(items), "endCursor": str(end) if window else None},
+    }
 
 
 def _sandbox(info: Any) -> Sandbox:
-    return info.context["sandbox"]
+    box: Sandbox = info.context["sandbox"]
+    return box
 
 
-def _search(_: Any, info: Any, marketPlaceJobFilter: dict[str, Any] | None = None,  # noqa: N803
-            searchType: str | None = None, sortAttributes: list[dict[str, Any]] | None = None) -> Any:  # noqa: N803
+def _search(
+    _: Any,
+    info: Any,
+    marketPlaceJobFilter: dict[str, Any] | None = None,
+    searchType: str | None = None,
+    sortAttributes: list[dict[str, Any]] | None = None,
+) -> Any:
     box = _sandbox(info)
     flt = marketPlaceJobFilter or {}
     try:
-        found = search_jobs(box.data.jobs, flt, sortAttributes, now=box.now,
-                            previous_client_keys=box.previous_client_keys())
+        found = search_jobs(
+            box.data.jobs, flt, sortAttributes, now=box.now, previous_client_keys=box.previous_client_keys()
+        )
         offset, count = page_window(flt.get("pagination_eq"))
     except SearchInputError as exc:
         raise GraphQLError(str(exc), extensions={"classification": "ValidationError"}) from None
@@ -66,42 +76,70 @@ def _search(_: Any, info: Any, marketPlaceJobFilter: dict[str, Any] | None = Non
 
 
 def _forbidden(info: Any, **_: Any) -> None:
-    raise GraphQLError("Access for the job opening is forbidden", extensions={"classification": "DataFetchingException"})
+    raise GraphQLError(
+        "Access for the job opening is forbidden", extensions={"classification": "DataFetchingException"}
+    )
 
 
 def _job_view(job: dict[str, Any]) -> dict[str, Any]:
     duration = {"label": job["durationLabel"], "weeks": job["_weeks"]}
-    hourly = None if job["_fixed"] else {
-        "hourlyBudgetMin": float(job["hourlyBudgetMin"]["rawValue"]),
-        "hourlyBudgetMax": float(job["hourlyBudgetMax"]["rawValue"]), "engagementDuration": duration}
+    hourly = (
+        None
+        if job["_fixed"]
+        else {
+            "hourlyBudgetMin": float(job["hourlyBudgetMin"]["rawValue"]),
+            "hourlyBudgetMax": float(job["hourlyBudgetMax"]["rawValue"]),
+            "engagementDuration": duration,
+        }
+    )
     fixed = {"amount": job["amount"], "engagementDuration": duration} if job["_fixed"] else None
     country = job["client"]["location"]
     return {
         "id": job["id"],
         "content": {"title": job["title"], "description": job["description"]},
         "workFlowState": {"status": job["_status"]},
-        "classification": {"category": {"preferredLabel": job["category"]},
-                           "subCategory": {"preferredLabel": job["subcategory"]}},
-        "contractTerms": {"contractType": "FIXED" if job["_fixed"] else "HOURLY",
-                          "hourlyContractTerms": hourly, "fixedPriceContractTerms": fixed},
+        "classification": {
+            "category": {"preferredLabel": job["category"]},
+            "subCategory": {"preferredLabel": job["subcategory"]},
+        },
+        "contractTerms": {
+            "contractType": "FIXED" if job["_fixed"] else "HOURLY",
+            "hourlyContractTerms": hourly,
+            "fixedPriceContractTerms": fixed,
+        },
         "contractorSelection": {
-            "proposalRequirement": {"coverLetterRequired": job["_cover_letter"], "screeningQuestions": [
-                {"question": q, "sequenceNumber": i + 1} for i, q in enumerate(job["_questions"])]},
-            "qualification": {"englishProficiency": "ANY", "risingTalent": True, "hasPortfolio": False,
-                              "jobSuccessScore": None, "hoursWorked": None},
+            "proposalRequirement": {
+                "coverLetterRequired": job["_cover_letter"],
+                "screeningQuestions": [
+                    {"question": q, "sequenceNumber": i + 1} for i, q in enumerate(job["_questions"])
+                ],
+            },
+            "qualification": {
+                "englishProficiency": "ANY",
+                "risingTalent": True,
+                "hasPortfolio": False,
+                "jobSuccessScore": None,
+                "hoursWorked": None,
+            },
         },
         "clientCompanyPublic": {
             "country": {"name": country["country"], "twoLetterAbbreviation": job["_client_country_code"]},
             "city": country["city"],
             "paymentVerification": {"paymentVerified": job["client"]["verificationStatus"] == "VERIFIED"},
         },
-        "activityStat": {"jobActivity": {"invitesSent": job["_invites"], "totalHired": job["_hired"],
-                                         "totalInvitedToInterview": job["_interviewing"], "totalOffered": job["_hired"],
-                                         "lastClientActivity": job["_last_activity"]}},
+        "activityStat": {
+            "jobActivity": {
+                "invitesSent": job["_invites"],
+                "totalHired": job["_hired"],
+                "totalInvitedToInterview": job["_interviewing"],
+                "totalOffered": job["_hired"],
+                "lastClientActivity": job["_last_activity"],
+            }
+        },
     }
 
 
-def _job(_: Any, info: Any, id: str) -> Any:  # noqa: A002
+def _job(_: Any, info: Any, id: str) -> Any:
     job = _sandbox(info).data.job_by_id(id)
     if job is None:
         raise GraphQLError(f"Opening not found for uid='{id}'", extensions={"classification": "DataFetchingException"})
@@ -118,11 +156,13 @@ def _contents(_: Any, info: Any, ids: list[str]) -> Any:
     return out
 
 
-def _vendor_contracts(_: Any, info: Any, filter: dict[str, Any], paging: dict[str, Any] | None = None) -> Any:  # noqa: A002
+def _vendor_contracts(_: Any, info: Any, filter: dict[str, Any], paging: dict[str, Any] | None = None) -> Any:
     box = _sandbox(info)
     if filter["vendorId"] != box.data.user["id"]:
-        raise GraphQLError("Access denied: vendorId is not the authenticated user",
-                           extensions={"classification": "DataFetchingException"})
+        raise GraphQLError(
+            "Access denied: vendorId is not the authenticated user",
+            extensions={"classification": "DataFetchingException"},
+        )
     items = box.data.contracts
     if filter.get("contractStatuses"):
         wanted = set(filter["contractStatuses"])
@@ -137,7 +177,7 @@ def _vendor_contracts(_: Any, info: Any, filter: dict[str, Any], paging: dict[st
     return {"paging": {"offset": offset, "limit": limit}, "contracts": items[offset : offset + limit]}
 
 
-def _contract(_: Any, info: Any, id: str) -> Any:  # noqa: A002
+def _contract(_: Any, info: Any, id: str) -> Any:
     for contract in _sandbox(info).data.contracts:
         if contract["id"] == id:
             return contract
@@ -151,8 +191,11 @@ def _room_view(box: Sandbox, room: dict[str, Any]) -> dict[str, Any]:
 
 def _rooms(_: Any, info: Any, pagination: dict[str, Any] | None = None) -> Any:
     box = _sandbox(info)
-    rooms = sorted(box.data.rooms, key=lambda r: (box.data.stories[r["id"]] or [{"createdDateTime": ""}])[-1]
-                   ["createdDateTime"], reverse=True)
+    rooms = sorted(
+        box.data.rooms,
+        key=lambda r: (box.data.stories[r["id"]] or [{"createdDateTime": ""}])[-1]["createdDateTime"],
+        reverse=True,
+    )
     offset, count = _window(pagination)
     conn = _connection(rooms, offset, count, wrap=lambda r: _room_view(box, r))
     for edge in conn["edges"]:
@@ -167,7 +210,7 @@ def _window(pagination: dict[str, Any] | None) -> tuple[int, int]:
         raise GraphQLError(str(exc), extensions={"classification": "ValidationError"}) from None
 
 
-def _stories(_: Any, info: Any, filter: dict[str, Any] | None = None) -> Any:  # noqa: A002
+def _stories(_: Any, info: Any, filter: dict[str, Any] | None = None) -> Any:
     box = _sandbox(info)
     room_id = (filter or {}).get("roomId_eq")
     if room_id not in box.data.stories:
@@ -179,7 +222,7 @@ def _stories(_: Any, info: Any, filter: dict[str, Any] | None = None) -> Any:  #
     return conn
 
 
-def _contract_room(_: Any, info: Any, contractId: str) -> Any:  # noqa: N803
+def _contract_room(_: Any, info: Any, contractId: str) -> Any:
     box = _sandbox(info)
     for room in box.data.rooms:
         if room["contractId"] == contractId:
@@ -187,7 +230,7 @@ def _contract_room(_: Any, info: Any, contractId: str) -> Any:  # noqa: N803
     raise GraphQLError(f"No room for contract {contractId}", extensions={"classification": "DataFetchingException"})
 
 
-def _create_story(_: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A002
+def _create_story(_: Any, info: Any, input: dict[str, Any]) -> Any:
     box = _sandbox(info)
     room_id, message = input["roomId"], input["message"]
     if room_id not in box.data.stories:
@@ -195,24 +238,30 @@ def _create_story(_: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A00
     if not message.strip():
         raise GraphQLError("message must not be empty", extensions={"classification": "ValidationError"})
     if len(message) > MAX_MESSAGE_CHARS:
-        raise GraphQLError(f"message is longer than {MAX_MESSAGE_CHARS} characters",
-                           extensions={"classification": "ValidationError"})
+        raise GraphQLError(
+            f"message is longer than {MAX_MESSAGE_CHARS} characters", extensions={"classification": "ValidationError"}
+        )
     user = box.data.user
-    story = {"id": f"story_sent_{len(box.sent_messages) + 1:06d}", "message": message,
-             "createdDateTime": box.now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-             "user": {"id": user["id"], "name": user["name"]}}
+    story = {
+        "id": f"story_sent_{len(box.sent_messages) + 1:06d}",
+        "message": message,
+        "createdDateTime": box.now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "user": {"id": user["id"], "name": user["name"]},
+    }
     box.data.stories[room_id].append(story)
     box.sent_messages.append({"roomId": room_id, **story})
     return story
 
 
-def _freelancers(_: Any, info: Any, searchFilter: dict[str, Any], pagination: dict[str, Any]) -> Any:  # noqa: N803
+def _freelancers(_: Any, info: Any, searchFilter: dict[str, Any], pagination: dict[str, Any]) -> Any:
     box = _sandbox(info)
     people = box.data.freelancers
     keyword = (searchFilter.get("keyword") or "").lower().split()
     if keyword:
+
         def text(p: dict[str, Any]) -> str:
             return " ".join([p["title"], p["description"], *(s["preferredLabel"] for s in p["skills"])]).lower()
+
         people = [p for p in people if all(k in text(p) for k in keyword)]
     country = ((searchFilter.get("location") or {}).get("country") or "").lower()
     if country:
@@ -222,7 +271,7 @@ def _freelancers(_: Any, info: Any, searchFilter: dict[str, Any], pagination: di
     return _connection(people, offset, count)
 
 
-def _profile(_: Any, info: Any, profileKey: str) -> Any:  # noqa: N803
+def _profile(_: Any, info: Any, profileKey: str) -> Any:
     for person in _sandbox(info).data.freelancers:
         if person["ciphertext"] == profileKey:
             return person["_profile"]
@@ -241,8 +290,18 @@ def _organization(_: Any, info: Any) -> Any:
 
 def _company_selector(_: Any, info: Any) -> Any:
     orgs = _sandbox(info).data.organizations
-    return {"items": [{"title": o["name"], "organizationId": o["id"], "organizationRid": o["id"][-8:],
-                       "organizationType": o["type"], "typeTitle": o["type"].title()} for o in orgs]}
+    return {
+        "items": [
+            {
+                "title": o["name"],
+                "organizationId": o["id"],
+                "organizationRid": o["id"][-8:],
+                "organizationType": o["type"],
+                "typeTitle": o["type"].title(),
+            }
+            for o in orgs
+        ]
+    }
 
 
 _ROOTS = {
@@ -269,7 +328,8 @@ def sandbox_schema() -> GraphQLSchema:
     for (type_name, field_name), resolver in _ROOTS.items():
         schema.get_type(type_name).fields[field_name].resolve = resolver  # type: ignore[union-attr]
     schema.get_type("FreelancerProfileSearchNode").resolve_type = (  # type: ignore[union-attr]
-        lambda *_: "FreelancerProfilesSearchRecord")
+        lambda *_: "FreelancerProfilesSearchRecord"
+    )
     return schema
 
 
@@ -311,10 +371,17 @@ def run_query(box: Sandbox, body: dict[str, Any], *, tenant: str | None) -> dict
     denied = sorted(_selected_fields(schema, document) & box.faults.deny) if box.faults.deny else []
     if denied:
         # Upwork fails the whole query when one field is beyond the key's permissions.
-        return {"data": None, "errors": [_error(PERMISSION_MESSAGE.format(field=", ".join(denied)),
-                                                "ExecutionAborted")]}
-    result = execute(schema, document, context_value={"sandbox": box, "tenant": tenant},
-                     variable_values=variables, operation_name=body.get("operationName"))
+        return {
+            "data": None,
+            "errors": [_error(PERMISSION_MESSAGE.format(field=", ".join(denied)), "ExecutionAborted")],
+        }
+    result = execute(
+        schema,
+        document,
+        context_value={"sandbox": box, "tenant": tenant},
+        variable_values=variables,
+        operation_name=body.get("operationName"),
+    )
     assert isinstance(result, ExecutionResult)  # every resolver is synchronous
     answer: dict[str, Any] = {"data": result.data}
     if result.errors:
@@ -327,7 +394,7 @@ def _locations(error: GraphQLError) -> list[dict[str, int]]:
 
 
 def _format_error(error: GraphQLError) -> dict[str, Any]:
-    out = error.formatted
+    out: dict[str, Any] = dict(error.formatted)
     out.setdefault("extensions", {})
     out["extensions"].setdefault("classification", "DataFetchingException")
     return out

@@ -46,8 +46,9 @@ async def authorize(request: Request) -> Response:
     if challenge and q.get("code_challenge_method", "plain") != "S256":
         return _back(redirect_uri, error="invalid_request", error_description="only S256 is supported", state=state)
     code = "sbx_code_" + secrets.token_urlsafe(24)  # prefixed so tests can spot a leak
-    box.codes[code] = Grant(client_id=client_id, redirect_uri=redirect_uri, code_challenge=challenge,
-                            expires_at=box.clock() + CODE_TTL)
+    box.codes[code] = Grant(
+        client_id=client_id, redirect_uri=redirect_uri, code_challenge=challenge, expires_at=box.clock() + CODE_TTL
+    )
     return _back(redirect_uri, code=code, state=state)
 
 

@@ -140,8 +140,11 @@ def search_jobs(
         preds.append(match)
     if flt.get("titleExpression_eq"):
         title_groups, _ = parse_expression(flt["titleExpression_eq"])
-        preds.append(lambda j: all(any(_term_matches(t, j["title"].lower(), _words(j["title"].lower()))
-                                       for t in g) for g in title_groups))
+        preds.append(
+            lambda j: all(
+                any(_term_matches(t, j["title"].lower(), _words(j["title"].lower())) for t in g) for g in title_groups
+            )
+        )
     if flt.get("skillExpression_eq"):
         wanted = {s.strip().lower() for s in flt["skillExpression_eq"].split(",") if s.strip()}
         preds.append(lambda j: any(s["prettyName"].lower() in wanted or s["name"] in wanted for s in j["skills"]))
@@ -158,7 +161,8 @@ def search_jobs(
                 return False
             lo, hi = _amount(j["hourlyBudgetMin"]) or 0, _amount(j["hourlyBudgetMax"]) or 0
             return (r.get("rangeStart") is None or hi >= r["rangeStart"]) and (
-                r.get("rangeEnd") is None or lo <= r["rangeEnd"])
+                r.get("rangeEnd") is None or lo <= r["rangeEnd"]
+            )
 
         preds.append(hourly_overlaps)
     if flt.get("daysPosted_eq") is not None:
@@ -183,8 +187,12 @@ def search_jobs(
         preds.append(lambda j: j["_subcategory_id"] in subs)
     if flt.get("locations_any"):
         places = {p.lower() for p in flt["locations_any"]}
-        preds.append(lambda j: (j["client"]["location"]["country"] or "").lower() in places
-                     or j["_client_country_code"].lower() in places)
+        preds.append(
+            lambda j: (
+                (j["client"]["location"]["country"] or "").lower() in places
+                or j["_client_country_code"].lower() in places
+            )
+        )
     if flt.get("timezone_eq"):
         preds.append(lambda j: j["client"]["location"]["timezone"] == flt["timezone_eq"])
     if flt.get("workload_eq"):

@@ -45,7 +45,8 @@ class Sandbox:
     refresh_tokens: dict[str, float] = field(default_factory=dict)
     sent_messages: list[dict[str, Any]] = field(default_factory=list)
     token_requests: int = 0
-    api_requests: int = 0
+    api_requests: int = 0  # GraphQL requests that got past authentication and the rate limit
+    requests_seen: int = 0  # every API request that arrived, faults included
     _hits: dict[str, deque[float]] = field(default_factory=dict)
     _issued: int = 0
     _data: Dataset | None = None
@@ -62,8 +63,14 @@ class Sandbox:
         return self._data
 
     @classmethod
-    def create(cls, seed: int = DEFAULT_SEED, *, anchor: datetime | None = None, faults: Faults | None = None,
-               clock: Callable[[], float] = time.time) -> Sandbox:
+    def create(
+        cls,
+        seed: int = DEFAULT_SEED,
+        *,
+        anchor: datetime | None = None,
+        faults: Faults | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Sandbox:
         return cls(seed=seed, anchor=anchor, faults=faults or Faults(), clock=clock)
 
     @property

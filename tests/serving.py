@@ -1,0 +1,88 @@
+"""One helper for tests that need a real loopback server: it binds first, serves on the bound socket
+(no find-a-free-port race), and every wait is bounded."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+START_TIMEOUT = 10.0
+
+
+def wait_until(done: Callable[[], bool], *, timeout: float = START_TIMEOUT, what: str = "the condition") -> None:
+    """Poll `done` until it is true; fail after `timeout` seconds instead of hanging."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
+        time.sleep(0.01)
+
+
+@contextmanager
+def serving(app: Any, *, lifespan: str = "on") -> Iterator[str]:
+    """Serve the ASGI `app` on 127.0.0.1 (a port bound here first) in a thread; yield its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, what="the test server's start")
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(START_TIMEOUT)
+        sock.close()
+
+
+@contextmanager
+def spawned(args: list[str], env: dict[str, str], cwd: Any = None) -> Iterator[tuple[Any, str]]:
+    """Run `python -m upwork_mcp ARGS` (given --port 0); yield (process, base URL from its banner).
+
+    The banner is printed once the port is bound, so the URL is ready when it is read: no polling.
+    """
+    import queue
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "upwork_mcp", *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"no banner within 60 s; stderr so far: {''.join(seen)[-500:]}") from None
+            seen.append(line)
+            found = re.search(r"http://127\.0\.0\.1:\d+", line)
+            if found:
+                break
+        yield proc, found.group(0)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stderr is not None:
+            proc.stderr.close()
