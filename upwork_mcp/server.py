@@ -131,13 +131,15 @@ class ServedTool(Tool):
         return await super().run(arguments, context, convert_result=convert_result)
 
 
-def served_tool(spec: Any, settings: Settings) -> ServedTool:
+@functools.cache
+def served_tool(spec: Any, server_read_only: bool) -> ServedTool:
+    """The registered form of a spec; made once per process (schemas are generated here)."""
     tool: ServedTool = ServedTool.from_function(  # type: ignore[assignment]  # from_function returns cls(...)
         translate_errors(spec.fn),
         name=spec.name,
         title=spec.title,
         description=inspect.getdoc(spec.fn),
-        annotations=spec.annotations(server_read_only=settings.read_only),
+        annotations=spec.annotations(server_read_only=server_read_only),
     )
     base = tool.fn_metadata.arg_model
     strict = type(
@@ -207,7 +209,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         + (" This server runs on the offline sandbox: no real account is touched." if runtime.settings.sandbox else ""),
         lifespan=lifespan,
         log_level=settings.log_level,
-        tools=[served_tool(spec, settings) for spec in specs],
+        tools=[served_tool(spec, settings.read_only) for spec in specs],
     )
     chosen = toolsets(settings)
     _register_resources(server, chosen, importlib.import_module(f"{tools_package().__name__}.resources"))

@@ -51,7 +51,10 @@ def connect(sandbox: Sandbox, mode: str) -> Connect:
 
     @asynccontextmanager
     async def open_client(env: dict[str, str] | None = None, elicit: Any = None) -> AsyncIterator[Client]:
-        settings = Settings.from_env({"UPWORK_SANDBOX": "1", "UPWORK_MAX_RETRIES": "0", **(env or {})})
+        # The in-process sandbox answers at once; Upwork's 10/s limit would only add sleeps here (the
+        # limiter has its own tests).
+        base = {"UPWORK_SANDBOX": "1", "UPWORK_MAX_RETRIES": "0", "UPWORK_RATE_LIMIT": "1000"}
+        settings = Settings.from_env({**base, **(env or {})})
         server = build_server(settings, transport=httpx.ASGITransport(app=create_app(sandbox)))
         async with Client(server, mode=mode, elicitation_callback=elicit) as client:
             yield CheckedClient(client)
