@@ -41,12 +41,32 @@ def serving(app: Any, *, lifespan: str = "on") -> Iterator[str]:
         sock.close()
 
 
+class Spawned:
+    """A server process started by `spawned`, with what it wrote to stderr."""
+
+    def __init__(self, proc: Any, base: str, lines: list[str], pump: threading.Thread) -> None:
+        self.proc, self.base, self._lines, self._pump = proc, base, lines, pump
+
+    def stderr(self) -> str:
+        """Everything the process wrote to stderr; waits (bounded) for it to end."""
+        self.proc.terminate()
+        self.proc.wait(10)
+        self._pump.join(10)
+        return "".join(self._lines)
+
+
 @contextmanager
-def spawned(args: list[str], env: dict[str, str], cwd: Any = None) -> Iterator[tuple[Any, str]]:
+def spawned(args: list[str], env: dict[str, str], cwd: Any = None, **popen: Any) -> Iterator[tuple[Any, str]]:
     """Run `python -m upwork_mcp ARGS` (given --port 0); yield (process, base URL from its banner).
 
     The banner is printed once the port is bound, so the URL is ready when it is read: no polling.
     """
+    with spawned_server(args, env, cwd, **popen) as server:
+        yield server.proc, server.base
+
+
+@contextmanager
+def spawned_server(args: list[str], env: dict[str, str], cwd: Any = None, **popen: Any) -> Iterator[Spawned]:
     import queue
     import re
     import subprocess
@@ -59,30 +79,33 @@ def spawned(args: list[str], env: dict[str, str], cwd: Any = None) -> Iterator[t
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        **popen,
     )
     lines: queue.Queue[str] = queue.Queue()
+    collected: list[str] = []
 
     def pump() -> None:
         assert proc.stderr is not None
         for line in proc.stderr:
+            collected.append(line)
             lines.put(line)
 
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
                 line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
             except queue.Empty:
-                raise TimeoutError(f"no banner within 60 s; stderr so far: {''.join(seen)[-500:]}") from None
-            seen.append(line)
+                raise TimeoutError(f"no banner within 60 s; stderr so far: {''.join(collected)[-500:]}") from None
             found = re.search(r"http://127\.0\.0\.1:\d+", line)
             if found:
                 break
-        yield proc, found.group(0)
+        yield Spawned(proc, found.group(0), collected, thread)
     finally:
         proc.terminate()
         proc.wait(10)
+        thread.join(10)
         if proc.stderr is not None:
             proc.stderr.close()

@@ -27,7 +27,8 @@ TOKEN = "test-http-token-7d1c"
 
 
 def _app(box: Sandbox, transport: str, **env: str) -> Any:
-    settings = Settings.from_env({"UPWORK_SANDBOX": "1", **env})
+    # Token approvals: these sessions stand for unattended agents confirming their own previews.
+    settings = Settings.from_env({"UPWORK_SANDBOX": "1", "UPWORK_WRITE_APPROVAL": "token", **env})
     server = build_server(settings, transport=httpx.ASGITransport(app=create_app(box)))
     return http_app(server, settings, transport)  # type: ignore[arg-type]
 
@@ -93,7 +94,7 @@ async def test_stateless_workers_share_confirmations(tmp_path) -> None:
     assert sent.structured_content["status"] == "sent"
     assert replay.is_error and "already used" in replay.content[0].text
     assert len(box.sent_messages) == 1
-    assert (tmp_path / "confirm.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "sandbox.sqlite3").stat().st_mode & 0o777 == 0o600  # the signing key and the ledger
 
 
 @pytest.mark.parametrize("transport", ["sse", "streamable-http"])
@@ -128,3 +129,84 @@ async def test_a_bearer_token_gates_every_request() -> None:
 def test_the_http_token_is_a_hidden_setting() -> None:
     settings = Settings.from_env({"UPWORK_MCP_HTTP_TOKEN": TOKEN})
     assert TOKEN not in repr(settings) and settings.http_token.get_secret_value() == TOKEN
+
+
+async def test_sse_sessions_share_one_rate_limit() -> None:
+    """Four SSE connections are four lifespans; they must still send at most 10 requests in any second."""
+    box = Sandbox.create()  # Upwork's 10 requests/s per IP, answered with 429 beyond
+    with serving(_app(box, "sse")) as base, anyio.fail_after(60):
+        async with (
+            _connect("sse", base) as a,
+            _connect("sse", base) as b,
+            _connect("sse", base) as c,
+            _connect("sse", base) as d,
+        ):
+            sessions = [a, b, c, d]
+            await a.call_tool("get_account", {})
+            box.api_log.clear()
+
+            async def burst(client: Client) -> None:
+                for _ in range(6):
+                    assert not (await client.call_tool("search_jobs", {"limit": 1})).is_error
+
+            async with anyio.create_task_group() as tg:
+                for session in sessions:
+                    tg.start_soon(burst, session)
+    times = sorted(box.api_log)
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert len(times) == 24 and box.rate_limited == 0 and busiest <= 10
+
+
+def test_slow_sockets_do_not_shut_out_legitimate_requests(tmp_path) -> None:
+    """300 sockets that never finish their headers, against a 256-descriptor limit."""
+    import os
+    import resource
+    import socket
+    import time
+    from pathlib import Path
+
+    from tests.serving import spawned_server
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
+    env.update(UPWORK_MCP_HEADER_TIMEOUT="1", UPWORK_LOG_LEVEL="INFO")
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    headers = {"Accept": "application/json, text/event-stream", "Mcp-Protocol-Version": "2025-11-25"}
+
+    def limit_descriptors() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    args = ["serve", "--sandbox", "--transport", "streamable-http", "--port", "0"]
+    with spawned_server(args, env, cwd=root, preexec_fn=limit_descriptors) as server:
+        base = server.base
+        port = int(base.rsplit(":", 1)[1])
+        slow = []
+        for _ in range(300):
+            sock = socket.socket()
+            sock.settimeout(2)
+            try:
+                sock.connect(("127.0.0.1", port))
+                sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the rest
+            except OSError:
+                sock.close()
+                continue
+            slow.append(sock)
+        answered = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and answered is None:
+            try:
+                response = httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=2)
+                if response.status_code == 200:
+                    answered = time.monotonic()
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        for sock in slow:
+            sock.close()
+        err = server.stderr()
+    assert answered is not None, "legitimate requests were shut out"
+    assert len(err) < 50_000, f"{len(err)} bytes of stderr"

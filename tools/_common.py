@@ -17,6 +17,7 @@ from ._text import clean_all
 
 if TYPE_CHECKING:
     from upwork_mcp.api import UpworkClient
+    from upwork_mcp.confirmations import AsyncConfirmations, Ticket
 
 ResponseFormat = Annotated[
     Literal["concise", "detailed"],
@@ -70,7 +71,8 @@ class AppState:
 
     settings: Settings
     make_client: Callable[[], UpworkClient]
-    confirmations: Any  # upwork_mcp.confirmations.Confirmations
+    make_confirmations: Callable[[], AsyncConfirmations]
+    approval_link: Callable[[Ticket], str]
 
     @property
     def read_only(self) -> bool:
@@ -79,6 +81,10 @@ class AppState:
     @property
     def client(self) -> UpworkClient:
         return self.make_client()
+
+    @property
+    def confirmations(self) -> AsyncConfirmations:
+        return self.make_confirmations()
 
 
 Ctx = Context[AppState, Any]

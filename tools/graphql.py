@@ -11,7 +11,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 from ._common import Ctx, OutModel, TenantId, ToolSpec, app, respond
-from ._confirm import Decision, ask, gate
+from ._confirm import Decision, ask, gate, perform
 from ._text import untrusted
 
 MAX_DOCUMENT_CHARS = 20_000
@@ -69,9 +69,11 @@ async def ask_before_mutating(
 
 
 class GraphQLRunResult(OutModel):
-    status: Literal["ok", "partial", "needs_confirmation", "declined"]
+    status: Literal["ok", "partial", "needs_approval", "needs_confirmation", "declined"]
     data: dict[str, Any] | None = None
     errors: list[dict[str, Any]] | None = None
+    approval_id: str | None = None
+    approval_url: str | None = None
     confirmation_token: str | None = None
 
 
@@ -100,6 +102,12 @@ async def run_graphql(
     mutations need the user's confirmation; subscriptions are refused. Partial data comes back with its errors."""
     state = app(ctx)
     kind = inspect_document(query, operation_name)
+
+    async def execute() -> Any:
+        return await state.client.graphql.execute(
+            query, variables, operation_name=operation_name, mutation=kind == "mutation", tenant_id=tenant_id
+        )
+
     if kind == "mutation":
         if state.read_only:
             raise ToolError("This server is read-only (UPWORK_READ_ONLY): mutations are refused.")
@@ -109,19 +117,23 @@ async def run_graphql(
             "operation_name": operation_name,
             "tenant_id": tenant_id,
         }
-        verdict = gate(ctx, kind="run_graphql", payload=payload, decision=decision, token=confirmation_token)
+        verdict = await gate(ctx, kind="run_graphql", payload=payload, decision=decision, token=confirmation_token)
         if verdict.status == "declined":
             return respond(GraphQLRunResult(status="declined"), f"Not run: {verdict.said}.")
-        if verdict.status == "needs_confirmation":
-            return respond(
-                GraphQLRunResult(status="needs_confirmation", confirmation_token=verdict.token),
-                "NOT RUN YET: this is a mutation. Show the user the document and variables, and if they "
-                "approve call run_graphql again with the same arguments and "
-                f"confirmation_token={verdict.token}.",
+        if verdict.ticket is not None:
+            ticket = verdict.ticket
+            out = GraphQLRunResult(
+                status=verdict.preview_status,
+                approval_id=ticket.id if ticket.mode == "human" else None,
+                approval_url=verdict.link,
+                confirmation_token=ticket.token or ticket.id,
             )
-    result = await state.client.graphql.execute(
-        query, variables, operation_name=operation_name, mutation=kind == "mutation", tenant_id=tenant_id
-    )
+            return respond(
+                out, "NOT RUN YET: this is a mutation. " + verdict.instructions("run_graphql", "the same arguments")
+            )
+        result = await perform(ctx, verdict, execute, result_id=lambda r: "done", check="query the affected object")
+    else:
+        result = await execute()
     out = GraphQLRunResult(status="partial" if result.errors else "ok", data=result.data, errors=result.errors or None)
     body = json.dumps(result.data, separators=(",", ":"), ensure_ascii=False)
     if len(body) > MAX_TEXT_CHARS:

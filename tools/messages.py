@@ -9,11 +9,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import AfterValidator, Field
 
-from upwork_mcp.errors import APIConnectionError, ServerError
 from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
 from ._common import Ctx, OutModel, TenantId, ToolSpec, ago, app, respond
-from ._confirm import Decision, ask, gate
+from ._confirm import Decision, ask, gate, perform
 from ._text import clean, listing, shorten
 
 RoomCursor = Annotated[
@@ -173,13 +172,15 @@ async def ask_before_sending(room_id: str, message: str, confirmation_token: str
 
 
 class SendResult(OutModel):
-    status: Literal["sent", "needs_confirmation", "declined"]
+    status: Literal["sent", "needs_approval", "needs_confirmation", "declined"]
     room_id: str
     message_id: str | None = None
     sent_at: str | None = None
     preview: str | None = None
+    approval_id: str | None = Field(default=None, description="the approval the user gives (link or terminal)")
+    approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
     confirmation_token: str | None = Field(
-        default=None, description="after the user approves the preview, call again with this token"
+        default=None, description="after the user approves, call again with this (the token or the approval id)"
     )
     expires_in_seconds: int | None = None
 
@@ -191,41 +192,45 @@ async def send_message(
     decision: Annotated[ElicitationResult[SendDecision], Resolve(ask_before_sending)],
     confirmation_token: Annotated[
         str | None,
-        Field(description="Only after the user approved a preview: the token that preview returned.", max_length=64),
+        Field(
+            description="Only after the user approved a preview: the token (or approval id) it returned.", max_length=64
+        ),
     ] = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, SendResult]:
-    """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's confirmation:
-    the client asks the user, or the first call returns a preview and a token to send with once approved."""
-    state = app(ctx)
+    """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's own approval:
+    the client asks the user, or the first call returns a preview the user approves."""
     if not message.strip():
         raise ToolError("The message is empty after removing invisible characters; write the text to send.")
     payload = {"room_id": room_id, "message": message, "tenant_id": tenant_id}
-    verdict = gate(ctx, kind="send_message", payload=payload, decision=decision, token=confirmation_token)
+    verdict = await gate(ctx, kind="send_message", payload=payload, decision=decision, token=confirmation_token)
     if verdict.status == "declined":
         return respond(SendResult(status="declined", room_id=room_id), f"Not sent: {verdict.said}.")
-    if verdict.status == "needs_confirmation":
+    if verdict.ticket is not None:
+        ticket = verdict.ticket
         out = SendResult(
-            status="needs_confirmation",
+            status=verdict.preview_status,
             room_id=room_id,
             preview=message,
-            confirmation_token=verdict.token,
-            expires_in_seconds=verdict.expires_in,
+            approval_id=ticket.id if ticket.mode == "human" else None,
+            approval_url=verdict.link,
+            confirmation_token=ticket.token or ticket.id,
+            expires_in_seconds=ticket.expires_in,
         )
+        again = "the same room_id and message"
         return respond(
             out,
-            f"NOT SENT YET. Show the user this exact message for room {room_id} and ask whether "
-            f"to send it:\n---\n{message}\n---\nIf they approve, call send_message again with the same "
-            f"room_id and message and confirmation_token={verdict.token} (valid "
-            f"{(verdict.expires_in or 0) // 60} min, once).",
+            f"NOT SENT YET. The message for room {room_id}:\n---\n{message}\n---\n"
+            + verdict.instructions("send_message", again),
         )
-    try:
-        story = await state.client.messages.send(room_id, message, tenant_id=tenant_id)
-    except (APIConnectionError, ServerError) as exc:
-        raise ToolError(
-            f"{exc} The message may or may not have reached Upwork and was not resent: check "
-            f"list_messages for room {room_id} before sending again."
-        ) from exc
+    client = app(ctx).client
+    story = await perform(
+        ctx,
+        verdict,
+        lambda: client.messages.send(room_id, message, tenant_id=tenant_id),
+        result_id=lambda s: s.id,
+        check=f"check list_messages for room {room_id}",
+    )
     out = SendResult(status="sent", room_id=room_id, message_id=story.id, sent_at=story.created_date_time)
     return respond(out, f"Sent to room {room_id} (message {story.id}).")
 

@@ -165,7 +165,9 @@ class RequestLoop:
                 retryable = retry
                 retry_after = None
             except httpx.ConnectError as exc:
-                error = APIConnectionError(f"Could not connect to {service} ({_host(url)}): {exc.__class__.__name__}.")
+                error = APIConnectionError(
+                    f"Could not connect to {service} ({_host(url)}): {exc.__class__.__name__}.", may_have_arrived=False
+                )
                 error.__cause__ = exc
                 retryable = True  # nothing was sent
                 retry_after = None

@@ -1,4 +1,4 @@
-"""`upwork-mcp`: serve | tools | call | auth | doctor | sandbox | schema.
+"""`upwork-mcp`: serve | tools | call | approve | auth | doctor | sandbox | schema.
 
 Heavy imports (mcp, httpx, the sandbox) happen inside the command that needs them, so
 `--help` and the stdio server start fast. On stdio, stdout is the protocol: this module
@@ -52,7 +52,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = build_server(settings)
     transport = getattr(args, "transport", "stdio") or "stdio"
     if transport == "stdio":
-        server.run("stdio")
+        from .stdio import serve_stdio  # lazy: with the SDK
+
+        anyio.run(serve_stdio, server)
     else:
         from .transports import run_http  # lazy: HTTP serving loads only when asked for
 
@@ -230,6 +232,27 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_approve(args: argparse.Namespace) -> int:
+    from .commands import approve  # lazy: the store loads for this command
+    from .confirmations import Confirmations
+    from .world import open_store, world_for
+
+    settings = world_for(_settings(args)).settings
+    confirmations = Confirmations(open_store(settings))
+    if not args.approval_id:
+        print("\n".join(approve.list_pending(confirmations)))
+        return 0
+
+    def ask(question: str) -> bool:
+        if args.yes:
+            print(question + "yes (--yes)")
+            return True
+        return input(question).strip().lower() in ("y", "yes")
+
+    print("\n".join(approve.decide(confirmations, args.approval_id, ask=ask, decline=args.decline)))
+    return 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     # lazy: the sandbox and uvicorn load only for this command
     from .sandbox import Faults, Sandbox, create_app
@@ -309,6 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
     for p in auth_sub.choices.values():
         p.add_argument("--sandbox", action="store_true", help="against the embedded sandbox")
     auth.set_defaults(func=cmd_auth)
+
+    approve = sub.add_parser("approve", help="approve a write an assistant asked for (lists them without an id)")
+    approve.add_argument("approval_id", nargs="?", help="the id the assistant gave; omit to list what waits")
+    approve.add_argument("--decline", action="store_true", help="refuse the write")
+    approve.add_argument("--yes", action="store_true", help="approve without asking (after reading the text)")
+    approve.add_argument("--sandbox", action="store_true", help="the sandbox's approvals")
+    approve.set_defaults(func=cmd_approve)
 
     doctor = sub.add_parser("doctor", help="check settings, login, reachability, tenant and permissions")
     doctor.add_argument("--sandbox", action="store_true")

@@ -55,6 +55,11 @@ class Settings(BaseModel):
     http_token: SecretStr | None = None
     allowed_hosts: tuple[str, ...] = ()
     stateless: bool = False
+    # How a write is approved when the client cannot ask its user: "human" (a link to a page on this
+    # machine, or `upwork-mcp approve`), or "token" (the model holds the approval; unattended agents).
+    write_approval: Literal["human", "token"] = "human"
+    approval_port: int = Field(default=0, ge=0, le=65535)
+    header_timeout: float = Field(default=10.0, gt=0, le=300)
 
     @property
     def authorize_url(self) -> str:
@@ -170,6 +175,12 @@ def _hosts(raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def _approval(raw: str) -> str:
+    if raw.lower() not in ("human", "token"):
+        raise ValueError("use human (a person approves each write) or token (the model holds the approval)")
+    return raw.lower()
+
+
 def _store(raw: str) -> str:
     if raw.lower() not in ("file", "keyring"):
         raise ValueError("use file or keyring")
@@ -200,6 +211,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "http_token": ("UPWORK_MCP_HTTP_TOKEN", SecretStr),
     "allowed_hosts": ("UPWORK_MCP_ALLOWED_HOSTS", _hosts),
     "stateless": ("UPWORK_MCP_STATELESS", _bool),
+    "write_approval": ("UPWORK_WRITE_APPROVAL", _approval),
+    "approval_port": ("UPWORK_APPROVAL_PORT", _int),
+    "header_timeout": ("UPWORK_MCP_HEADER_TIMEOUT", _float),
 }
 
 _SECRET_VARS = {"UPWORK_CLIENT_SECRET", "UPWORK_ACCESS_TOKEN", "UPWORK_JOB_FEED_API_KEY", "UPWORK_MCP_HTTP_TOKEN"}

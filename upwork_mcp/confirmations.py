@@ -1,156 +1,209 @@
-"""One-time confirmation tokens bound to an exact write payload.
+"""Approvals for writes, recorded in the store so every process of the same user agrees.
 
-A token is signed (HMAC-SHA256) over its nonce, expiry and the payload's digest, so any worker
-holding the key can check it; spending it is recorded in a ledger, so it works once. In one
-process both live in memory; with several stateless workers (UPWORK_MCP_STATELESS) the key and
-the ledger live in the data dir (a 0600 key file and a SQLite table) that the workers share.
+A write that could not be confirmed in the client gets an approval record bound to the digest of its
+exact payload, in one of two modes:
+
+- human (the default): the record starts `pending`; a person approves it out of band (the approval
+  page on this machine, or `upwork-mcp approve ID` in a terminal). The model holds only its id, which
+  sends nothing until a person said yes.
+- token (`UPWORK_WRITE_APPROVAL=token`, for unattended agents): the record starts `approved` and the
+  model gets a signed token; holding it is the approval.
+
+Redeeming moves the record `approved -> sending` (compare-and-set: one caller wins), and the write's
+outcome settles it: `sent`; back to `approved` when Upwork refused before processing (the approval
+stays usable); or `unknown` when the connection broke after sending (check, never resend blindly).
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import sqlite3
-import struct
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import anyio.to_thread
+
+from .errors import ConfirmationRequired
+from .store import Approval, Store
 
 PREFIX = "confirm_"
+KEY_NAME = "confirmation-signing-key"
+SENDING_STALE = 300.0  # a `sending` record this old belongs to a process that died mid-write
+
+Outcome = Literal["sent", "refused", "unknown"]
 
 
-class ConfirmationError(ValueError):
-    """The token can't be used for this payload; the message says what to do."""
+class ConfirmationError(ConfirmationRequired):
+    """The approval can't be used for this payload; the message says which case it is and what to do."""
 
 
-class Ledger(Protocol):
-    def spend(self, nonce: str, expires: float) -> bool: ...
-
-
-class MemoryLedger:
-    def __init__(self) -> None:
-        self._spent: dict[str, float] = {}
-
-    def spend(self, nonce: str, expires: float) -> bool:
-        now = time.time()
-        self._spent = {n: e for n, e in self._spent.items() if e > now}
-        if nonce in self._spent:
-            return False
-        self._spent[nonce] = expires
-        return True
-
-
-class SqliteLedger:
-    """Spent nonces in SQLite: an INSERT that collides means the token was used, in any process."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS spent (nonce TEXT PRIMARY KEY, expires REAL NOT NULL)")
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10, isolation_level=None)
-
-    def spend(self, nonce: str, expires: float) -> bool:
-        with contextlib.closing(self._connect()) as db:
-            db.execute("DELETE FROM spent WHERE expires < ?", (time.time(),))
-            try:
-                db.execute("INSERT INTO spent (nonce, expires) VALUES (?, ?)", (nonce, expires))
-            except sqlite3.IntegrityError:
-                return False
-            return True
-
-
-def shared_key(path: Path) -> bytes:
-    """The signing key in the data dir, created once with mode 0600 (first writer wins)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) < 32:
-            raise ConfirmationError(
-                f"{path} is damaged; delete it (pending confirmations will need renewing)."
-            ) from None
-        return key
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return key
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    mode: str
+    expires_in: int
+    token: str | None  # token mode: what the model sends back; human mode: None
+    page_key: str
 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def digest(kind: str, payload: Any) -> str:
+    blob = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 class Confirmations:
-    def __init__(
-        self,
-        *,
-        key: bytes | None = None,
-        ledger: Ledger | None = None,
-        ttl: float = 600.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._key = key or secrets.token_bytes(32)
-        self._ledger = ledger or MemoryLedger()
+    def __init__(self, store: Store, *, ttl: float = 600.0, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
         self.ttl = ttl
         self._clock = clock
+        self._key: bytes | None = None
 
-    @classmethod
-    def shared(cls, data_dir: Path) -> Confirmations:
-        return cls(key=shared_key(data_dir / "confirm.key"), ledger=SqliteLedger(data_dir / "confirmations.sqlite3"))
+    def _signing_key(self) -> bytes:
+        if self._key is None:
+            self._key = self.store.secret(KEY_NAME, lambda: secrets.token_bytes(32))
+        return self._key
 
-    @staticmethod
-    def digest(kind: str, payload: Any) -> bytes:
-        blob = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).digest()
+    def _mac(self, approval_id: str, expires: float, payload_digest: str) -> str:
+        message = f"{approval_id}|{expires!r}|{payload_digest}".encode()
+        return _b64(hmac.new(self._signing_key(), message, hashlib.sha256).digest()[:18])
 
-    def _mac(self, nonce: bytes, expires: float, digest: bytes) -> bytes:
-        return hmac.new(self._key, nonce + struct.pack(">d", expires) + digest, hashlib.sha256).digest()[:18]
+    # -- issuing ---------------------------------------------------------------------------------------
 
-    def issue(self, kind: str, payload: Any) -> str:
-        nonce = secrets.token_bytes(9)
-        expires = self._clock() + self.ttl
-        body = nonce + struct.pack(">d", expires)
-        return PREFIX + _b64(body) + "." + _b64(self._mac(nonce, expires, self.digest(kind, payload)))
+    def issue(self, kind: str, payload: dict[str, Any], *, human: bool) -> Ticket:
+        now = self._clock()
+        approval_id = _b64(secrets.token_bytes(12))
+        expires = now + self.ttl
+        payload_digest = digest(kind, payload)
+        record = Approval(
+            id=approval_id,
+            kind=kind,
+            digest=payload_digest,
+            payload=json.dumps(payload, ensure_ascii=False),
+            mode="human" if human else "token",
+            state="pending" if human else "approved",
+            page_key=_b64(secrets.token_bytes(18)),
+            created=now,
+            expires=expires,
+            updated=now,
+        )
+        self.store.add_approval(record)
+        token = None if human else f"{PREFIX}{approval_id}.{self._mac(approval_id, expires, payload_digest)}"
+        return Ticket(id=approval_id, mode=record.mode, expires_in=int(self.ttl), token=token, page_key=record.page_key)
 
-    def redeem(self, kind: str, payload: Any, token: str) -> None:
-        """Spend `token` for exactly this payload, or raise ConfirmationError saying what to do."""
-        try:
-            body_text, mac_text = token.removeprefix(PREFIX).split(".")
-            body, mac = _unb64(body_text), _unb64(mac_text)
-            nonce, (expires,) = body[:9], struct.unpack(">d", body[9:17])
-        except (ValueError, struct.error):
+    # -- redeeming -------------------------------------------------------------------------------------
+
+    def redeem(self, kind: str, payload: dict[str, Any], token: str) -> Approval:
+        """Reserve the approval `token` names for exactly this payload, or raise ConfirmationError."""
+        payload_digest = digest(kind, payload)
+        if token.startswith(PREFIX):
+            approval_id, _, mac = token.removeprefix(PREFIX).partition(".")
+            record = self.store.approval(approval_id) if approval_id and mac else None
+            if record is None:
+                if approval_id and mac:
+                    raise ConfirmationError(
+                        "That confirmation token was signed by another installation of upwork-mcp (a different "
+                        "data directory), or has long expired. Call again without confirmation_token for a new "
+                        "preview."
+                    )
+                raise ConfirmationError(
+                    "That is not a confirmation token this server issued. Call again without "
+                    "confirmation_token to get a preview, and show it to the user."
+                )
+            if not hmac.compare_digest(mac, self._mac(record.id, record.expires, record.digest)):
+                raise ConfirmationError(
+                    "That confirmation token was signed by another installation of upwork-mcp; "
+                    "call again without confirmation_token for a new preview."
+                )
+        else:
+            record = self.store.approval(token)
+            if record is None or record.mode != "human":
+                raise ConfirmationError(
+                    "That is not an approval id or confirmation token this server issued. Call "
+                    "again without confirmation_token to get a preview."
+                )
+        if record.kind != kind or record.digest != payload_digest:
             raise ConfirmationError(
-                "That is not a confirmation token this server issued. Call again without "
-                "confirmation_token to get a preview, and show it to the user."
-            ) from None
-        if not hmac.compare_digest(mac, self._mac(nonce, expires, self.digest(kind, payload))):
-            raise ConfirmationError(
-                "The confirmation token does not match this payload: the text or target "
-                "changed (or the token is not from this server). Call again without "
-                "confirmation_token to preview exactly what will be sent."
+                "The approval is for a different payload: the text or target changed since "
+                "the preview. Call again without confirmation_token to preview exactly what "
+                "will be sent."
             )
-        if expires <= self._clock():
+        self._check_state(record)
+        if not self.store.move_approval(record.id, ("approved",), "sending"):
+            fresh = self.store.approval(record.id)
+            self._check_state(fresh or record, racing=True)
+        return record
+
+    def _check_state(self, record: Approval, *, racing: bool = False) -> None:
+        now = self._clock()
+        if record.state == "sent":
             raise ConfirmationError(
-                "That confirmation token expired. Call again without confirmation_token for a new preview."
+                "That approval was already used: the write went through once and will not be "
+                "repeated. Check the result (e.g. list_messages) before writing again."
             )
-        if not self._ledger.spend(_b64(nonce), expires):
+        if record.state == "unknown" or (record.state == "sending" and now - record.updated > SENDING_STALE):
             raise ConfirmationError(
-                "That confirmation token was already used: the write went through once and "
-                "will not be repeated. Check the result (e.g. list_messages) before writing again."
+                "The earlier attempt with this approval may or may not have reached Upwork (the "
+                "connection broke after sending). Check (e.g. list_messages) before writing "
+                "again; it will not be resent blindly."
             )
+        if record.state == "sending":
+            raise ConfirmationError("This approval is being used by another call right now; wait for its result.")
+        if record.expires <= now:
+            raise ConfirmationError("That approval expired. Call again without confirmation_token for a new preview.")
+        if record.state == "declined":
+            raise ConfirmationError("The user declined this write; nothing was sent.")
+        if record.state == "pending":
+            raise ConfirmationError(
+                "Not approved yet: the user has to approve it first (the link or the "
+                f"`upwork-mcp approve {record.id}` command given with the preview). Nothing "
+                "was sent."
+            )
+        if racing:
+            raise ConfirmationError("This approval changed while it was being used; call again.")
+
+    def settle(self, record: Approval, outcome: Outcome, result: str | None = None) -> None:
+        """Record how the write went: `refused` gives the approval back for a retry."""
+        target = {"sent": "sent", "refused": "approved", "unknown": "unknown"}[outcome]
+        self.store.move_approval(record.id, ("sending",), target, result=result)
+
+    # -- the human step --------------------------------------------------------------------------------
+
+    def pending(self) -> list[Approval]:
+        return self.store.approvals(("pending",))
+
+    def decide(self, approval_id: str, approve: bool) -> Approval:
+        """A person's answer, from the approval page or the terminal."""
+        record = self.store.approval(approval_id)
+        if record is None or record.mode != "human":
+            raise ConfirmationError(f"No approval {approval_id!r} is waiting; `upwork-mcp approve` lists them.")
+        if record.expires <= self._clock():
+            raise ConfirmationError("That approval expired; ask for a new preview.")
+        if not self.store.move_approval(approval_id, ("pending",), "approved" if approve else "declined"):
+            raise ConfirmationError(f"That approval was already answered ({record.state}).")
+        return record
+
+
+class AsyncConfirmations:
+    """The same, for async callers: every store call runs in a worker thread."""
+
+    def __init__(self, inner: Confirmations) -> None:
+        self.inner = inner
+        self.ttl = inner.ttl
+
+    async def issue(self, kind: str, payload: dict[str, Any], *, human: bool) -> Ticket:
+        return await anyio.to_thread.run_sync(lambda: self.inner.issue(kind, payload, human=human))
+
+    async def redeem(self, kind: str, payload: dict[str, Any], token: str) -> Approval:
+        return await anyio.to_thread.run_sync(self.inner.redeem, kind, payload, token)
+
+    async def settle(self, record: Approval, outcome: Outcome, result: str | None = None) -> None:
+        await anyio.to_thread.run_sync(self.inner.settle, record, outcome, result)

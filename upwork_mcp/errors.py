@@ -57,7 +57,14 @@ class ConfirmationRequired(UpworkError):
 
 
 class APIConnectionError(UpworkError):
-    """The request did not get an answer: network failure or timeout."""
+    """The request did not get an answer: network failure or timeout.
+
+    `may_have_arrived` is False only when the connection was never made, so nothing was sent.
+    """
+
+    def __init__(self, message: str, *, may_have_arrived: bool = True) -> None:
+        super().__init__(message)
+        self.may_have_arrived = may_have_arrived
 
 
 class APIError(UpworkError):

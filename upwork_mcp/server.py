@@ -22,11 +22,12 @@ from pydantic import ConfigDict, ValidationError
 
 from . import __version__
 from ._bundled import prompts_dir, tools_package
+from .approvals import ApprovalPage
 from .config import Settings
-from .confirmations import Confirmations
-from .errors import ConfigError, UpworkError
+from .confirmations import AsyncConfirmations, Confirmations, Ticket
+from .errors import BadRequestError, ConfigError, GraphQLError, UpworkError
 from .prompt_templates import load
-from .world import Engine, world_for
+from .world import Engine, open_store, world_for
 
 if TYPE_CHECKING:
     import httpx
@@ -83,6 +84,33 @@ def tool_table(specs: list[Any]) -> str:
     return "\n".join(rows)
 
 
+# Upwork's complaints about a value the model gave, said in our words about the argument that carried it.
+ARGUMENT_ERRORS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "cursor",
+        ("cursor", "pagination", "after must", "offset"),
+        "cursor {value!r} is not one this tool returned: pass next_cursor unchanged, or omit it for the first page.",
+    ),
+    (
+        "q",
+        ("searchexpression", "search expression", "could not be parsed", "lucene"),
+        'q {value!r} could not be read as a search: use words, "quoted phrases", OR between words, and -word '
+        "to exclude one.",
+    ),
+)
+
+
+def _about_argument(exc: UpworkError, arguments: dict[str, Any]) -> str | None:
+    if not isinstance(exc, GraphQLError | BadRequestError):
+        return None
+    said = str(exc).lower()
+    for name, markers, message in ARGUMENT_ERRORS:
+        value = arguments.get(name)
+        if value not in (None, "") and any(marker in said for marker in markers):
+            return message.format(value=str(value)[:60])
+    return None
+
+
 def translate_errors(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     """The one place an UpworkError becomes a ToolError the model can read and act on."""
 
@@ -91,7 +119,7 @@ def translate_errors(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
         try:
             return await fn(*args, **kwargs)
         except UpworkError as exc:
-            raise ToolError(str(exc)) from exc
+            raise ToolError(_about_argument(exc, kwargs) or str(exc)) from exc
         except ValidationError as exc:
             raise ToolError(f"Invalid arguments: {plain(exc)}") from exc
 
@@ -169,6 +197,8 @@ class Runtime:
         self.limiter: Limiter | None = None
         self.sessions = 0
         self._engine: Engine | None = None
+        self._confirmations: AsyncConfirmations | None = None
+        self._page: ApprovalPage | None = None
 
     def client(self) -> UpworkClient:
         if self._engine is None:
@@ -177,6 +207,17 @@ class Runtime:
             self.limiter = self.limiter or RateLimiter(self.settings.rate_limit)
             self._engine = Engine(self.world, limiter=self.limiter)
         return self._engine.client
+
+    def confirmations(self) -> AsyncConfirmations:
+        """Approvals in the store, opened on first use (start-up touches no database)."""
+        if self._confirmations is None:
+            self._confirmations = AsyncConfirmations(Confirmations(open_store(self.settings)))
+        return self._confirmations
+
+    def approval_link(self, ticket: Ticket) -> str:
+        if self._page is None:
+            self._page = ApprovalPage(self.confirmations().inner, port=self.settings.approval_port)
+        return self._page.link(ticket)
 
     async def leave(self) -> None:
         self.sessions -= 1
@@ -188,9 +229,12 @@ class Runtime:
 def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> MCPServer[Any]:
     common = importlib.import_module(f"{tools_package().__name__}._common")
     runtime = Runtime(settings, transport)
-    # One signer per server; shared through the data dir when stateless workers must agree.
-    confirmations = Confirmations.shared(settings.resolved_data_dir()) if settings.stateless else Confirmations()
-    state = common.AppState(settings=runtime.settings, make_client=runtime.client, confirmations=confirmations)
+    state = common.AppState(
+        settings=runtime.settings,
+        make_client=runtime.client,
+        make_confirmations=runtime.confirmations,
+        approval_link=runtime.approval_link,
+    )
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[Any]:

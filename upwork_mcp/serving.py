@@ -75,6 +75,7 @@ def serve_asgi(
     except OSError as exc:
         sock.close()
         raise ConfigError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port.") from exc
+    sock.listen(256)  # listening before the banner: a client that reads it can connect at once
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(banner(f"http://{shown}:{bound}"), file=sys.stderr, flush=True)

@@ -126,6 +126,7 @@ def run_http(server: MCPServer[Any], settings: Settings, transport: Transport, *
         host=host,
         port=port,
         banner=lambda base: f"upwork-mcp: {transport} on {base}{path}",
+        header_timeout=settings.header_timeout,
     )
 
 

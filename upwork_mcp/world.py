@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .auth.store import FileTokenStore, KeyringTokenStore, MemoryTokenStore, TokenStore
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .api import UpworkClient
     from .auth.manager import Login
     from .auth.source import TokenSource
+    from .store import Store
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,18 @@ def world_for(
         return await sandbox.sandbox_login(loop, used)
 
     return World(used, chosen, store or MemoryTokenStore(), login)
+
+
+def state_path(settings: Settings) -> Path:
+    """The embedded database: one per world, so the sandbox's state never mixes with a real account's."""
+    return settings.resolved_data_dir() / ("sandbox.sqlite3" if settings.sandbox else "state.sqlite3")
+
+
+def open_store(settings: Settings) -> Store:
+    """The store every process of this user shares (the embedded SQLite database in the data dir)."""
+    from .store import SQLiteDatabase, Store  # lazy: sqlite3 and the store load when state is first needed
+
+    return Store(SQLiteDatabase(state_path(settings)))
 
 
 def default_store(settings: Settings) -> TokenStore:

@@ -276,3 +276,62 @@ async def test_refresh_sends_client_id_and_secret_in_the_body() -> None:
         )
     assert seen == [{"grant_type": "refresh_token", "refresh_token": "r1", "client_id": "cid", "client_secret": "sec"}]
     assert fresh.refresh_token.get_secret_value() == "r2"
+
+
+def test_saving_into_a_shared_directory_leaves_its_mode_alone(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    FileTokenStore(shared / "tokens.json").save(TokenSet(access_token=SecretStr("a")))
+    assert shared.stat().st_mode & 0o777 == 0o755
+    assert (shared / "tokens.json").stat().st_mode & 0o777 == 0o600
+    made = tmp_path / "new" / "dir"
+    FileTokenStore(made / "tokens.json").save(TokenSet(access_token=SecretStr("a")))
+    assert made.stat().st_mode & 0o777 == 0o700  # a directory we create is private
+
+
+def test_a_token_file_others_can_read_is_made_private_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    FileTokenStore(path).save(TokenSet(access_token=SecretStr("a")))
+    os.chmod(path, 0o644)
+    store = FileTokenStore(path)
+    assert store.load() is not None
+    assert path.stat().st_mode & 0o777 == 0o600 and "readable by other users" in (store.repaired or "")
+
+
+def test_temporary_files_of_writers_killed_mid_save_are_removed(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path)
+    store.save(TokenSet(access_token=SecretStr("a"), refresh_token=SecretStr("r")))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftovers = [tmp_path / f".tokens-{dead.stdout.strip()}-x{i}.tmp" for i in range(3)]
+    for leftover in leftovers:
+        leftover.write_text('{"refresh_token": "left-behind"}')
+    store.load()
+    assert not any(p.exists() for p in leftovers)
+    mine = tmp_path / f".tokens-{os.getpid()}-busy.tmp"  # a save in progress in a live process stays
+    mine.write_text("{}")
+    store.save(TokenSet(access_token=SecretStr("b")))
+    assert mine.exists()
+
+
+def test_kill_minus_nine_during_saves_leaves_a_loadable_file_and_no_refresh_token_in_temp_files(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    path = tmp_path / "tokens.json"
+    FileTokenStore(path).save(TokenSet(access_token=SecretStr("a0"), refresh_token=SecretStr("r0")))
+    writer = (
+        "import sys\nfrom pydantic import SecretStr\nfrom upwork_mcp.auth.store import FileTokenStore\n"
+        "from upwork_mcp.auth.tokens import TokenSet\nstore = FileTokenStore(__import__('pathlib').Path(sys.argv[1]))\n"
+        "i = 0\nwhile True:\n    i += 1\n    store.save(TokenSet(access_token=SecretStr(f'a{i}'), "
+        "refresh_token=SecretStr(f'r{i}')))\n"
+    )
+    for i in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", writer, str(path)], cwd=ROOT)
+        time.sleep(0.3 + i * 0.013)  # kills land at different points of a save
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        assert FileTokenStore(path).load() is not None
+    leftover = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert leftover == [], leftover

@@ -49,6 +49,8 @@ each_era = pytest.mark.parametrize("mode", ["legacy", "auto"], ids=["2025-11-25"
 def connect(sandbox: Sandbox, mode: str) -> Connect:
     """connect(env=..., elicit=...) -> an in-memory MCP client on a server wired to this test's sandbox."""
 
+    sandbox.rate_limit = 1e6  # the sandbox's Upwork-like 10/s per IP has its own tests
+
     @asynccontextmanager
     async def open_client(env: dict[str, str] | None = None, elicit: Any = None) -> AsyncIterator[Client]:
         # The in-process sandbox answers at once; Upwork's 10/s limit would only add sleeps here (the

@@ -27,7 +27,7 @@ async def test_queries_run_with_variables_passed_as_variables(connect: Connect, 
 async def test_a_mutation_needs_a_confirmation_bound_to_its_payload(connect: Connect, sandbox: Sandbox) -> None:
     room = sandbox.data.rooms[0]["id"]
     args = {"query": MUTATION, "variables": {"input": {"roomId": room, "message": "via graphql"}}}
-    async with connect() as client:
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
         preview = await client.call_tool("run_graphql", args)
         token = preview.structured_content["confirmation_token"]
         assert preview.structured_content["status"] == "needs_confirmation" and sandbox.sent_messages == []

@@ -30,7 +30,7 @@ async def test_rooms_and_messages_by_room_or_contract(connect: Connect, sandbox:
 async def test_without_elicitation_a_preview_token_must_come_back_with_the_same_payload(
     connect: Connect, sandbox: Sandbox
 ) -> None:
-    async with connect() as client:
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
         room = await _room(client)
         preview = await client.call_tool("send_message", {"room_id": room, "message": "Draft is ready."})
         token = preview.structured_content["confirmation_token"]
@@ -83,8 +83,9 @@ async def test_a_failed_send_is_not_resent_and_says_to_check(connect: Connect, s
     # Retries on (the fixture turns them off): the write is still sent once, because it is a write.
     async with connect(env={"UPWORK_MAX_RETRIES": "3"}, elicit=answering("accept", {"send": True})) as client:
         room = await _room(client)
-        sandbox.faults.server_error = 1
+        sandbox.faults.lost_answer = 1  # processed, then the answer is lost: the outcome is unknown to us
         before = sandbox.requests_seen
         result = await client.call_tool("send_message", {"room_id": room, "message": "Once only."})
-    assert result.is_error and "not resent" in result.content[0].text and sandbox.sent_messages == []
+    assert result.is_error and "not resent" in result.content[0].text and "list_messages" in result.content[0].text
+    assert [m["message"] for m in sandbox.sent_messages] == ["Once only."]  # it did arrive, once
     assert sandbox.requests_seen - before == 1  # one attempt reached the API; a read would have been retried

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import graphql as documents
 from .._http import Credentials, RequestLoop
-from ..errors import GraphQLError, NotFoundError, PermissionDeniedError, UpworkError
+from ..errors import APIError, GraphQLError, NotFoundError, PermissionDeniedError, UpworkError
 from ..facts import TENANT_HEADER
 
 SERVICE = "Upwork"
@@ -105,9 +105,11 @@ class GraphQLExecutor:
         try:
             payload = response.json()
         except ValueError as exc:
-            raise UpworkError("Upwork answered with something that is not JSON. Try again later.") from exc
+            raise APIError(
+                "Upwork answered with something that is not JSON. Try again later.", status_code=response.status_code
+            ) from exc
         if not isinstance(payload, dict):
-            raise UpworkError("Upwork answered with an unexpected JSON shape.")
+            raise APIError("Upwork answered with an unexpected JSON shape.", status_code=response.status_code)
         data = payload.get("data")
         errors = [e for e in payload.get("errors") or [] if isinstance(e, dict)]
         if errors and (not isinstance(data, dict) or all(v is None for v in data.values())):

@@ -61,6 +61,10 @@ class TokenManager:
     async def after_rejection(self, rejected: str) -> TokenSet:
         return await self._renew(rejected=rejected)
 
+    @property
+    def store(self) -> TokenStore:
+        return self._store
+
     async def stored(self) -> TokenSet | None:
         """What the store holds now, without refreshing or logging in."""
         return await self._load()

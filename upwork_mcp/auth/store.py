@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from typing import Protocol
 
 from ..errors import ConfigError
 from .tokens import TokenSet
+
+log = logging.getLogger("upwork_mcp.auth")
 
 try:  # POSIX advisory locks; on other systems the in-process lock still holds.
     import fcntl
@@ -51,29 +54,62 @@ class MemoryTokenStore:
 
 
 class FileTokenStore:
+    """A 0600 JSON file. A file others can read is made private again (or refused when that fails);
+    temporary files left by writers that died mid-save are removed."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.repaired: str | None = None  # what load() had to fix, for `doctor`
 
     def load(self) -> TokenSet | None:
+        self._sweep()
         try:
             raw = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise ConfigError(f"Cannot read the token file {self.path}: {exc.strerror}.") from None
+            raise ConfigError(f"Cannot read the token file {self.path}: {exc.strerror}.") from exc
+        self._keep_private()
         try:
             return TokenSet.model_validate(json.loads(raw))
-        except ValueError:
+        except ValueError as exc:
             raise ConfigError(
                 f"The token file {self.path} is not a token set we wrote. Run `upwork-mcp auth login` to replace it."
-            ) from None
+            ) from exc
+
+    def _keep_private(self) -> None:
+        mode = self.path.stat().st_mode & 0o777
+        if not mode & 0o077:
+            return
+        try:
+            os.chmod(self.path, 0o600)
+        except OSError as exc:
+            raise ConfigError(
+                f"The token file {self.path} can be read by other users (mode {mode:o}) and could not be made "
+                f"private: run `chmod 600 {self.path}`."
+            ) from exc
+        self.repaired = f"the token file was readable by other users (mode {mode:o}); it was made private (0600)"
+        log.warning("%s: %s", self.path, self.repaired)
+
+    def _sweep(self) -> None:
+        """Remove temporary files of writers that died mid-save (each name carries its writer's pid)."""
+        try:
+            leftovers = list(self.path.parent.glob(".tokens-*.tmp"))
+        except OSError:
+            return
+        for tmp in leftovers:
+            pid_text = tmp.name.removeprefix(".tokens-").split("-", 1)[0]
+            if pid_text.isdigit() and _alive(int(pid_text)):
+                continue
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def save(self, tokens: TokenSet) -> None:
         directory = self.path.parent
+        # Created private if missing; an existing directory keeps its own mode (it may be shared).
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with contextlib.suppress(OSError):
-            os.chmod(directory, 0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".tokens-", suffix=".tmp", dir=directory)
+        self._sweep()
+        fd, tmp = tempfile.mkstemp(prefix=f".tokens-{os.getpid()}-", suffix=".tmp", dir=directory)
         try:
             os.fchmod(fd, 0o600) if hasattr(os, "fchmod") else None
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -106,6 +142,18 @@ class FileTokenStore:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -53,6 +53,9 @@ async def run_checks(client: UpworkClient) -> list[Check]:
         checks.append(Check("credentials", False, "UPWORK_CLIENT_ID is not set: add the key from Upwork's API Center"))
     elif isinstance(client.tokens, TokenManager):
         stored = await client.tokens.stored()
+        repaired = getattr(client.tokens.store, "repaired", None)
+        if repaired:
+            checks.append(Check("token file", None, repaired))
         checks.append(
             Check(
                 "credentials",

@@ -28,7 +28,9 @@ async def graphql_endpoint(request: Request) -> Response:
             {"message": "Unauthorized: the access token is missing, expired or revoked"}, status_code=401
         )
     client = request.client.host if request.client else "unknown"
+    box.api_log.append(box.clock())
     if box.over_rate("api:" + client, box.rate_limit, 1.0):
+        box.rate_limited += 1
         return JSONResponse({"message": "Rate limit exceeded"}, status_code=429, headers={"Retry-After": "1"})
     tenant = request.headers.get("x-upwork-api-tenantid")
     if tenant and tenant not in {o["id"] for o in box.data.organizations}:
@@ -98,6 +100,16 @@ class FaultInjection:
             )
         if response is not None:
             await response(scope, receive, send)
+            return
+        if faults.lost_answer > 0:
+            faults.lost_answer -= 1
+
+            async def swallow(message: Any) -> None:
+                pass  # the request is processed; its answer is lost on the way back
+
+            await self.app(scope, receive, swallow)
+            lost = JSONResponse({"message": "Bad gateway"}, status_code=502)
+            await lost(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -12,7 +12,8 @@ class Faults:
 
     rate_limit: int = 0  # the next N API requests answer 429
     retry_after: float = 1.0
-    server_error: int = 0  # the next N API requests answer 503
+    server_error: int = 0  # the next N API requests answer 503 (refused: nothing was processed)
+    lost_answer: int = 0  # the next N API requests are processed, then a gateway answers 502 (outcome unknown)
     slow: float = 0.0  # seconds added before every API answer
     partial: bool = False  # every 7th job-search node is nulled with an error
     deny: set[str] = field(default_factory=set)  # "Type.field" the API key may not read
@@ -28,7 +29,7 @@ class Faults:
         return faults
 
     def set(self, name: str, value: str) -> None:
-        if name in ("rate_limit", "server_error"):
+        if name in ("rate_limit", "server_error", "lost_answer"):
             setattr(self, name, int(value or 1))
         elif name in ("retry_after", "slow"):
             setattr(self, name, float(value))
@@ -40,7 +41,8 @@ class Faults:
             self.deny.add(value)
         else:
             raise ValueError(
-                f"unknown fault {name!r}; use rate_limit=N, server_error=N, retry_after=S, slow=S, partial, "
+                f"unknown fault {name!r}; use rate_limit=N, server_error=N, lost_answer=N, retry_after=S, slow=S, "
+                "partial, "
                 "deny=Type.field or deny_consent"
             )
 
@@ -49,6 +51,7 @@ class Faults:
             "rate_limit": self.rate_limit,
             "retry_after": self.retry_after,
             "server_error": self.server_error,
+            "lost_answer": self.lost_answer,
             "slow": self.slow,
             "partial": self.partial,
             "deny": sorted(self.deny),

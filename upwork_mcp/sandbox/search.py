@@ -228,7 +228,7 @@ def page_window(pagination: dict[str, Any] | None, *, default_first: int = 10, m
     after = pagination.get("after")
     if after in (None, ""):
         offset = 0
-    elif str(after).isdigit():
+    elif str(after).isascii() and str(after).isdigit():
         offset = int(after)
     else:
         raise SearchInputError(f"pagination after must be a numeric offset, not {str(after)[:40]!r}")

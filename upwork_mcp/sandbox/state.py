@@ -47,6 +47,8 @@ class Sandbox:
     token_requests: int = 0
     api_requests: int = 0  # GraphQL requests that got past authentication and the rate limit
     requests_seen: int = 0  # every API request that arrived, faults included
+    api_log: list[float] = field(default_factory=list)  # arrival times of authenticated GraphQL requests
+    rate_limited: int = 0  # GraphQL requests refused with 429 for going over the per-IP limit
     _hits: dict[str, deque[float]] = field(default_factory=dict)
     _issued: int = 0
     _data: Dataset | None = None
