@@ -143,3 +143,37 @@ async def test_a_503_is_refused_and_a_lost_answer_is_unknown(connect: Connect, s
     assert unknown.is_error and "may or may not have reached" in unknown.content[0].text
     assert retry.is_error and "list_messages" in retry.content[0].text  # checked, never resent blindly
     assert [m["message"] for m in sandbox.sent_messages] == ["Was it sent?"]
+
+
+async def test_racing_calls_with_one_approval_send_once(connect: Connect, sandbox: Sandbox) -> None:
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        room = await _room(client)
+        args = {"room_id": room, "message": "Only one of us gets through."}
+        token = (await client.call_tool("send_message", args)).structured_content["confirmation_token"]
+        results = []
+
+        async def race() -> None:
+            results.append(await client.call_tool("send_message", {**args, "confirmation_token": token}))
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                for _ in range(12):
+                    tg.start_soon(race)
+    assert sum(1 for r in results if not r.is_error) == 1
+    assert [m["message"] for m in sandbox.sent_messages] == ["Only one of us gets through."]
+
+
+async def test_a_storm_of_429s_and_503s_never_crashes_a_read(connect: Connect, sandbox: Sandbox) -> None:
+    async with connect(env={"UPWORK_MAX_RETRIES": "2"}) as client:
+        await client.call_tool("get_account", {})
+        outcomes = []
+        for i in range(30):
+            sandbox.faults.rate_limit = i % 4
+            sandbox.faults.server_error = (i + 1) % 3
+            sandbox.faults.retry_after = 0.01
+            outcomes.append(await client.call_tool("search_jobs", {"limit": 2}))
+    for result in outcomes:
+        text = result.content[0].text
+        assert not result.is_error or ("Retry after" in text or "Try again shortly" in text), text
+        assert "Error executing tool search_jobs" not in text or "Upwork" in text
+    assert any(not r.is_error for r in outcomes)
