@@ -31,7 +31,11 @@ def test_the_wheel_nests_tools_and_prompts_in_the_package(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"upwork_mcp", f"upwork_mcp-{wheel.name.split('-')[1]}.dist-info"}
-    assert "upwork_mcp/tools/jobs.py" in names and "upwork_mcp/graphql/upwork.graphql" in names
+    assert (
+        "upwork_mcp/tools/jobs.py" in names
+        and "upwork_mcp/graphql/upwork-live-2026-04.graphql" in names
+        and "upwork_mcp/graphql/overlay.graphql" in names
+    )
     assert "upwork_mcp/graphql/SearchJobs.graphql" in names
     assert any(n.startswith("upwork_mcp/prompts/") for n in names)
 

@@ -94,7 +94,6 @@ class FreelancerDetail(OutModel):
     rating: float | None = None
     availability: str | None = None
     location: str | None = None
-    timezone: str | None = None
     skills: list[str] = []
     profile_url: str | None = None
     overview: str | None = None
@@ -113,7 +112,6 @@ async def get_freelancer_profile(
     """Read one freelancer's profile: rate, job success, hours, earnings, availability, skills and overview."""
     p = await app(ctx).client.freelancers.profile(profile_key)
     data, agg = p.personal_data, p.aggregates
-    address = data.address if data else None
     overview = data.description if data else None
     out = FreelancerDetail(
         profile_key=p.profile_key,
@@ -128,8 +126,7 @@ async def get_freelancer_profile(
         total_earnings=compact_money(agg.total_earnings.amount) if agg and agg.total_earnings else None,
         rating=agg.total_feedback if agg else None,
         availability=p.availability.name if p.availability else None,
-        location=", ".join(x for x in (address.city_name, address.country_name) if x) if address else None,
-        timezone=address.timezone if address else None,
+        location=p.country_details.name if p.country_details else None,
         skills=p.skill_names(),
         profile_url=data.profile_url if data else None,
         overview=clean(overview) if response_format == "detailed" else shorten(overview, 800),

@@ -1,34 +1,34 @@
+"""The project speaks Upwork's real schema: every document validates against the live snapshot (plus the
+sourced overlay), and every value the engine puts in variables is one that schema accepts."""
+
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from graphql import OperationDefinitionNode, build_schema, parse, validate
+from graphql import OperationDefinitionNode, parse, validate
+from graphql.execution.values import get_variable_values
 
 from upwork_mcp import graphql as documents
+from upwork_mcp.api import JobSearchFilters
 
-SCHEMA = build_schema(documents.schema_sdl())
+SCHEMA = documents.bundled_schema()
 
 
-def test_the_bundle_has_an_operation_for_each_resource() -> None:
-    assert {
-        "SearchJobs",
-        "GetJob",
-        "JobContents",
-        "ListContracts",
-        "GetContract",
-        "ListRooms",
-        "RoomStories",
-        "ContractRoom",
-        "SendMessage",
-        "SearchFreelancers",
-        "GetFreelancerProfile",
-        "Account",
-    } <= set(documents.operation_names())
+def test_the_bundled_schema_is_upworks_snapshot_plus_its_overlay() -> None:
+    assert len(SCHEMA.type_map) >= 2_859
+    assert SCHEMA.query_type is not None and "vendorProposals" in SCHEMA.query_type.fields
+    search_filter = SCHEMA.get_type("MarketplaceJobPostingsSearchFilter")
+    assert {"daysPosted_eq", "duration_any"} <= set(search_filter.fields)  # type: ignore[union-attr]
+    overlay = documents._read(documents.OVERLAY_FILE)
+    for line in overlay.splitlines():
+        if line.startswith("extend "):
+            assert "2026" in overlay.split(line)[0].splitlines()[-1], f"no source and date above {line!r}"
 
 
 @pytest.mark.parametrize("name", documents.operation_names())
-def test_every_operation_validates_against_our_sdl(name: str) -> None:
-    document = parse(documents.operation(name))
-    assert validate(SCHEMA, document) == []
+def test_every_operation_validates_against_upworks_schema(name: str) -> None:
+    assert validate(SCHEMA, parse(documents.operation(name))) == []
 
 
 @pytest.mark.parametrize("name", documents.operation_names())
@@ -37,7 +37,7 @@ def test_each_file_holds_one_operation_named_like_the_file(name: str) -> None:
     assert [op.name.value for op in ops if op.name] == [name]
 
 
-def test_a_made_up_field_is_rejected_by_the_sdl() -> None:
+def test_a_made_up_field_is_rejected() -> None:
     # Fields other clients invent, absent from Upwork's schema, must not validate.
     bad = parse("{ marketplaceJobPostingsSearch { edges { node { id budget connectsRequired } } } }")
     messages = [e.message for e in validate(SCHEMA, bad)]
@@ -45,5 +45,42 @@ def test_a_made_up_field_is_rejected_by_the_sdl() -> None:
 
 
 def test_the_search_filter_keeps_upworks_capital_p_argument() -> None:
-    field = SCHEMA.query_type.fields["marketplaceJobPostingsSearch"]
+    field = SCHEMA.query_type.fields["marketplaceJobPostingsSearch"]  # type: ignore[union-attr]
     assert set(field.args) == {"marketPlaceJobFilter", "searchType", "sortAttributes"}
+
+
+def _variables_errors(operation: str, variables: dict[str, Any]) -> list[str]:
+    definition = next(
+        d for d in parse(documents.operation(operation)).definitions if isinstance(d, OperationDefinitionNode)
+    )
+    coerced = get_variable_values(SCHEMA, definition.variable_definitions or (), variables)
+    return [e.message for e in coerced] if isinstance(coerced, list) else []
+
+
+@pytest.mark.parametrize("sort", ["recency", "relevance", "client_rating", "client_total_charge"])
+@pytest.mark.parametrize("level", ["entry", "intermediate", "expert"])
+def test_every_search_filter_value_is_one_upwork_accepts(sort: str, level: str) -> None:
+    for job_type in ("hourly", "fixed"):
+        filters = JobSearchFilters(
+            query="python",
+            skills=("Django",),
+            title="api",
+            job_type=job_type,  # type: ignore[arg-type]
+            budget_min=1,
+            budget_max=2,
+            hourly_min=1,
+            hourly_max=2,
+            experience_level=level,
+            days_posted=3,
+            proposals_min=0,  # type: ignore[arg-type]
+            proposals_max=5,
+            client_hires_min=1,
+            client_hires_max=9,
+            verified_payment_only=True,
+            previous_clients_only=True,
+            locations=("US",),
+            category_ids=("531",),
+            workload="full_time",
+            sort=sort,
+        )  # type: ignore[arg-type]
+        assert _variables_errors("SearchJobs", filters.to_variables()) == []

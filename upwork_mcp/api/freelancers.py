@@ -15,7 +15,7 @@ class FreelancersAPI:
     async def search(
         self, *, keyword: str | None = None, country: str | None = None, first: int = 20, after: str | None = None
     ) -> FreelancerPage:
-        search_filter: dict[str, object] = {"userType": "FREELANCER"}
+        search_filter: dict[str, object] = {"userType": "Freelancer"}
         if keyword:
             search_filter["keyword"] = keyword
         if country:

@@ -1,11 +1,23 @@
-"""Upwork's schema and the named operation documents, loaded once and read with graphql-core."""
+"""Upwork's schema and the named operation documents.
+
+The schema is Upwork's own: `upwork-live-2026-04.graphql` is the live API's introspection of
+2026-04-23 (names and types only) and `overlay.graphql` adds what later live probes saw, each with
+its source and date. Every operation document here validates against the two (a test).
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-SCHEMA_FILE = "upwork.graphql"
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
+SNAPSHOT_FILE = "upwork-live-2026-04.graphql"
+OVERLAY_FILE = "overlay.graphql"
+SCHEMA_FILES = (SNAPSHOT_FILE, OVERLAY_FILE)
+BUNDLED_LABEL = "the bundled snapshot of Upwork's schema (introspected 2026-04-23, plus later additions)"
 
 
 def _read(name: str) -> str:
@@ -14,7 +26,16 @@ def _read(name: str) -> str:
 
 @cache
 def schema_sdl() -> str:
-    return _read(SCHEMA_FILE)
+    """The bundled schema as SDL: the snapshot, then the overlay."""
+    return _read(SNAPSHOT_FILE) + "\n" + _read(OVERLAY_FILE)
+
+
+@cache
+def bundled_schema() -> GraphQLSchema:
+    """The bundled schema, built once per process (about a second: call it off the event loop)."""
+    from graphql import build_ast_schema, parse  # lazy: graphql-core loads with the first document
+
+    return build_ast_schema(parse(schema_sdl(), no_location=True), assume_valid=True, assume_valid_sdl=True)
 
 
 @cache
@@ -31,7 +52,7 @@ def operation_names() -> tuple[str, ...]:
         sorted(
             entry.name.removesuffix(".graphql")
             for entry in files(__name__).iterdir()
-            if entry.name.endswith(".graphql") and entry.name != SCHEMA_FILE
+            if entry.name.endswith(".graphql") and entry.name not in SCHEMA_FILES
         )
     )
 

@@ -33,10 +33,8 @@ class FreelancerPage(APIModel):
     next_cursor: str | None = None
 
 
-class Address(APIModel):
-    country_name: str | None = None
-    city_name: str | None = None
-    timezone: str | None = None
+class CountryDetails(APIModel):
+    name: str | None = None
 
 
 class PersonalData(APIModel):
@@ -44,7 +42,6 @@ class PersonalData(APIModel):
     description: str | None = None
     profile_url: str | None = None
     charge_rate: Money | None = None
-    address: Address | None = None
 
 
 class Aggregates(APIModel):
@@ -74,6 +71,7 @@ class ProfileSkills(APIModel):
 class FreelancerProfile(APIModel):
     profile_key: str
     full_name: str | None = None
+    country_details: CountryDetails | None = None
     personal_data: PersonalData | None = None
     aggregates: Aggregates | None = None
     availability: Availability | None = None

@@ -221,10 +221,29 @@ def generate(
         "name": "Sandy Freelancer",
         "email": "sandy@sandbox.invalid",
     }
+    # `type` is Upwork's OrganizationType; the company selector spells its own enum and a title.
     organizations = [
-        {"id": _numeric_id(rng, 15), "name": "Sandy Freelancer", "type": "FREELANCER"},
-        {"id": _numeric_id(rng, 15), "name": "Sandy's Agency", "type": "AGENCY"},
-        {"id": _numeric_id(rng, 15), "name": "Northwind Client Team", "type": "CLIENT"},
+        {
+            "id": _numeric_id(rng, 15),
+            "name": "Sandy Freelancer",
+            "type": "SOLE_PROPRIETOR",
+            "_selector_type": "SoleProprietor",
+            "_type_title": "Freelancer",
+        },
+        {
+            "id": _numeric_id(rng, 15),
+            "name": "Sandy's Agency",
+            "type": "BUSINESS",
+            "_selector_type": "Business",
+            "_type_title": "Agency",
+        },
+        {
+            "id": _numeric_id(rng, 15),
+            "name": "Northwind Client Team",
+            "type": "BUSINESS",
+            "_selector_type": "Business",
+            "_type_title": "Client",
+        },
     ]
 
     clients: list[dict[str, Any]] = []
@@ -345,8 +364,7 @@ def generate(
                 "id": contract_id,
                 "title": job["title"],
                 "status": status,
-                "deliveryModel": "TIME_AND_MATERIALS" if not job["_fixed"] else "FIXED_PRICE",
-                "kind": "STANDARD",
+                "deliveryModel": "TALENT_MARKETPLACE",
                 "createDate": _iso(start - timedelta(days=2)),
                 "startDate": _iso(start),
                 "endDate": _iso(start + timedelta(days=rng.randint(20, 200))) if status == "CLOSED" else None,
@@ -354,6 +372,9 @@ def generate(
                 "offer": None,
                 "job": {"id": job["id"]},
                 "clientOrganization": {"id": _numeric_id(rng, 16), "name": client["_name"]},
+                "_fixed": job["_fixed"],
+                "_rate": float(job["hourlyBudgetMax"]["rawValue"]) if not job["_fixed"] else None,
+                "_amount": float(job["amount"]["rawValue"]) if job["_fixed"] else None,
                 "freelancer": {"id": user["id"], "name": user["name"]},
                 "hiringManager": {"id": _numeric_id(rng, 14), "name": manager},
                 "_client_key": client["_key"],
@@ -421,12 +442,14 @@ def generate(
                 "location": {"country": country, "city": city},
                 "_profile": {
                     "fullName": f"{first} {last}",
+                    "countryDetails": {"name": country},
                     "personalData": {
+                        "firstName": first,
+                        "lastName": last,
                         "title": title,
                         "description": f"Hello, I'm {first}. I help teams with {', '.join(skills)}.",
                         "profileUrl": f"https://www.upwork.com/freelancers/{cipher}",
                         "chargeRate": _money(rate),
-                        "address": {"countryName": country, "cityName": city, "timezone": tz},
                     },
                     "aggregates": {
                         "jobSuccessScore": jss,
@@ -455,6 +478,93 @@ def generate(
         categories={v: k for k, v in cat_ids.items()},
         subcategories={v: k for k, v in sub_ids.items()},
     )
+
+
+def posting(job: dict[str, Any]) -> dict[str, Any]:
+    """A job as Upwork's one-job query (`MarketplaceJobPosting`) shapes it."""
+    duration = {"id": job["duration"], "label": job["durationLabel"], "weeks": job["_weeks"]}
+    hourly = (
+        None
+        if job["_fixed"]
+        else {
+            "hourlyBudgetMin": float(job["hourlyBudgetMin"]["rawValue"]),
+            "hourlyBudgetMax": float(job["hourlyBudgetMax"]["rawValue"]),
+            "engagementDuration": duration,
+            "engagementType": job["_workload"],
+        }
+    )
+    fixed = {"amount": job["amount"], "engagementDuration": duration} if job["_fixed"] else None
+    location = job["client"]["location"]
+    return {
+        "id": job["id"],
+        "content": {"title": job["title"], "description": job["description"]},
+        "workFlowState": {"status": job["_status"]},
+        "classification": {
+            "category": {"id": job["_category_id"], "preferredLabel": job["category"]},
+            "subCategory": {"id": job["_subcategory_id"], "preferredLabel": job["subcategory"]},
+        },
+        "contractTerms": {
+            "contractType": "FIXED" if job["_fixed"] else "HOURLY",
+            "personsToHire": job["freelancersToHire"],
+            "experienceLevel": job["experienceLevel"],
+            "hourlyContractTerms": hourly,
+            "fixedPriceContractTerms": fixed,
+        },
+        "contractorSelection": {
+            "proposalRequirement": {
+                "coverLetterRequired": job["_cover_letter"],
+                "screeningQuestions": [
+                    {"question": q, "sequenceNumber": i + 1} for i, q in enumerate(job["_questions"])
+                ],
+            },
+            "qualification": {
+                "englishProficiency": "ANY",
+                "risingTalent": True,
+                "hasPortfolio": False,
+                "jobSuccessScore": None,
+                "hoursWorked": None,
+            },
+        },
+        "clientCompanyPublic": {
+            "id": job["_client_key"],
+            "country": {"name": location["country"], "twoLetterAbbreviation": job["_client_country_code"]},
+            "city": location["city"],
+            "timezone": location["timezone"],
+            "paymentVerification": {"paymentVerified": job["client"]["verificationStatus"] == "VERIFIED"},
+        },
+        "activityStat": {
+            "jobActivity": {
+                "invitesSent": job["_invites"],
+                "totalHired": job["_hired"],
+                "totalInvitedToInterview": job["_interviewing"],
+                "totalOffered": job["_hired"],
+                "lastClientActivity": job["_last_activity"],
+            }
+        },
+    }
+
+
+def work_history(contract: dict[str, Any]) -> dict[str, Any]:
+    """A contract as `talentWorkHistory` shapes it for the freelancer."""
+    fixed = contract["_fixed"]
+    return {
+        "contract": {
+            "id": contract["id"],
+            "title": contract["title"],
+            "status": contract["status"],
+            "startDate": contract["startDate"],
+            "endDate": contract["endDate"],
+            "createDate": contract["createDate"],
+            "clientOrgId": contract["clientOrganization"]["id"],
+            "terms": {
+                "jobType": "FIXED" if fixed else "HOURLY",
+                "hourlyRate": None if fixed else f"{contract['_rate']:.2f}",
+                "fixedAmount": f"{contract['_amount']:.2f}" if fixed else None,
+            },
+        },
+        "contractAggregate": {"totalCharge": contract.get("_charged", "0.00"), "hours": contract.get("_hours", "0")},
+        "feedback": None,
+    }
 
 
 def _conversation(

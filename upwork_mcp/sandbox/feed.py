@@ -122,7 +122,7 @@ def _choice(params: Any, name: str, allowed: set[str]) -> str | None:
 
 def select(box: Sandbox, params: Any) -> list[dict[str, Any]]:
     limit_raw = params.get("limit", "20")
-    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 100:
+    if not (limit_raw.isascii() and limit_raw.isdigit()) or not 1 <= int(limit_raw) <= 50:
         raise FeedInputError("Invalid limit parameter")
     budget_min, budget_max = _number(params, "budget_min"), _number(params, "budget_max")
     verified = _choice(params, "payment_verified", {"true", "false"})
