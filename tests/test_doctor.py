@@ -5,19 +5,33 @@ import pytest
 from tests.conftest import make_loop, sandbox_client
 from upwork_mcp.commands.doctor import run_checks
 from upwork_mcp.config import Settings
-from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.sandbox import Faults, Sandbox
 from upwork_mcp.world import open_client
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_doctor_reports_each_capability_and_names_a_missing_permission(http, sandbox: Sandbox, clock) -> None:
-    sandbox.faults.deny.add("Query.vendorContracts")
+async def _checks(http, sandbox: Sandbox, clock, faults: str) -> dict:
+    sandbox.faults = Faults.parse(faults)
     client = sandbox_client(http, Settings.from_env({"UPWORK_SANDBOX": "1"}), make_loop(http, clock))
-    checks = {c.name: c for c in await run_checks(client)}
-    assert checks["job search"].ok and checks["messages"].ok and checks["freelancers"].ok and checks["job feed"].ok
-    assert checks["contracts"].ok is False and "contracts read permission" in checks["contracts"].detail
-    assert "API Center" in checks["contracts"].detail
+    return {c.name: c for c in await run_checks(client)}
+
+
+async def test_on_a_freelancer_key_doctor_shows_which_tools_run_and_how(http, sandbox: Sandbox, clock) -> None:
+    checks = await _checks(http, sandbox, clock, "profile=freelancer")
+    contracts = checks["tool list_contracts"]
+    assert contracts.ok is True and "through talentWorkHistory" in contracts.detail
+    assert "vendorContracts refused" in contracts.detail and "contracts read permission" in contracts.detail
+    for tool in ("search_jobs", "get_job", "list_rooms", "list_messages", "search_freelancers", "get_account"):
+        assert checks[f"tool {tool}"].ok is True, checks[f"tool {tool}"].detail
+    assert checks["job feed"].ok
+
+
+async def test_on_a_restricted_key_doctor_names_the_permission_each_tool_lacks(http, sandbox: Sandbox, clock) -> None:
+    checks = await _checks(http, sandbox, clock, "profile=restricted")
+    assert checks["tool search_jobs"].ok is True
+    assert checks["tool list_contracts"].ok is False and "API Center" in checks["tool list_contracts"].detail
+    assert checks["tool list_rooms"].ok is False and "messaging read permission" in checks["tool list_rooms"].detail
 
 
 async def test_doctor_flags_a_tenant_that_is_not_the_users(http, sandbox: Sandbox, clock) -> None:
@@ -33,4 +47,3 @@ async def test_doctor_without_credentials_says_what_to_set(tmp_path) -> None:
     async with open_client(settings) as client:
         checks = {c.name: c for c in await run_checks(client)}
     assert "UPWORK_CLIENT_ID" in checks["credentials"].detail and checks["credentials"].ok is False
-    assert "auth login" in checks["login and reachability"].detail

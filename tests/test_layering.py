@@ -14,7 +14,14 @@ PACKAGE = ROOT / "upwork_mcp"
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     (
         "base",
-        ("upwork_mcp", "upwork_mcp.errors", "upwork_mcp.facts", "upwork_mcp.config", "upwork_mcp.prompt_templates"),
+        (
+            "upwork_mcp",
+            "upwork_mcp.errors",
+            "upwork_mcp.facts",
+            "upwork_mcp.config",
+            "upwork_mcp.prompt_templates",
+            "upwork_mcp.notes",
+        ),
     ),
     ("http", ("upwork_mcp._http",)),
     ("auth", ("upwork_mcp.auth",)),

@@ -105,6 +105,8 @@ class ToolSpec:
     idempotent: bool = field(default=True, kw_only=True)
     # A write tool kept in read-only mode because it then refuses its writes (run_graphql).
     guarded: bool = field(default=False, kw_only=True)
+    # Upwork's root operations it runs ("a|b": any one of them will do); `doctor` probes them per key.
+    needs: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def name(self) -> str:

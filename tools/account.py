@@ -59,4 +59,4 @@ async def get_account(ctx: Ctx) -> Annotated[CallToolResult, AccountOut]:
     return respond(out, text)
 
 
-TOOLS = [ToolSpec(get_account, "Get my Upwork account", read_only=True)]
+TOOLS = [ToolSpec(get_account, "Get my Upwork account", read_only=True, needs=("user",))]

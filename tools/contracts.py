@@ -30,6 +30,9 @@ class ContractSummary(OutModel):
 class ContractList(OutModel):
     contracts: list[ContractSummary]
     next_cursor: str | None = None
+    source: Literal["vendorContracts", "talentWorkHistory", "contractList"] = Field(
+        description="which of Upwork's listings answered: this key's permissions decide"
+    )
 
 
 def _summary(c: Contract) -> ContractSummary:
@@ -62,6 +65,7 @@ async def list_contracts(
     out = ContractList(
         contracts=[_summary(c) for c in page.contracts],
         next_cursor=str(page.next_offset) if page.next_offset is not None else None,
+        source=page.source,
     )
     lines = [
         " | ".join(
@@ -136,6 +140,11 @@ async def get_contract(
 
 
 TOOLS = [
-    ToolSpec(list_contracts, "List my Upwork contracts", read_only=True),
-    ToolSpec(get_contract, "Get an Upwork contract", read_only=True),
+    ToolSpec(
+        list_contracts,
+        "List my Upwork contracts",
+        read_only=True,
+        needs=("vendorContracts|talentWorkHistory|contractList",),
+    ),
+    ToolSpec(get_contract, "Get an Upwork contract", read_only=True, needs=("contractDetails|talentWorkHistory",)),
 ]

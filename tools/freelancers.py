@@ -151,6 +151,13 @@ async def get_freelancer_profile(
 
 
 TOOLS = [
-    ToolSpec(search_freelancers, "Search Upwork freelancers", read_only=True),
-    ToolSpec(get_freelancer_profile, "Get an Upwork freelancer profile", read_only=True),
+    ToolSpec(
+        search_freelancers, "Search Upwork freelancers", read_only=True, needs=("freelancerProfileSearchRecords",)
+    ),
+    ToolSpec(
+        get_freelancer_profile,
+        "Get an Upwork freelancer profile",
+        read_only=True,
+        needs=("freelancerProfileByProfileKey",),
+    ),
 ]

@@ -341,6 +341,6 @@ async def get_job(
 
 
 TOOLS = [
-    ToolSpec(search_jobs, "Search Upwork jobs", read_only=True),
-    ToolSpec(get_job, "Get an Upwork job", read_only=True),
+    ToolSpec(search_jobs, "Search Upwork jobs", read_only=True, needs=("marketplaceJobPostingsSearch",)),
+    ToolSpec(get_job, "Get an Upwork job", read_only=True, needs=("marketplaceJobPosting",)),
 ]

@@ -236,7 +236,14 @@ async def send_message(
 
 
 TOOLS = [
-    ToolSpec(list_rooms, "List my Upwork message rooms", read_only=True),
-    ToolSpec(list_messages, "Read Upwork messages", read_only=True),
-    ToolSpec(send_message, "Send an Upwork message", read_only=False, destructive=False, idempotent=False),
+    ToolSpec(list_rooms, "List my Upwork message rooms", read_only=True, needs=("roomList",)),
+    ToolSpec(list_messages, "Read Upwork messages", read_only=True, needs=("roomStories",)),
+    ToolSpec(
+        send_message,
+        "Send an Upwork message",
+        read_only=False,
+        destructive=False,
+        idempotent=False,
+        needs=("roomList", "createRoomStoryV2"),
+    ),
 ]

@@ -87,9 +87,17 @@ class AuthenticationError(APIError):
 class PermissionDeniedError(APIError):
     """403, or a GraphQL permission error: the API key lacks a permission."""
 
-    def __init__(self, message: str, *, permission: str | None = None, status_code: int | None = 403) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permission: str | None = None,
+        status_code: int | None = 403,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message, status_code=status_code)
         self.permission = permission
+        self.errors = errors or []  # Upwork's errors[], when the refusal came as GraphQL errors
 
 
 class NotFoundError(APIError):

@@ -17,7 +17,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
 from mcp.server.mcpserver.tools import Tool
-from mcp_types import Completion
+from mcp_types import CallToolResult, Completion, TextContent
 from pydantic import ConfigDict, ValidationError
 
 from . import __version__
@@ -26,6 +26,7 @@ from .approvals import ApprovalPage
 from .config import Settings
 from .confirmations import AsyncConfirmations, Confirmations, Ticket
 from .errors import BadRequestError, ConfigError, GraphQLError, UpworkError
+from .notes import collecting
 from .prompt_templates import load
 from .world import Engine, open_store, world_for
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from ._http import Limiter
     from .api import UpworkClient
+    from .store import Store
 
 log = logging.getLogger("upwork_mcp.server")
 
@@ -117,11 +119,17 @@ def translate_errors(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return await fn(*args, **kwargs)
+            with collecting() as notes:
+                result = await fn(*args, **kwargs)
         except UpworkError as exc:
             raise ToolError(_about_argument(exc, kwargs) or str(exc)) from exc
         except ValidationError as exc:
             raise ToolError(f"Invalid arguments: {plain(exc)}") from exc
+        if notes and isinstance(result, CallToolResult) and result.content:
+            first = result.content[0]
+            if isinstance(first, TextContent):
+                first.text += "".join(f"\nNote: {n}" for n in notes)
+        return result
 
     # Resolved annotations: the SDK reads them from the wrapper, whose globals are not the tool module's.
     wrapper.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
@@ -199,19 +207,26 @@ class Runtime:
         self._engine: Engine | None = None
         self._confirmations: AsyncConfirmations | None = None
         self._page: ApprovalPage | None = None
+        self._store: Store | None = None
+
+    def store(self) -> Store:
+        """The state this user's processes share, opened on first use (start-up touches no database)."""
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
 
     def client(self) -> UpworkClient:
         if self._engine is None:
             from ._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
 
             self.limiter = self.limiter or RateLimiter(self.settings.rate_limit)
-            self._engine = Engine(self.world, limiter=self.limiter)
+            self._engine = Engine(self.world, limiter=self.limiter, store=self.store())
         return self._engine.client
 
     def confirmations(self) -> AsyncConfirmations:
         """Approvals in the store, opened on first use (start-up touches no database)."""
         if self._confirmations is None:
-            self._confirmations = AsyncConfirmations(Confirmations(open_store(self.settings)))
+            self._confirmations = AsyncConfirmations(Confirmations(self.store()))
         return self._confirmations
 
     def approval_link(self, ticket: Ticket) -> str:

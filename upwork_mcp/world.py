@@ -94,7 +94,7 @@ def token_source(world: World, loop: RequestLoop) -> TokenSource:
 class Engine:
     """One world's HTTP client, request loop, token source and Upwork client, made together."""
 
-    def __init__(self, world: World, *, limiter: Limiter | None = None) -> None:
+    def __init__(self, world: World, *, limiter: Limiter | None = None, store: Store | None = None) -> None:
         # lazy: httpx (which imports rich and pygments when present) and the engine load with the first call
         from ._http import RateLimiter, RequestLoop, RetryPolicy, new_http_client
         from .api import UpworkClient
@@ -109,7 +109,10 @@ class Engine:
             limiter=limiter or RateLimiter(settings.rate_limit),
         )
         self.tokens = token_source(world, self.loop)
-        self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens)
+        from .store import StoreMemory  # lazy: with the engine
+
+        memory = StoreMemory(store or open_store(settings))
+        self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens, memory=memory)
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -117,10 +120,10 @@ class Engine:
 
 @asynccontextmanager
 async def open_client(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, store: TokenStore | None = None
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, token_store: TokenStore | None = None
 ) -> AsyncIterator[UpworkClient]:
     """An UpworkClient for `settings`' world, with its own HTTP client, closed on exit."""
-    engine = Engine(world_for(settings, transport=transport, store=store))
+    engine = Engine(world_for(settings, transport=transport, store=token_store))
     try:
         yield engine.client
     finally:

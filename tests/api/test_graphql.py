@@ -4,6 +4,7 @@ import pytest
 
 from upwork_mcp.api import JobSearchFilters, UpworkClient
 from upwork_mcp.errors import GraphQLError, NotFoundError, PermissionDeniedError
+from upwork_mcp.notes import collecting
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -26,11 +27,44 @@ async def test_a_field_beyond_the_keys_permissions_names_the_permission(client: 
     assert "API Center" in str(info.value)
 
 
-async def test_a_nested_denied_field_fails_the_whole_query(client: UpworkClient, sandbox: Sandbox) -> None:
-    sandbox.faults.deny.add("MarketplaceJobPosting.activityStat")
-    page = await client.jobs.search(JobSearchFilters(limit=1))
+async def test_a_nested_field_the_key_may_not_read_is_left_out_not_fatal(
+    client: UpworkClient, sandbox: Sandbox
+) -> None:
+    sandbox.faults.deny.add("MarketplaceJobPosting.activityStat")  # Upwork fails the whole query for it
+    page = await client.jobs.search(JobSearchFilters(limit=2))
+    before = sandbox.requests_seen
+    with collecting() as notes:
+        job = await client.jobs.get(page.jobs[0].id)
+    assert job.content.title == page.jobs[0].title and job.activity_stat is None
+    assert sandbox.requests_seen - before == 2  # refused once, then asked without the field
+    assert any("activityStat" in n and "permission" in n for n in notes)
+    before = sandbox.requests_seen
+    again = await client.jobs.get(page.jobs[1].id)  # remembered for the key: asked without it at once
+    assert again.activity_stat is None and sandbox.requests_seen - before == 1
+
+
+async def test_a_field_upwork_no_longer_has_is_left_out(client: UpworkClient, sandbox: Sandbox) -> None:
+    sandbox.faults.drop.add("MarketplaceJobPostingSearchClientInfo.totalReviews")  # schema drift
+    page = await client.jobs.search(JobSearchFilters(limit=3))
+    assert len(page.jobs) == 3 and all(j.client.total_reviews is None for j in page.jobs)
+
+
+async def test_a_refused_operation_is_remembered_and_not_asked_again(client: UpworkClient, sandbox: Sandbox) -> None:
+    sandbox.faults.deny.add("Query.roomList")
     with pytest.raises(PermissionDeniedError):
-        await client.jobs.get(page.jobs[0].id)
+        await client.messages.rooms(first=1)
+    before = sandbox.requests_seen
+    with pytest.raises(PermissionDeniedError, match="messaging read permission"):
+        await client.messages.rooms(first=1)
+    assert sandbox.requests_seen == before
+
+
+async def test_a_mutation_is_never_rewritten(client: UpworkClient, sandbox: Sandbox) -> None:
+    room = (await client.messages.rooms(first=1)).rooms[0]
+    sandbox.faults.deny.add("RoomStory.user")
+    with pytest.raises(PermissionDeniedError):
+        await client.messages.send(room.id, "kept whole or not sent")
+    assert sandbox.sent_messages == []
 
 
 async def test_a_document_the_schema_rejects_is_a_graphql_error(client: UpworkClient) -> None:

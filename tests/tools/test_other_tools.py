@@ -67,3 +67,23 @@ async def test_a_tenant_override_acts_in_that_organization(connect: Connect, san
     assert default.structured_content["data"]["organization"]["name"] == sandbox.data.organizations[0]["name"]
     assert chosen.structured_content["data"]["organization"]["name"] == agency["name"]
     assert foreign.is_error and "get_account" in foreign.content[0].text
+
+
+@pytest.mark.parametrize(("profile", "source", "says"), [
+    ("freelancer", "talentWorkHistory", "work history"),
+    ("agency", "contractList", "contract ids on your message rooms"),
+])
+async def test_contracts_come_from_what_the_key_may_read(connect: Connect, sandbox: Sandbox, profile: str,
+                                                        source: str, says: str) -> None:
+    from upwork_mcp.sandbox import Faults
+
+    sandbox.faults = Faults.parse(f"profile={profile}")
+    async with connect() as client:
+        listed = await client.call_tool("list_contracts", {"status": "active", "limit": 5})
+        one = listed.structured_content["contracts"][0]
+        detail = await client.call_tool("get_contract", {"contract_id": one["id"]})
+    assert not listed.is_error, listed.content[0].text
+    assert listed.structured_content["source"] == source and says in listed.content[0].text
+    assert len(listed.structured_content["contracts"]) == 5
+    assert all(c["status"] == "active" for c in listed.structured_content["contracts"])
+    assert not detail.is_error and detail.structured_content["title"] == one["title"]

@@ -1,14 +1,26 @@
-"""GraphQL over the request loop: named operations, errors[] and partial data."""
+"""GraphQL over the request loop: named operations, errors[] and partial data, and what a key may read.
+
+A bundled operation that Upwork refuses in part (a field beyond the key's permissions, or a field
+the live schema no longer has) is not sunk whole: the refused fields are dropped from the selection
+(graphql-core, on the document's AST), the query is sent once more, the refusal is remembered for the
+key, and a note says what is missing. A refused root operation is remembered too, so callers with a
+fallback (contracts through the work history) go straight to it. Mutations are never rewritten.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import anyio.to_thread
 
 from .. import graphql as documents
 from .._http import Credentials, RequestLoop
 from ..errors import APIError, GraphQLError, NotFoundError, PermissionDeniedError, UpworkError
 from ..facts import TENANT_HEADER
+from ..notes import note
+from .memory import Capabilities
 
 SERVICE = "Upwork"
 LOGIN_HINT = "Run `upwork-mcp auth login` to log in again."
@@ -21,6 +33,8 @@ PERMISSIONS: dict[str, str] = {
     "marketplaceJobPostingsContents": "Read marketplace Job Postings",
     "vendorContracts": "the contracts read permission",
     "contractDetails": "the contracts read permission",
+    "contractList": "the contracts read permission",
+    "talentWorkHistory": "the freelancer profile read permission",
     "roomList": "the messaging read permission",
     "roomStories": "the messaging read permission",
     "contractRoom": "the messaging read permission",
@@ -42,14 +56,17 @@ NOT_FOUND_HINTS: dict[str, str] = {
     "freelancerProfileByProfileKey": "Profile keys (~01...) come from search_freelancers.",
 }
 
-_PERMISSION_MARKERS = ("oauth2 permission", "no access to requested resource", "permission")
+_PERMISSION_MARKERS = ("oauth2 permission", "no access to requested resource", "permission", "authorization failed")
 _NOT_FOUND_MARKERS = ("not found", "does not exist")
+_NAMED_IN_BRACKETS = re.compile(r"\[([A-Za-z0-9_., ]+)\]")
+_UNDEFINED_FIELD = re.compile(r"Field '([A-Za-z0-9_]+)' in type '([A-Za-z0-9_]+)' is undefined")
 
 
 @dataclass
 class GraphQLResult:
     data: dict[str, Any]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # fields left out because the key can't read them
 
     def warnings(self) -> list[str]:
         """Short, model-readable lines for errors that came with usable data."""
@@ -62,20 +79,103 @@ class GraphQLResult:
         return out
 
 
+def refused_names(errors: list[dict[str, Any]]) -> tuple[list[str], str]:
+    """The fields Upwork refused (by name) and why: a missing permission, or unknown to its schema."""
+    names: list[str] = []
+    why = ""
+    for err in errors:
+        message = str(err.get("message", ""))
+        lowered = message.lower()
+        if any(marker in lowered for marker in _PERMISSION_MARKERS):
+            why = why or "this API key lacks the permission to read it"
+            for group in _NAMED_IN_BRACKETS.findall(message):
+                names += [n.strip() for n in group.split(",") if "." in n]
+            path = [str(p) for p in err.get("path") or [] if not str(p).isdigit()]
+            if len(path) >= 2:
+                names.append(f"{path[-2]}.{path[-1]}")
+            elif len(path) == 1:
+                names.append(f"Query.{path[0]}")
+        for field_name, type_name in _UNDEFINED_FIELD.findall(message):
+            why = why or "Upwork's live schema no longer has it"
+            names.append(f"{type_name}.{field_name}")
+    return list(dict.fromkeys(names)), why
+
+
 class GraphQLExecutor:
-    def __init__(self, loop: RequestLoop, url: str, credentials: Credentials | None, tenant_id: str | None) -> None:
+    def __init__(
+        self,
+        loop: RequestLoop,
+        url: str,
+        credentials: Credentials | None,
+        tenant_id: str | None,
+        capabilities: Capabilities | None = None,
+    ) -> None:
         self.loop = loop
         self.url = url
         self.credentials = credentials
         self.tenant_id = tenant_id
+        self.capabilities = capabilities
 
     async def run(
         self, name: str, variables: dict[str, Any] | None = None, *, tenant_id: str | None = None
     ) -> GraphQLResult:
-        """Run the bundled operation `name` (a file in upwork_mcp/graphql)."""
+        """Run the bundled operation `name`, leaving out what this key can't read (queries only)."""
         text = documents.operation(name)
-        mutation = documents.kind_of_operation(name) == "mutation"
-        return await self.execute(text, variables, operation_name=name, mutation=mutation, tenant_id=tenant_id)
+        if documents.kind_of_operation(name) == "mutation":
+            return await self.execute(text, variables, operation_name=name, mutation=True, tenant_id=tenant_id)
+        roots = documents.root_fields(text)
+        known = await self.capabilities.refused() if self.capabilities is not None else {}
+        for root in roots:
+            if f"Query.{root}" in known:
+                raise self._refused_root(root, known[f"Query.{root}"])
+        missing: list[str] = []
+        fields = {k: v for k, v in known.items() if not k.startswith("Query.")}
+        if fields:
+            text, missing = await self._prune(text, set(fields))
+        for attempt in range(2):
+            try:
+                result = await self.execute(text, variables, operation_name=name, tenant_id=tenant_id)
+                break
+            except (PermissionDeniedError, GraphQLError) as exc:
+                names, why = refused_names(exc.errors)
+                refused_roots = [n for n in names if n.split(".")[-1] in roots and n.split(".")[0] in ("Query", "")]
+                if isinstance(exc, PermissionDeniedError) and not names and len(roots) == 1:
+                    refused_roots = [f"Query.{roots[0]}"]  # "Authorization failed", naming nothing
+                    why = "this API key lacks the permission"
+                if refused_roots or not names:
+                    if refused_roots and self.capabilities is not None:
+                        await self.capabilities.remember(refused_roots, why)
+                    raise
+                if attempt == 1:
+                    raise
+                pruned, dropped = await self._prune(text, set(names))
+                if not dropped:
+                    raise
+                if self.capabilities is not None:
+                    await self.capabilities.remember(names, why)
+                text, missing = pruned, missing + dropped
+                note(f"Left out of {name}: {', '.join(dropped)} ({why}).")
+        result.missing = missing
+        if missing:
+            note(f"Left out of {name}: {', '.join(missing)} (this API key can't read them).")
+        return result
+
+    async def _prune(self, text: str, names: set[str]) -> tuple[str, list[str]]:
+        from ..graphql.analysis import prune  # lazy: graphql-core and the schema load only when needed
+
+        def work() -> tuple[str, list[str]]:
+            return prune(text, documents.bundled_schema(), names)
+
+        return await anyio.to_thread.run_sync(work)
+
+    def _refused_root(self, root: str, why: str) -> PermissionDeniedError:
+        permission = PERMISSIONS.get(root, "the permission this query needs")
+        return PermissionDeniedError(
+            f"Upwork refused {root} for this API key within the last day (it lacks {permission}). Enable it for "
+            "the key in Upwork's API Center, then log in again.",
+            permission=permission,
+            status_code=200,
+        )
 
     async def execute(
         self,
@@ -135,6 +235,7 @@ def classify_errors(
             f"Upwork's API Center (Upwork said: {message}).",
             permission=permission,
             status_code=200,
+            errors=errors,
         )
     if any(marker in lowered for marker in _NOT_FOUND_MARKERS):
         hint = NOT_FOUND_HINTS.get(root or "", "Check the id.")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import NotFoundError, UpworkError
 from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
+from .memory import CIPHERTEXT_TTL, Memory
 
 Sort = Literal["recency", "relevance", "client_rating", "client_total_charge"]
 UPSTREAM_PAGE = 50  # jobs per upstream request; larger asks are fetched page by page
@@ -104,61 +105,59 @@ def parse_job_ref(ref: str) -> tuple[str | None, str | None]:
 
 
 class JobsAPI:
-    # Upwork's one-job query takes the numeric id only; ciphertexts seen in searches are
-    # remembered so a URL or ciphertext from the same session still resolves.
-    _BOOK_SIZE = 5000
+    """Upwork's one-job query takes the numeric id only; the ciphertexts seen in searches are remembered
+    (at most 24 hours, in whatever memory the engine was handed) so a job URL resolves later, in any
+    process that shares that memory."""
 
-    def __init__(self, gql: GraphQLExecutor) -> None:
+    def __init__(self, gql: GraphQLExecutor, memory: Memory) -> None:
         self._gql = gql
-        self._ids_by_cipher: OrderedDict[str, str] = OrderedDict()
+        self._memory = memory
 
-    def _remember(self, cipher: str | None, job_id: str) -> None:
-        if cipher:
-            self._ids_by_cipher[cipher] = job_id
-            self._ids_by_cipher.move_to_end(cipher)
-            while len(self._ids_by_cipher) > self._BOOK_SIZE:
-                self._ids_by_cipher.popitem(last=False)
-
-    def cipher_for(self, job_id: str) -> str | None:
-        for cipher, known in reversed(self._ids_by_cipher.items()):
-            if known == job_id:
-                return cipher
-        return None
+    async def _remember(self, jobs: list[tuple[str | None, str]]) -> None:
+        pairs = {cipher: job_id for cipher, job_id in jobs if cipher}
+        if pairs:
+            await self._memory.put_many("job-id-by-ciphertext", pairs, CIPHERTEXT_TTL)
+            await self._memory.put_many("job-ciphertext-by-id", {v: k for k, v in pairs.items()}, CIPHERTEXT_TTL)
 
     async def search(self, filters: JobSearchFilters, *, progress: Progress | None = None) -> JobSearchPage:
-        """One page of results; more than UPSTREAM_PAGE jobs are fetched in several requests."""
+        """One page of results; more than UPSTREAM_PAGE jobs are fetched as several pages at once.
+
+        Upwork pages by numeric offset, so every page's offset is known up front and the pages are
+        requested concurrently (the rate limiter still spaces them), not one after another.
+        """
         if filters.limit <= UPSTREAM_PAGE:
             return await self._search_page(filters)
-        pages: list[JobSearchPage] = []
-        offset, wanted = filters.offset, filters.limit
-        while wanted > 0:
-            page = await self._search_page(
-                filters.model_copy(update={"offset": offset, "limit": min(wanted, UPSTREAM_PAGE)})
-            )
-            pages.append(page)
-            wanted -= min(wanted, UPSTREAM_PAGE)
+        sizes = [min(UPSTREAM_PAGE, filters.limit - start) for start in range(0, filters.limit, UPSTREAM_PAGE)]
+        pages: list[JobSearchPage | None] = [None] * len(sizes)
+        done = 0
+
+        async def fetch(index: int) -> None:
+            nonlocal done
+            start = filters.offset + index * UPSTREAM_PAGE
+            pages[index] = await self._search_page(filters.model_copy(update={"offset": start, "limit": sizes[index]}))
+            done += sizes[index]
             if progress is not None:
-                await progress(filters.limit - wanted, filters.limit)
-            if page.next_offset is None:
-                break
-            offset = page.next_offset
+                await progress(done, filters.limit)
+
+        async with anyio.create_task_group() as tg:
+            for index in range(len(sizes)):
+                tg.start_soon(fetch, index)
+        fetched = [p for p in pages if p is not None]
+        last = next((i for i, p in enumerate(fetched) if p.next_offset is None), len(fetched) - 1)
+        used = fetched[: last + 1]
         return JobSearchPage(
-            total=pages[0].total,
-            jobs=[j for p in pages for j in p.jobs],
+            total=used[0].total,
+            jobs=[j for p in used for j in p.jobs],
             offset=filters.offset,
-            next_offset=pages[-1].next_offset,
-            warnings=[w for p in pages for w in p.warnings],
+            next_offset=used[-1].next_offset,
+            warnings=[w for p in used for w in p.warnings],
         )
 
     async def _search_page(self, filters: JobSearchFilters) -> JobSearchPage:
         result = await self._gql.run("SearchJobs", filters.to_variables())
         # Advance by edges, not nodes: a nulled node still takes a slot in Upwork's offset paging.
-        page = connection_page(
-            result.data.get("marketplaceJobPostingsSearch"),
-            JobSearchNode,
-            offset=filters.offset,
-            seen=lambda job: self._remember(job.ciphertext, job.id),
-        )
+        page = connection_page(result.data.get("marketplaceJobPostingsSearch"), JobSearchNode, offset=filters.offset)
+        await self._remember([(job.ciphertext, job.id) for job in page.items])
         return JobSearchPage(
             total=page.total,
             jobs=page.items,
@@ -170,22 +169,22 @@ class JobsAPI:
     async def get(self, ref: str) -> JobPosting:
         job_id, cipher = parse_job_ref(ref)
         if job_id is None:
-            job_id = self._ids_by_cipher.get(cipher or "")
+            job_id = await self._memory.get("job-id-by-ciphertext", cipher or "")
             if job_id is None:
                 raise NotFoundError(
-                    f"Upwork's job lookup needs the numeric job id, and {cipher} was not in this session's "
-                    "search results. Run search_jobs (its results carry both ids) or give the numeric id."
+                    f"Upwork's job lookup needs the numeric job id, and {cipher} was not in a search of the last "
+                    "24 hours. Run search_jobs (its results carry both ids) or give the numeric id."
                 )
         result = await self._gql.run("GetJob", {"id": job_id})
         node = result.data.get("marketplaceJobPosting")
         if not node:
             raise NotFoundError(f"No job with id {job_id} is visible to this account.")
-        return JobPosting.model_validate({**node, "ciphertext": cipher or self.cipher_for(job_id)})
+        cipher = cipher or await self._memory.get("job-ciphertext-by-id", job_id)
+        return JobPosting.model_validate({**node, "ciphertext": cipher})
 
     async def contents(self, ids: list[str]) -> list[JobContent]:
         result = await self._gql.run("JobContents", {"ids": ids})
         items = result.data.get("marketplaceJobPostingsContents") or []
         out = [JobContent.model_validate(item) for item in items if item]
-        for item in out:
-            self._remember(item.ciphertext, item.id)
+        await self._remember([(item.ciphertext, item.id) for item in out])
         return out

@@ -1,11 +1,13 @@
-"""`upwork-mcp doctor`: settings, token, reachability, tenant, and what the key's permissions allow."""
+"""`upwork-mcp doctor`: settings, token, reachability, tenant, and which tools this key can run."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from ..api import FeedQuery, JobSearchFilters, UpworkClient
+from ..api import FeedQuery, UpworkClient
+from ..api.probes import probe
 from ..auth.manager import TokenManager
 from ..errors import NotAuthenticatedError, PermissionDeniedError, UpworkError
 
@@ -34,7 +36,45 @@ async def _probe(name: str, call: Callable[[UpworkClient], Awaitable[str]], clie
         return Check(name, False, str(exc))
 
 
-async def run_checks(client: UpworkClient) -> list[Check]:
+def _registry() -> list[Any]:
+    from .._bundled import tools_package  # lazy: the tool modules load only for the per-tool report
+
+    return list(tools_package().all_specs())
+
+
+async def tool_checks(client: UpworkClient, specs: list[Any]) -> list[Check]:
+    """One line per tool: whether this key can run it, and by which of Upwork's operations."""
+    roots = {root for spec in specs for need in spec.needs for root in need.split("|")}
+    found = {root: await probe(client, root, client.account.user_id) for root in sorted(roots)}
+    checks = []
+    for spec in specs:
+        if not spec.needs:
+            continue
+        problems, routes = [], []
+        for need in spec.needs:
+            options = [found[root] for root in need.split("|")]
+            usable = next((o for o in options if o.state != "refused"), None)
+            refused = [o for o in options if o.state == "refused"]
+            if usable is None:
+                problems.append(f"{need.replace('|', ' and ')} refused: {refused[0].detail}")
+            elif refused and usable.root != options[0].root:
+                routes.append(f"through {usable.root} ({', '.join(f'{o.root} refused: {o.detail}' for o in refused)})")
+            elif usable.state == "unknown":
+                routes.append(f"{usable.root} not verified ({usable.detail})")
+        if problems:
+            checks.append(
+                Check(
+                    f"tool {spec.name}",
+                    False,
+                    "; ".join(problems) + ". Enable it in Upwork's API Center, then log in again",
+                )
+            )
+        else:
+            checks.append(Check(f"tool {spec.name}", True, "; ".join(routes) or "can run"))
+    return checks
+
+
+async def run_checks(client: UpworkClient, specs: list[Any] | None = None) -> list[Check]:
     s = client.settings
     checks = [
         Check(
@@ -91,10 +131,7 @@ async def run_checks(client: UpworkClient) -> list[Check]:
                     "(the default; `upwork-mcp auth use-org` changes it)",
                 )
             )
-        checks.append(await _probe("job search", _jobs, client))
-        checks.append(await _probe("contracts", _contracts, client))
-        checks.append(await _probe("messages", _messages, client))
-        checks.append(await _probe("freelancers", _freelancers, client))
+        checks += await tool_checks(client, specs if specs is not None else _registry())
     if s.job_feed_api_key is None:
         checks.append(Check("job feed", None, "UPWORK_JOB_FEED_API_KEY not set; fetch_job_feed will say so"))
     else:
@@ -108,26 +145,6 @@ async def _account(client: UpworkClient) -> str:
     except NotAuthenticatedError as exc:
         raise UpworkError(str(exc)) from exc
     return f"logged in as {me.user.name if me.user else '?'}"
-
-
-async def _jobs(client: UpworkClient) -> str:
-    page = await client.jobs.search(JobSearchFilters(limit=1))
-    return f"allowed ({page.total} open jobs)"
-
-
-async def _contracts(client: UpworkClient) -> str:
-    await client.contracts.list(limit=1)
-    return "allowed"
-
-
-async def _messages(client: UpworkClient) -> str:
-    page = await client.messages.rooms(first=1)
-    return f"allowed ({page.total} rooms)"
-
-
-async def _freelancers(client: UpworkClient) -> str:
-    await client.freelancers.search(first=1)
-    return "allowed"
 
 
 async def _feed(client: UpworkClient) -> str:

@@ -7,19 +7,27 @@ twice cannot make the work double per level.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from graphql import (
+    REMOVE,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
     parse,
+    print_ast,
+    visit,
 )
 
 Kind = Literal["query", "mutation", "subscription"]
@@ -132,3 +140,40 @@ def measure(op: Operation) -> Shape:
         return Shape(depth, fields, aliases)
 
     return selection_set(op.definition.selection_set)
+
+
+def prune(text: str, schema: GraphQLSchema, drop: Collection[str]) -> tuple[str, list[str]]:
+    """`text` without the fields named in `drop`, and the names of the fields it removed.
+
+    A name is `Type.field` (graphql-java's way: "Field 'x' in type 'Y'") or `parent.field` (the
+    parent field's name, as Upwork's permission errors name `jobActivity.totalApplicants`). A field
+    left with nothing selected under it goes too. Root fields are never removed: a refused operation
+    is refused, not emptied.
+    """
+    document = parse_document(text)
+    type_info = TypeInfo(schema)
+    parents: list[str] = []
+    removed: list[str] = []
+
+    class Prune(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> Any:
+            parent = type_info.get_parent_type()
+            name = node.name.value
+            keys = {f"{parent.name}.{name}" if parent else name}
+            if parents:
+                keys.add(f"{parents[-1]}.{name}")
+            if parents and keys & set(drop):
+                removed.append(f"{parent.name if parent else '?'}.{name}")
+                return REMOVE
+            parents.append(name)
+            return None
+
+        def leave_field(self, node: FieldNode, *_: Any) -> Any:
+            parents.pop()
+            if node.selection_set is not None and not node.selection_set.selections and parents:
+                removed.append(node.name.value)
+                return REMOVE
+            return None
+
+    edited = visit(document, TypeInfoVisitor(type_info, Prune()))
+    return print_ast(edited), removed

@@ -6,6 +6,6 @@ store = Store(SQLiteDatabase(path))     # the embedded default; the composition 
 from __future__ import annotations
 
 from ._db import Database, SQLiteDatabase
-from .core import Approval, Store
+from .core import Approval, Store, StoreMemory
 
-__all__ = ["Approval", "Database", "SQLiteDatabase", "Store"]
+__all__ = ["Approval", "Database", "SQLiteDatabase", "Store", "StoreMemory"]

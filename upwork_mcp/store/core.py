@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
+
 from ._db import Database
 from .migrations import MIGRATIONS
 
@@ -153,3 +155,22 @@ class Store:
                 "SELECT key, value FROM cache WHERE namespace = ? AND expires > ?", (namespace, self._clock())
             )
         return {row["key"]: row["value"] for row in rows}
+
+
+class StoreMemory:
+    """The engine's `Memory` over the store (every call in a worker thread): shared by all processes."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get(self, namespace: str, key: str) -> str | None:
+        return await anyio.to_thread.run_sync(self._store.cache_get, namespace, key)
+
+    async def put(self, namespace: str, key: str, value: str, ttl: float) -> None:
+        await anyio.to_thread.run_sync(self._store.cache_put, namespace, key, value, ttl)
+
+    async def put_many(self, namespace: str, items: dict[str, str], ttl: float) -> None:
+        await anyio.to_thread.run_sync(self._store.cache_put_many, namespace, items, ttl)
+
+    async def items(self, namespace: str) -> dict[str, str]:
+        return await anyio.to_thread.run_sync(self._store.cache_items, namespace)
