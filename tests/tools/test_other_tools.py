@@ -69,12 +69,16 @@ async def test_a_tenant_override_acts_in_that_organization(connect: Connect, san
     assert foreign.is_error and "get_account" in foreign.content[0].text
 
 
-@pytest.mark.parametrize(("profile", "source", "says"), [
-    ("freelancer", "talentWorkHistory", "work history"),
-    ("agency", "contractList", "contract ids on your message rooms"),
-])
-async def test_contracts_come_from_what_the_key_may_read(connect: Connect, sandbox: Sandbox, profile: str,
-                                                        source: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("profile", "source", "says"),
+    [
+        ("freelancer", "talentWorkHistory", "work history"),
+        ("agency", "contractList", "contract ids on your message rooms"),
+    ],
+)
+async def test_contracts_come_from_what_the_key_may_read(
+    connect: Connect, sandbox: Sandbox, profile: str, source: str, says: str
+) -> None:
     from upwork_mcp.sandbox import Faults
 
     sandbox.faults = Faults.parse(f"profile={profile}")
