@@ -146,7 +146,7 @@ async def test_sse_sessions_share_one_rate_limit() -> None:
             box.api_log.clear()
 
             async def burst(client: Client) -> None:
-                for _ in range(6):
+                for _ in range(4):
                     assert not (await client.call_tool("search_jobs", {"limit": 1})).is_error
 
             async with anyio.create_task_group() as tg:
@@ -154,7 +154,7 @@ async def test_sse_sessions_share_one_rate_limit() -> None:
                     tg.start_soon(burst, session)
     times = sorted(box.api_log)
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert len(times) == 24 and box.rate_limited == 0 and busiest <= 10
+    assert len(times) == 16 and box.rate_limited == 0 and busiest <= 10
 
 
 def test_slow_sockets_do_not_shut_out_legitimate_requests(tmp_path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -73,6 +73,7 @@ class AppState:
     make_client: Callable[[], UpworkClient]
     make_confirmations: Callable[[], AsyncConfirmations]
     approval_link: Callable[[Ticket], str]
+    schema: Callable[[], Awaitable[tuple[Any, str]]]  # (the schema documents are checked against, its label)
 
     @property
     def read_only(self) -> bool:

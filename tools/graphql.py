@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
@@ -47,6 +48,21 @@ def inspect_document(query: str, operation_name: str | None) -> Literal["query",
     return "mutation" if op.kind == "mutation" else "query"
 
 
+async def check_against_schema(ctx: Ctx, query: str) -> None:
+    """Validate locally (in a worker thread): an invalid document costs no request to Upwork."""
+    from upwork_mcp.graphql.analysis import check  # lazy: graphql-core
+
+    schema, label = await app(ctx).schema()
+    problems = await anyio.to_thread.run_sync(check, schema, query)
+    if problems:
+        raise ToolError(
+            "The document does not fit Upwork's schema; nothing was sent.\n"
+            + "\n".join(problems)
+            + f"\n(Checked against {label}. If Upwork has this since, run `upwork-mcp schema pull`, or call again "
+            "with schema_check=false.)"
+        )
+
+
 class MutationDecision(Decision):
     run: bool = Field(description="Run this mutation against Upwork now?")
 
@@ -82,7 +98,8 @@ async def run_graphql(
     query: Annotated[
         str,
         Field(
-            description="A GraphQL document. See the upwork://schema resource for fields that are known to exist.",
+            description="A GraphQL document in Upwork's schema. A type's fields: the upwork://schema/{type} resource "
+            "(e.g. upwork://schema/MarketplaceJobPosting).",
             min_length=1,
             max_length=MAX_DOCUMENT_CHARS,
         ),
@@ -97,11 +114,23 @@ async def run_graphql(
         Field(description="Only for a mutation the user approved: the token its preview returned.", max_length=64),
     ] = None,
     tenant_id: TenantId = None,
+    schema_check: Annotated[
+        bool,
+        Field(
+            description="Check the document against Upwork's schema first (free; on by default). false sends it "
+            "unchecked, for a field Upwork added after the schema this server holds."
+        ),
+    ] = True,
 ) -> Annotated[CallToolResult, GraphQLRunResult]:
     """Run any query against Upwork's GraphQL API, for what the other tools don't cover. Queries run at once;
-    mutations need the user's confirmation; subscriptions are refused. Partial data comes back with its errors."""
+    mutations need the user's confirmation; subscriptions are refused. Query roots include
+    marketplaceJobPostingsSearch, marketplaceJobPosting (MarketplaceJobPosting), vendorProposals, roomList,
+    talentWorkHistory, contractDetails and user (CurrentUser). A field the schema lacks comes back at once, with
+    the fields its type has; partial data comes back with its errors."""
     state = app(ctx)
     kind = inspect_document(query, operation_name)
+    if schema_check:
+        await check_against_schema(ctx, query)
 
     async def execute() -> Any:
         return await state.client.graphql.execute(

@@ -50,6 +50,19 @@ def operation_resource(name: str) -> str:
         raise ResourceError(f"No operation {name!r}; known: {', '.join(documents.operation_names())}.") from exc
 
 
+def schema_type_resource(type_name: str) -> str:
+    from graphql import print_type  # lazy: graphql-core
+
+    schema = documents.bundled_schema()
+    named = schema.get_type(type_name)
+    if named is None:
+        close = sorted(n for n in schema.type_map if type_name.lower() in n.lower())[:20]
+        raise ResourceError(
+            f"Upwork's schema has no type {type_name!r}." + (f" Close: {', '.join(close)}." if close else "")
+        )
+    return print_type(named) + "\n"
+
+
 @dataclass(frozen=True)
 class ResourceSpec:
     uri: str
@@ -94,7 +107,17 @@ RESOURCES = [
         schema_resource,
         "schema",
         "Upwork GraphQL schema",
-        "The SDL of Upwork's GraphQL API; write run_graphql queries against it.",
+        "The SDL of Upwork's GraphQL API (its live introspection: 2,859 types, large); upwork://schema/{type_name} "
+        "gives one type.",
+        "text/plain",
+        "graphql",
+    ),
+    ResourceSpec(
+        "upwork://schema/{type_name}",
+        schema_type_resource,
+        "schema-type",
+        "A type of Upwork's schema",
+        "One type's fields and arguments as SDL, e.g. upwork://schema/MarketplaceJobPosting.",
         "text/plain",
         "graphql",
     ),

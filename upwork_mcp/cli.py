@@ -19,7 +19,6 @@ import anyio
 import anyio.to_thread
 
 from . import __version__
-from . import graphql as documents
 from .errors import ConfigError, UpworkError
 from .logs import setup_logging
 
@@ -281,10 +280,17 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    if args.operation:
-        sys.stdout.write(documents.operation(args.operation))
-    else:
-        sys.stdout.write(documents.schema_sdl())
+    from .commands import schema  # lazy: graphql-core loads for this command
+
+    if args.what == "pull":
+        from .world import pulled_schema_path, world_for  # lazy: the engine loads for a pull
+
+        path = pulled_schema_path(world_for(_settings(args)).settings)
+        lines = _with_client(args, lambda client: schema.cmd_pull(client, path, everything=args.all))
+        print(file=sys.stderr)
+        print("\n".join(lines))
+        return 0
+    sys.stdout.write(schema.show(args.what))
     return 0
 
 
@@ -362,8 +368,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.set_defaults(func=cmd_sandbox)
 
-    schema = sub.add_parser("schema", help="print our Upwork SDL, or one bundled operation document")
-    schema.add_argument("operation", nargs="?", help="an operation name, e.g. SearchJobs")
+    schema = sub.add_parser(
+        "schema",
+        help="print Upwork's schema, one type or one operation; `schema pull` asks "
+        "Upwork with your key and reports drift",
+    )
+    schema.add_argument(
+        "what", nargs="?", help="pull, an operation (e.g. SearchJobs) or a type (e.g. MarketplaceJobPosting)"
+    )
+    schema.add_argument("--all", action="store_true", help="with pull: walk every type when introspection is per type")
+    schema.add_argument("--sandbox", action="store_true", help="with pull: the embedded sandbox")
     schema.set_defaults(func=cmd_schema)
     return parser
 

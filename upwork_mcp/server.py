@@ -11,8 +11,10 @@ import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
@@ -28,7 +30,7 @@ from .confirmations import AsyncConfirmations, Confirmations, Ticket
 from .errors import BadRequestError, ConfigError, GraphQLError, UpworkError
 from .notes import collecting
 from .prompt_templates import load
-from .world import Engine, open_store, world_for
+from .world import Engine, open_store, pulled_schema_path, world_for
 
 if TYPE_CHECKING:
     import httpx
@@ -208,6 +210,7 @@ class Runtime:
         self._confirmations: AsyncConfirmations | None = None
         self._page: ApprovalPage | None = None
         self._store: Store | None = None
+        self._pulled: tuple[float, tuple[Any, str]] | None = None
 
     def store(self) -> Store:
         """The state this user's processes share, opened on first use (start-up touches no database)."""
@@ -229,6 +232,25 @@ class Runtime:
             self._confirmations = AsyncConfirmations(Confirmations(self.store()))
         return self._confirmations
 
+    async def schema(self) -> tuple[Any, str]:
+        """The schema run_graphql checks documents against: a complete pull with this key, else the bundle."""
+        return await anyio.to_thread.run_sync(self._load_schema)
+
+    def _load_schema(self) -> tuple[Any, str]:
+        from . import graphql as documents  # lazy: graphql-core and a 2,859-type schema load off the event loop
+        from .graphql import introspection
+
+        path = pulled_schema_path(self.settings)
+        stamp = path.stat().st_mtime if path.exists() else None
+        if stamp is not None and self._pulled is not None and self._pulled[0] == stamp:
+            return self._pulled[1]
+        pulled = introspection.load(path) if stamp is not None else None
+        if stamp is not None and pulled is not None and pulled.complete:
+            when = datetime.fromtimestamp(pulled.pulled_at, UTC).strftime("%Y-%m-%d")
+            self._pulled = (stamp, (pulled.schema(), f"the schema pulled from Upwork with this key on {when}"))
+            return self._pulled[1]
+        return documents.bundled_schema(), documents.BUNDLED_LABEL
+
     def approval_link(self, ticket: Ticket) -> str:
         if self._page is None:
             self._page = ApprovalPage(self.confirmations().inner, port=self.settings.approval_port)
@@ -249,6 +271,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         make_client=runtime.client,
         make_confirmations=runtime.confirmations,
         approval_link=runtime.approval_link,
+        schema=runtime.schema,
     )
 
     @asynccontextmanager

@@ -69,6 +69,11 @@ def state_path(settings: Settings) -> Path:
     return settings.resolved_data_dir() / ("sandbox.sqlite3" if settings.sandbox else "state.sqlite3")
 
 
+def pulled_schema_path(settings: Settings) -> Path:
+    """Where `schema pull` keeps what Upwork told this key (one per world)."""
+    return settings.resolved_data_dir() / ("schema-sandbox.json" if settings.sandbox else "schema.json")
+
+
 def open_store(settings: Settings) -> Store:
     """The store every process of this user shares (the embedded SQLite database in the data dir)."""
     from .store import SQLiteDatabase, Store  # lazy: sqlite3 and the store load when state is first needed

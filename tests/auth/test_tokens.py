@@ -327,7 +327,7 @@ def test_kill_minus_nine_during_saves_leaves_a_loadable_file_and_no_refresh_toke
         "i = 0\nwhile True:\n    i += 1\n    store.save(TokenSet(access_token=SecretStr(f'a{i}'), "
         "refresh_token=SecretStr(f'r{i}')))\n"
     )
-    for i in range(8):
+    for i in range(6):
         proc = subprocess.Popen([sys.executable, "-c", writer, str(path)], cwd=ROOT)
         time.sleep(0.3 + i * 0.013)  # kills land at different points of a save
         proc.send_signal(signal.SIGKILL)

@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 
 from tests.tools.conftest import Connect, answering, each_era
+from upwork_mcp.graphql import introspection
 from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.sandbox.graphql_api import full_introspection
 
 pytestmark = pytest.mark.anyio
 MUTATION = "mutation Send($input: RoomStoryCreateInputV2!) { createRoomStoryV2(input: $input) { id message } }"
@@ -77,3 +79,30 @@ async def test_read_only_refuses_mutations_but_runs_queries(connect: Connect, sa
         fine = await client.call_tool("run_graphql", {"query": "{ user { name } }"})
     assert refused.is_error and "read-only" in refused.content[0].text and sandbox.sent_messages == []
     assert fine.structured_content["data"]["user"]["name"] == sandbox.data.user["name"]
+
+
+async def test_a_misspelt_field_is_answered_with_a_suggestion_and_sends_nothing(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    async with connect() as client:
+        await client.call_tool("get_account", {})
+        before = sandbox.requests_seen
+        result = await client.call_tool("run_graphql", {"query": "{ user { nmae } }"})
+        sent = sandbox.requests_seen - before
+        unchecked = await client.call_tool("run_graphql", {"query": "{ user { nmae } }", "schema_check": False})
+    text = result.content[0].text
+    assert result.is_error and "Did you mean 'name'?" in text and "CurrentUser has:" in text
+    assert "bundled snapshot" in text and "schema pull" in text and sent == 0
+    assert unchecked.is_error and sandbox.requests_seen - before == 1  # sent as asked; Upwork's own refusal
+
+
+async def test_a_pulled_schema_takes_precedence_over_the_bundled_one(connect: Connect, tmp_path) -> None:
+    # What a pull would save from a key whose Upwork no longer has user.email.
+    answer = full_introspection(frozenset({"CurrentUser.email"}))["__schema"]
+    pulled = introspection.Pulled(types={t["name"]: t for t in answer["types"]}, complete=True, pulled_at=1.8e9)
+    async with connect(env={"UPWORK_DATA_DIR": str(tmp_path)}) as client:
+        before_pull = await client.call_tool("run_graphql", {"query": "{ user { email } }"})
+        introspection.save(tmp_path / "schema-sandbox.json", pulled)
+        after_pull = await client.call_tool("run_graphql", {"query": "{ user { email } }"})
+    assert not before_pull.is_error  # the bundled snapshot has it, and so does the sandbox
+    assert after_pull.is_error and "pulled from Upwork with this key" in after_pull.content[0].text

@@ -23,10 +23,12 @@ async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: San
             "upwork://contracts/{contract_id}",
             "upwork://freelancers/{profile_key}",
             "upwork://operations/{name}",
+            "upwork://schema/{type_name}",
         }
         job = sandbox.data.jobs[0]
         reads = {
             "upwork://schema": "type Query",
+            "upwork://schema/MarketplaceJobPosting": "contractorSelection: MarketplaceContractorSelection",
             "upwork://operations/SearchJobs": "query SearchJobs",
             f"upwork://jobs/{job['id']}": job["title"],
             f"upwork://contracts/{sandbox.data.contracts[0]['id']}": sandbox.data.contracts[0]["title"],

@@ -7,6 +7,7 @@ twice cannot make the work double per level.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from graphql import (
     Visitor,
     parse,
     print_ast,
+    validate,
     visit,
 )
 
@@ -177,3 +179,33 @@ def prune(text: str, schema: GraphQLSchema, drop: Collection[str]) -> tuple[str,
 
     edited = visit(document, TypeInfoVisitor(type_info, Prune()))
     return print_ast(edited), removed
+
+
+_UNKNOWN_FIELD = re.compile(r"Cannot query field '([^']+)' on type '([^']+)'")
+_UNKNOWN_ARGUMENT = re.compile(r"Unknown argument '([^']+)' on field '([^'.]+)\.([^']+)'")
+
+
+def check(schema: GraphQLSchema, text: str, *, limit: int = 8) -> list[str]:
+    """graphql-core's validation of `text` against `schema`, with its "Did you mean ...?" suggestions and,
+    for a field or argument that does not exist, what the type does have."""
+    problems = validate(schema, parse_document(text), max_errors=limit)
+    lines: list[str] = []
+    shown: set[str] = set()
+    for problem in problems[:limit]:
+        where = f" (line {problem.locations[0].line})" if problem.locations else ""
+        lines.append(problem.message + where)
+        found = _UNKNOWN_FIELD.search(problem.message)
+        type_name = found.group(2) if found else None
+        argument = _UNKNOWN_ARGUMENT.search(problem.message)
+        if argument:
+            named = schema.get_type(argument.group(2))
+            field = getattr(named, "fields", {}).get(argument.group(3)) if named else None
+            if field is not None and f"{argument.group(2)}.{argument.group(3)}" not in shown:
+                shown.add(f"{argument.group(2)}.{argument.group(3)}")
+                lines.append(f"  {argument.group(2)}.{argument.group(3)} takes: {', '.join(field.args) or 'nothing'}")
+        if type_name and type_name not in shown:
+            shown.add(type_name)
+            named = schema.get_type(type_name)
+            fields = list(getattr(named, "fields", {}) or {})
+            lines.append(f"  {type_name} has: {', '.join(fields[:40])}" + (" ..." if len(fields) > 40 else ""))
+    return lines

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 import secrets
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from .credentials import CLIENT_ID, CLIENT_SECRET, FEED_KEY
@@ -18,6 +20,13 @@ ACCESS_TTL = 86_400.0  # 24 h, as Upwork
 REFRESH_TTL = 14 * 86_400.0  # 14 days
 REFRESH_GRACE = 86_400.0  # a rotated-out refresh token stays valid 24 h
 CODE_TTL = 600.0
+
+
+@lru_cache(maxsize=8)
+def _generated(seed: int, anchor: datetime) -> bytes:
+    """A dataset generated once per seed and anchor; each sandbox unpickles its own copy (5x faster than
+    generating it again, and no two sandboxes share a mutable list)."""
+    return pickle.dumps(generate(seed, anchor=anchor), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @dataclass
@@ -61,7 +70,8 @@ class Sandbox:
     def data(self) -> Dataset:
         """The seeded world, generated on first use so a server that never calls it starts faster."""
         if self._data is None:
-            self._data = generate(self.seed, anchor=self.anchor)
+            assert self.anchor is not None
+            self._data = pickle.loads(_generated(self.seed, self.anchor))  # noqa: S301 - our own bytes
         return self._data
 
     @classmethod
