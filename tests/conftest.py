@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import anyio.lowlevel
@@ -13,6 +14,8 @@ from upwork_mcp.api import UpworkClient
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.world import token_source, world_for
+
+pytest_plugins = ["tests.mcp_client"]  # `connect`, `mode` and friends, for tests in every folder
 
 ANCHOR = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -111,3 +114,32 @@ def sandbox_client(http: httpx.AsyncClient, settings: Settings, loop: RequestLoo
 @pytest.fixture
 async def client(http: httpx.AsyncClient, settings: Settings, clock: FakeClock) -> UpworkClient:
     return sandbox_client(http, settings, make_loop(http, clock))
+
+
+@dataclass
+class LoopbackSandbox:
+    box: Sandbox
+    url: str
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            "UPWORK_API_URL": f"{self.url}/graphql",
+            "UPWORK_OAUTH_URL": self.url,
+            "UPWORK_JOB_FEED_URL": self.url,
+            "UPWORK_CLIENT_ID": "sandbox-client",
+            "UPWORK_CLIENT_SECRET": "sandbox-secret",
+            "UPWORK_JOB_FEED_API_KEY": "sandbox-feed-key",
+            "UPWORK_RATE_LIMIT": "1000",
+            **extra,
+        }
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackSandbox]:
+    """The sandbox on a real 127.0.0.1 port, served by uvicorn in a thread."""
+    from tests.serving import serving
+
+    box = Sandbox.create()
+    box.rate_limit = 1e6
+    with serving(create_app(box), lifespan="off") as url:
+        yield LoopbackSandbox(box, url)

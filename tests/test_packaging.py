@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import sysconfig
@@ -13,6 +14,9 @@ import pytest
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
+# The distribution's name: `upwork-mcp` on PyPI is another project (with the same import package and
+# command), so ours is published as upwork-mcp-server and installs the `upwork-mcp` command.
+DIST = "upwork_mcp_server"
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +28,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         timeout=300,
     )
-    return next(out.glob("upwork_mcp-*.whl"))
+    return next(out.glob(f"{DIST}-*.whl"))
 
 
 def test_the_wheel_nests_tools_and_prompts_in_the_package(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"upwork_mcp", f"upwork_mcp-{wheel.name.split('-')[1]}.dist-info"}
+    assert tops == {"upwork_mcp", f"{DIST}-{wheel.name.split('-')[1]}.dist-info"}
     assert (
         "upwork_mcp/tools/jobs.py" in names
         and "upwork_mcp/graphql/upwork-live-2026-04.graphql" in names
@@ -82,6 +86,26 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, tmp_path: 
         timeout=120,
     )
     assert called.returncode == 0 and "jobs match" in called.stdout, called.stderr
+    # What a desktop client is given: the installed command by absolute path, which starts the server.
+    printed = subprocess.run(
+        [str(bindir / "upwork-mcp"), "setup", "claude-code", "--print", "--sandbox"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    server = json.loads(printed.stdout)["mcpServers"]["upwork"]
+    assert Path(server["command"]) == bindir / "upwork-mcp"
+    started = subprocess.run(
+        [server["command"], *server["args"]],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert started.returncode == 0, started.stderr  # started from an empty PATH, served stdio until EOF
 
 
 def test_a_user_module_named_tools_is_not_shadowed(tmp_path: Path) -> None:

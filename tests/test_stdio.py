@@ -12,8 +12,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.mcp_client import all_tool_names, answering
 from tests.serving import spawned
-from tests.tools.conftest import all_tool_names, answering
 from upwork_mcp.config import env_vars
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

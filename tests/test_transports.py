@@ -15,8 +15,8 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import assert_no_secret
+from tests.mcp_client import all_tool_names
 from tests.serving import serving
-from tests.tools.conftest import all_tool_names
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.server import build_server

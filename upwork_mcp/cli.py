@@ -1,4 +1,4 @@
-"""`upwork-mcp`: serve | tools | call | approve | auth | doctor | sandbox | schema.
+"""`upwork-mcp`: serve | setup | tools | call | approve | auth | doctor | sandbox | schema.
 
 Heavy imports (mcp, httpx, the sandbox) happen inside the command that needs them, so
 `--help` and the stdio server start fast. On stdio, stdout is the protocol: this module
@@ -13,6 +13,7 @@ import os
 import sys
 import webbrowser
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -45,7 +46,8 @@ def _setup_logging(level: str, log_file: Any = None) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    _setup_logging(settings.log_level)
+    level = "DEBUG" if args.verbose >= 2 else "INFO" if args.verbose == 1 else settings.log_level
+    _setup_logging(level, args.log_file)
     from .server import build_server  # lazy: the MCP SDK loads only for commands that serve
 
     server = build_server(settings)
@@ -124,12 +126,16 @@ def cmd_call(args: argparse.Namespace) -> int:
                 result = await client.call_tool(args.tool, arguments)
         if problem is not None:
             raise problem
+        if result.is_error:  # what went wrong, on stderr, in either output mode
+            for block in result.content:
+                print(getattr(block, "text", block), file=sys.stderr)
+            return 1
         if args.structured:
             print(json.dumps(result.structured_content, indent=2, ensure_ascii=False))
         else:
             for block in result.content:
                 print(getattr(block, "text", block))
-        return 1 if result.is_error else 0
+        return 0
 
     return anyio.run(run)
 
@@ -231,6 +237,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    from .commands.setup import setup  # lazy: only this command
+
+    lines = setup(
+        args.client,
+        name=args.name,
+        print_only=args.print_only,
+        sandbox=args.sandbox,
+        read_only=args.read_only,
+        toolsets=args.toolsets,
+        project=args.project,
+    )
+    print("\n".join(lines))
+    return 0
+
+
 def cmd_approve(args: argparse.Namespace) -> int:
     from .commands import approve  # lazy: the store loads for this command
     from .confirmations import Confirmations
@@ -308,8 +330,20 @@ def build_parser() -> argparse.ArgumentParser:
     server_flags(serve)
     serve.add_argument("--transport", choices=["stdio", "sse", "streamable-http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (named on stderr)")
+    serve.add_argument(
+        "--log-file", type=Path, help="log here (appended) instead of stderr; a desktop client often hides stderr"
+    )
+    serve.add_argument("-v", "--verbose", action="count", default=0, help="-v for INFO, -vv for DEBUG")
     serve.set_defaults(func=cmd_serve)
+
+    setup = sub.add_parser("setup", help="add this server to an MCP client's config (by absolute path)")
+    setup.add_argument("client", choices=["claude-desktop", "claude-code", "cursor", "vscode"])
+    setup.add_argument("--print", dest="print_only", action="store_true", help="print the entry, write nothing")
+    setup.add_argument("--name", default="upwork", help="the server's name in the config (default: upwork)")
+    setup.add_argument("--project", type=Path, help="write the project's config in this directory, not the user's")
+    server_flags(setup)
+    setup.set_defaults(func=cmd_setup)
 
     tools = sub.add_parser("tools", help="list the tools this configuration serves")
     server_flags(tools)
@@ -394,6 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # The reader went away (`upwork-mcp call ... | head`): stop quietly, and keep Python's final flush
+        # of stdout from failing too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except ConfigError as exc:
         print(f"upwork-mcp: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
     ---
     name: draft_proposal
     description: ...
+    tools: get_job, search_jobs
     arguments:
       - name: job_id
         description: ...
@@ -37,6 +38,7 @@ class PromptTemplate:
     description: str
     arguments: tuple[Argument, ...]
     body: str
+    tools: tuple[str, ...] = ()  # the tools it asks the model to use: served only where they all are
 
     def render(self, values: dict[str, str]) -> str:
         missing = [a.name for a in self.arguments if a.required and not values.get(a.name)]
@@ -90,7 +92,12 @@ def parse(text: str, source: str) -> PromptTemplate:
     if used - names:
         raise ValueError(f"{source}: the body uses {sorted(used - names)} but the arguments are {sorted(names)}")
     return PromptTemplate(
-        name=meta["name"], title=meta.get("title"), description=meta["description"], arguments=arguments, body=body
+        tools=tuple(t.strip() for t in meta.get("tools", "").split(",") if t.strip()),
+        name=meta["name"],
+        title=meta.get("title"),
+        description=meta["description"],
+        arguments=arguments,
+        body=body,
     )
 
 

@@ -159,14 +159,28 @@ class ServedTool(Tool):
                 f"{self.name} has no argument {', '.join(repr(k) for k in unknown)}; its arguments are "
                 f"{', '.join(known)}."
             )
+        properties = self.parameters.get("properties", {})
+        # An id sent as a number (contract_id: 30044500) is taken as the string it stands for.
+        arguments = {
+            k: str(v) if _is_int(v) and _takes_text(properties.get(k, {})) else v for k, v in arguments.items()
+        }
         for key, value in arguments.items():
-            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            if _is_int(value) and abs(value) > MAX_INT:
                 raise ToolError(f"{self.name}: {key}: {value} is too large (at most {MAX_INT}).")
         try:
             self.fn_metadata.arg_model.model_validate(self.fn_metadata.pre_parse_json(arguments))
         except ValidationError as exc:
             raise ToolError(f"{self.name}: {plain(exc)}.") from exc
         return await super().run(arguments, context, convert_result=convert_result)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _takes_text(schema: dict[str, Any]) -> bool:
+    types = {schema.get("type")} | {option.get("type") for option in schema.get("anyOf", [])}
+    return "string" in types and not types & {"integer", "number"}
 
 
 @functools.cache
@@ -295,7 +309,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     )
     chosen = toolsets(settings)
     _register_resources(server, chosen, importlib.import_module(f"{tools_package().__name__}.resources"))
-    _register_prompts(server)
+    _register_prompts(server, {spec.name for spec in specs})
     _register_completions(server, state)
     return server
 
@@ -324,9 +338,12 @@ def translate_resource_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _register_prompts(server: MCPServer[Any]) -> None:
+def _register_prompts(server: MCPServer[Any], served: set[str]) -> None:
+    """The prompts whose tools this configuration serves: they follow --toolsets and --read-only too."""
     clean = importlib.import_module(f"{tools_package().__name__}._text").clean
     for template in load(prompts_dir()):
+        if not set(template.tools) <= served:
+            continue
 
         def render(_template: Any = template, **values: str) -> str:
             return str(_template.render({k: clean(v) for k, v in values.items()}))

@@ -84,7 +84,8 @@ def open_store(settings: Settings) -> Store:
 def default_store(settings: Settings) -> TokenStore:
     path = settings.resolved_token_file()
     if settings.token_store == "keyring":
-        return KeyringTokenStore(settings.client_id or "default", path)
+        # One keychain entry per user, whatever key: a client started without UPWORK_CLIENT_ID finds it too.
+        return KeyringTokenStore("login", path)
     return FileTokenStore(path)
 
 

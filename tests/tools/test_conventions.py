@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from tests.tools.conftest import all_tool_names, tool_names
+from tests.mcp_client import all_tool_names, tool_names
 from upwork_mcp._bundled import tools_package
 from upwork_mcp.config import Settings
 from upwork_mcp.server import build_server, tool_specs, tool_table

@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.tools.conftest import Connect
+from tests.mcp_client import Connect
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tools.conftest import Connect, answering, each_era
+from tests.mcp_client import Connect, answering, each_era
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

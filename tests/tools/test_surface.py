@@ -7,7 +7,7 @@ import json
 import pytest
 from mcp_types import PromptReference, ResourceTemplateReference
 
-from tests.tools.conftest import Connect, unmarked
+from tests.mcp_client import Connect, unmarked
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.tools.conftest import Connect, all_tool_names
+from tests.mcp_client import Connect, all_tool_names
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

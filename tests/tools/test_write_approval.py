@@ -13,7 +13,7 @@ import anyio
 import httpx
 import pytest
 
-from tests.tools.conftest import Connect
+from tests.mcp_client import Connect
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

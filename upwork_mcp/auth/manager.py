@@ -106,6 +106,11 @@ class TokenManager:
         return not tokens.expiring(self._clock())
 
     async def _refresh(self, tokens: TokenSet) -> TokenSet:
+        if tokens.refresh_token is None:
+            raise NotAuthenticatedError(
+                "Upwork no longer accepts the saved access token, and the saved login has no refresh token to "
+                "renew it. Run `upwork-mcp auth login` to log in again."
+            )
         try:
             fresh = await refresh_tokens(self._loop, self._settings, tokens)
         except InvalidGrant:

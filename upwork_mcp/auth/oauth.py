@@ -14,6 +14,7 @@ from authlib.oauth2.rfc6749.parameters import (
     prepare_token_request,
 )
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from pydantic import SecretStr
 
 from .._http import RequestLoop
 from ..config import Settings
@@ -31,11 +32,14 @@ class AuthorizationRequest:
     redirect_uri: str
 
 
-def _client(settings: Settings) -> tuple[str, str | None]:
-    if not settings.client_id:
-        raise ConfigError("Set UPWORK_CLIENT_ID (and UPWORK_CLIENT_SECRET) to the API key from Upwork's API Center.")
-    secret = settings.client_secret.get_secret_value() if settings.client_secret else None
-    return settings.client_id, secret
+def _client(settings: Settings, saved: TokenSet | None = None) -> tuple[str, str | None]:
+    """The API key: from the settings, else the one the saved login was made with."""
+    if settings.client_id:
+        secret = settings.client_secret.get_secret_value() if settings.client_secret else None
+        return settings.client_id, secret
+    if saved is not None and saved.client_id:
+        return saved.client_id, saved.client_secret.get_secret_value() if saved.client_secret else None
+    raise ConfigError("Set UPWORK_CLIENT_ID (and UPWORK_CLIENT_SECRET) to the API key from Upwork's API Center.")
 
 
 def authorization_request(settings: Settings, *, redirect_uri: str | None = None) -> AuthorizationRequest:
@@ -81,8 +85,8 @@ def code_from_redirect(request: AuthorizationRequest, redirect_url: str) -> str:
         raise NotAuthenticatedError("The redirect carried no authorization code. Start login again.") from None
 
 
-def _body(settings: Settings, grant_type: str, **fields: str) -> dict[str, str]:
-    client_id, secret = _client(settings)
+def _body(settings: Settings, grant_type: str, saved: TokenSet | None = None, **fields: str) -> dict[str, str]:
+    client_id, secret = _client(settings, saved)
     extra = {"client_id": client_id, **fields}
     if secret:
         extra["client_secret"] = secret
@@ -132,19 +136,21 @@ async def exchange_code(loop: RequestLoop, settings: Settings, request: Authoriz
         code_verifier=request.code_verifier,
     )
     # A code is single-use: never resend it.
-    return await _token_call(loop, settings, body, retry=False)
+    tokens = await _token_call(loop, settings, body, retry=False)
+    client_id, secret = _client(settings)
+    return tokens.model_copy(update={"client_id": client_id, "client_secret": SecretStr(secret) if secret else None})
 
 
 async def refresh_tokens(loop: RequestLoop, settings: Settings, tokens: TokenSet) -> TokenSet:
     if tokens.refresh_token is None:
         raise InvalidGrant("There is no refresh token to use.")
-    body = _body(settings, "refresh_token", refresh_token=tokens.refresh_token.get_secret_value())
+    body = _body(settings, "refresh_token", tokens, refresh_token=tokens.refresh_token.get_secret_value())
     # Resending a refresh is safe: Upwork keeps the previous refresh token valid for a grace period.
     return await _token_call(loop, settings, body, retry=True, previous=tokens)
 
 
 async def revoke(loop: RequestLoop, settings: Settings, tokens: TokenSet) -> None:
-    client_id, secret = _client(settings)
+    client_id, secret = _client(settings, tokens)
     for token, hint in ((tokens.refresh_token, "refresh_token"), (tokens.access_token, "access_token")):
         if token is None:
             continue

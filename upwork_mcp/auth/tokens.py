@@ -20,6 +20,10 @@ class TokenSet(BaseModel):
     expires_at: float | None = None
     obtained_at: float = 0.0
     tenant_id: str | None = None
+    # The API key the login was made with, kept beside its tokens (0600 file or keychain), so a client
+    # started without UPWORK_CLIENT_ID/SECRET in its config can still refresh.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
 
     def expiring(self, now: float | None = None, margin: float = REFRESH_MARGIN) -> bool:
         if self.expires_at is None:
@@ -51,6 +55,8 @@ class TokenSet(BaseModel):
             expires_at=stamp + seconds if seconds is not None else None,
             obtained_at=stamp,
             tenant_id=previous.tenant_id if previous else None,
+            client_id=previous.client_id if previous else None,
+            client_secret=previous.client_secret if previous else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -61,4 +67,6 @@ class TokenSet(BaseModel):
             "expires_at": self.expires_at,
             "obtained_at": self.obtained_at,
             "tenant_id": self.tenant_id,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret.get_secret_value() if self.client_secret else None,
         }

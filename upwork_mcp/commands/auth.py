@@ -92,7 +92,14 @@ async def _stored_tenant(client: UpworkClient) -> str | None:
 
 async def cmd_logout(client: UpworkClient) -> list[str]:
     manager = _manager(client)
-    tokens = await manager.stored()
+    try:
+        tokens = await manager.stored()
+    except ConfigError:
+        await manager.forget()
+        return [
+            f"The saved login in {_where(client.settings)} was unreadable; it is removed. Log in again with "
+            "`upwork-mcp auth login`."
+        ]
     if tokens is None:
         return ["Not logged in; nothing to do."]
     note = "Revoked at Upwork"

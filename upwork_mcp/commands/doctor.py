@@ -89,20 +89,8 @@ async def run_checks(client: UpworkClient, specs: list[Any] | None = None) -> li
         checks.append(Check("credentials", True, "UPWORK_ACCESS_TOKEN is set (used as is, never refreshed)"))
     elif s.sandbox:
         checks.append(Check("credentials", True, "sandbox credentials"))
-    elif not s.client_id:
-        checks.append(Check("credentials", False, "UPWORK_CLIENT_ID is not set: add the key from Upwork's API Center"))
     elif isinstance(client.tokens, TokenManager):
-        stored = await client.tokens.stored()
-        repaired = getattr(client.tokens.store, "repaired", None)
-        if repaired:
-            checks.append(Check("token file", None, repaired))
-        checks.append(
-            Check(
-                "credentials",
-                stored is not None,
-                "a saved login is present" if stored else "no saved login: run `upwork-mcp auth login`",
-            )
-        )
+        checks += await _saved_login(client.tokens, s.client_id)
 
     account = await _probe("login and reachability", _account, client)
     checks.append(account)
@@ -137,6 +125,48 @@ async def run_checks(client: UpworkClient, specs: list[Any] | None = None) -> li
     else:
         checks.append(await _probe("job feed", _feed, client))
     return checks
+
+
+async def _saved_login(tokens: TokenManager, client_id: str | None) -> list[Check]:
+    try:
+        stored = await tokens.stored()
+    except UpworkError as exc:  # an unreadable token file: say so, and go on with the other checks
+        return [Check("credentials", False, str(exc))]
+    checks = []
+    repaired = getattr(tokens.store, "repaired", None)
+    if repaired:
+        checks.append(Check("token file", None, repaired))
+    if stored is None:
+        if not client_id:
+            return [
+                *checks,
+                Check(
+                    "credentials",
+                    False,
+                    "UPWORK_CLIENT_ID is not set and there is no saved login: "
+                    "set the key from Upwork's API Center, then run "
+                    "`upwork-mcp auth login`",
+                ),
+            ]
+        return [*checks, Check("credentials", False, "no saved login: run `upwork-mcp auth login`")]
+    source = "UPWORK_CLIENT_ID" if client_id else "the saved login" if stored.client_id else None
+    if source is None:
+        return [
+            *checks,
+            Check(
+                "credentials",
+                False,
+                "the saved login does not name its API key and "
+                "UPWORK_CLIENT_ID is not set: the token cannot be refreshed; "
+                "run `upwork-mcp auth login` again",
+            ),
+        ]
+    return [
+        *checks,
+        Check(
+            "credentials", True, f"a saved login is present; its API key comes from {source}, so it refreshes by itself"
+        ),
+    ]
 
 
 async def _account(client: UpworkClient) -> str:
