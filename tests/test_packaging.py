@@ -46,7 +46,7 @@ def test_the_wheel_nests_tools_and_prompts_in_the_package(wheel: Path) -> None:
 
 def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)  # this run's pip installs into it (pip --python)
     bindir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
     py = bindir / "python"
     site = Path(
@@ -60,7 +60,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, tmp_path: 
     # The wheel itself through pip (offline); its dependencies come from this test run's environment
     # through a .pth, whose own .pth files are not read, so an editable checkout there stays invisible.
     subprocess.run(
-        [str(py), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--no-index", "-q", str(wheel)],
         check=True,
         capture_output=True,
         timeout=300,
@@ -73,13 +73,8 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, tmp_path: 
     shown = subprocess.run([str(py), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert all(str(site) in line for line in shown.splitlines()), shown
     assert not (site / "tools").exists() and not (site / "prompts").exists()
-    listed = subprocess.run(
-        [str(bindir / "upwork-mcp"), "tools", "--sandbox"], capture_output=True, text=True, cwd=tmp_path, timeout=120
-    )
-    assert listed.returncode == 0, listed.stderr
-    assert "search_jobs" in listed.stdout and "send_message" in listed.stdout
     called = subprocess.run(
-        [str(py), "-m", "upwork_mcp", "call", "search_jobs", "q=python", "limit=2", "--sandbox"],
+        [str(bindir / "upwork-mcp"), "call", "search_jobs", "q=python", "limit=2", "--sandbox"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
