@@ -9,7 +9,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tests.conftest import ANCHOR, FakeClock
 from upwork_mcp.sandbox import Faults, Sandbox
-from upwork_mcp.sandbox.data import generate
+from upwork_mcp.sandbox.work import generate
 
 pytestmark = pytest.mark.anyio
 REDIRECT = "http://127.0.0.1:8765/callback"

@@ -197,6 +197,15 @@ class Dataset:
     freelancers: list[dict[str, Any]]
     categories: dict[str, str] = field(default_factory=dict)  # category id -> label
     subcategories: dict[str, str] = field(default_factory=dict)
+    # The freelancer's work (sandbox/work.py): proposals, offers, hours, money, the category tree.
+    category_tree: list[dict[str, Any]] = field(default_factory=list)
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+    proposal_rooms: dict[str, str] = field(default_factory=dict)
+    offers: list[dict[str, Any]] = field(default_factory=list)
+    offer_rooms: dict[str, str] = field(default_factory=dict)
+    time_cells: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)  # contract -> day -> cells
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    accounting_entity: str = ""
 
     def job_by_id(self, job_id: str) -> dict[str, Any] | None:
         return self._jobs_by_id.get(job_id)
@@ -205,7 +214,7 @@ class Dataset:
         self._jobs_by_id = {job["id"]: job for job in self.jobs}
 
 
-def generate(
+def generate_market(
     seed: int = DEFAULT_SEED, *, anchor: datetime | None = None, jobs: int = 600, freelancers: int = 200
 ) -> Dataset:
     rng = random.Random(seed)
@@ -367,7 +376,9 @@ def generate(
                 "deliveryModel": "TALENT_MARKETPLACE",
                 "createDate": _iso(start - timedelta(days=2)),
                 "startDate": _iso(start),
-                "endDate": _iso(start + timedelta(days=rng.randint(20, 200))) if status == "CLOSED" else None,
+                "endDate": _iso(min(start + timedelta(days=rng.randint(20, 200)), now - timedelta(days=1)))
+                if status == "CLOSED"
+                else None,
                 "offerId": str(40_000_000 + rng.randrange(10**6)),
                 "offer": None,
                 "job": {"id": job["id"]},
@@ -464,7 +475,7 @@ def generate(
             }
         )
 
-    return Dataset(
+    dataset = Dataset(
         seed=seed,
         anchor=now,
         user=user,
@@ -478,93 +489,7 @@ def generate(
         categories={v: k for k, v in cat_ids.items()},
         subcategories={v: k for k, v in sub_ids.items()},
     )
-
-
-def posting(job: dict[str, Any]) -> dict[str, Any]:
-    """A job as Upwork's one-job query (`MarketplaceJobPosting`) shapes it."""
-    duration = {"id": job["duration"], "label": job["durationLabel"], "weeks": job["_weeks"]}
-    hourly = (
-        None
-        if job["_fixed"]
-        else {
-            "hourlyBudgetMin": float(job["hourlyBudgetMin"]["rawValue"]),
-            "hourlyBudgetMax": float(job["hourlyBudgetMax"]["rawValue"]),
-            "engagementDuration": duration,
-            "engagementType": job["_workload"],
-        }
-    )
-    fixed = {"amount": job["amount"], "engagementDuration": duration} if job["_fixed"] else None
-    location = job["client"]["location"]
-    return {
-        "id": job["id"],
-        "content": {"title": job["title"], "description": job["description"]},
-        "workFlowState": {"status": job["_status"]},
-        "classification": {
-            "category": {"id": job["_category_id"], "preferredLabel": job["category"]},
-            "subCategory": {"id": job["_subcategory_id"], "preferredLabel": job["subcategory"]},
-        },
-        "contractTerms": {
-            "contractType": "FIXED" if job["_fixed"] else "HOURLY",
-            "personsToHire": job["freelancersToHire"],
-            "experienceLevel": job["experienceLevel"],
-            "hourlyContractTerms": hourly,
-            "fixedPriceContractTerms": fixed,
-        },
-        "contractorSelection": {
-            "proposalRequirement": {
-                "coverLetterRequired": job["_cover_letter"],
-                "screeningQuestions": [
-                    {"question": q, "sequenceNumber": i + 1} for i, q in enumerate(job["_questions"])
-                ],
-            },
-            "qualification": {
-                "englishProficiency": "ANY",
-                "risingTalent": True,
-                "hasPortfolio": False,
-                "jobSuccessScore": None,
-                "hoursWorked": None,
-            },
-        },
-        "clientCompanyPublic": {
-            "id": job["_client_key"],
-            "country": {"name": location["country"], "twoLetterAbbreviation": job["_client_country_code"]},
-            "city": location["city"],
-            "timezone": location["timezone"],
-            "paymentVerification": {"paymentVerified": job["client"]["verificationStatus"] == "VERIFIED"},
-        },
-        "activityStat": {
-            "jobActivity": {
-                "invitesSent": job["_invites"],
-                "totalHired": job["_hired"],
-                "totalInvitedToInterview": job["_interviewing"],
-                "totalOffered": job["_hired"],
-                "lastClientActivity": job["_last_activity"],
-            }
-        },
-    }
-
-
-def work_history(contract: dict[str, Any]) -> dict[str, Any]:
-    """A contract as `talentWorkHistory` shapes it for the freelancer."""
-    fixed = contract["_fixed"]
-    return {
-        "contract": {
-            "id": contract["id"],
-            "title": contract["title"],
-            "status": contract["status"],
-            "startDate": contract["startDate"],
-            "endDate": contract["endDate"],
-            "createDate": contract["createDate"],
-            "clientOrgId": contract["clientOrganization"]["id"],
-            "terms": {
-                "jobType": "FIXED" if fixed else "HOURLY",
-                "hourlyRate": None if fixed else f"{contract['_rate']:.2f}",
-                "fixedAmount": f"{contract['_amount']:.2f}" if fixed else None,
-            },
-        },
-        "contractAggregate": {"totalCharge": contract.get("_charged", "0.00"), "hours": contract.get("_hours", "0")},
-        "feedback": None,
-    }
+    return dataset
 
 
 def _conversation(

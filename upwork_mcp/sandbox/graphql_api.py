@@ -23,6 +23,7 @@ from .schema import (
     validation_error,
 )
 from .state import Sandbox
+from .work_resolvers import WORK_ROOTS
 
 FULL_INTROSPECTION = get_introspection_query(descriptions=False)
 
@@ -54,7 +55,7 @@ def full_introspection(drop: frozenset[str]) -> dict[str, Any]:
 
 def schema_for(box: Sandbox) -> Any:
     schema = sandbox_schema(frozenset(box.faults.drop))
-    attach(schema, ROOTS)
+    attach(schema, {**ROOTS, **WORK_ROOTS})
     return schema
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLError
 
-from .data import posting, work_history
 from .search import SearchInputError, page_window, search_jobs
 from .state import Sandbox
+from .views import posting, work_history
 
 MAX_MESSAGE_CHARS = 10_240
 MAX_SEARCH_PAGE = 100  # Upwork's job search pages run to 100
@@ -163,13 +164,33 @@ def _rooms(
     sortOrder: str | None = None,
 ) -> Any:
     box = _sandbox(info)
+    flt = filter or {}
+    rooms = box.data.rooms
+    if flt.get("unreadRoomsOnly_eq"):
+        rooms = [r for r in rooms if r["numUnread"]]
+    if flt.get("activeSince_eq"):
+        since = _moment(flt["activeSince_eq"], "filter.activeSince_eq")
+        rooms = [
+            r for r in rooms if box.data.stories[r["id"]] and box.data.stories[r["id"]][-1]["createdDateTime"] >= since
+        ]
     rooms = sorted(
-        box.data.rooms,
+        rooms,
         key=lambda r: (box.data.stories[r["id"]] or [{"createdDateTime": ""}])[-1]["createdDateTime"],
         reverse=sortOrder != "ASC",
     )
     offset, count = _window(pagination)
     return connection(rooms, offset, count, wrap=lambda r: _room_view(box, r), cursors=False)
+
+
+def _moment(value: str, name: str) -> str:
+    """An ISO-8601 date or date-time as the stories' own `createdDateTime` text, for comparing."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"{name} must be an ISO-8601 date-time, not {value[:30]!r}", "ValidationError") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _stories(_: Any, info: Any, filter: dict[str, Any] | None = None) -> Any:
@@ -244,10 +265,6 @@ def _profile(_: Any, info: Any, profileKey: str) -> Any:
 # -- identity ----------------------------------------------------------------------------------------
 
 
-def _user(_: Any, info: Any) -> Any:
-    return _sandbox(info).data.user
-
-
 def _organization(_: Any, info: Any) -> Any:
     box = _sandbox(info)
     tenant = info.context.get("tenant")
@@ -283,7 +300,6 @@ ROOTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Query", "contractRoom"): _contract_room,
     ("Query", "freelancerProfileSearchRecords"): _freelancers,
     ("Query", "freelancerProfileByProfileKey"): _profile,
-    ("Query", "user"): _user,
     ("Query", "organization"): _organization,
     ("Query", "companySelector"): _company_selector,
     ("Mutation", "createRoomStoryV2"): _create_story,

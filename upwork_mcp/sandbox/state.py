@@ -13,8 +13,9 @@ from functools import lru_cache
 from typing import Any
 
 from .credentials import CLIENT_ID, CLIENT_SECRET, FEED_KEY
-from .data import DEFAULT_SEED, Dataset, generate
+from .data import DEFAULT_SEED, Dataset
 from .faults import Faults
+from .work import generate
 
 ACCESS_TTL = 86_400.0  # 24 h, as Upwork
 REFRESH_TTL = 14 * 86_400.0  # 14 days

@@ -1,0 +1,181 @@
+"""The sandbox's resolvers for a freelancer's working life: proposals, offers, hours, money, categories.
+
+Limits are Upwork's as reported live: proposal pages of at most 40 ("VJCA-6" beyond), dates as
+`yyyyMMdd`, a work diary per contract and day, transactions only for the user's accounting entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from .resolvers import _fail, _sandbox, _window, connection
+from .state import Sandbox
+from .work import time_report_rows
+
+MAX_PROPOSAL_PAGE = 40
+
+
+def _day(value: Any, name: str) -> str:
+    text = str(value or "")
+    try:
+        datetime.strptime(text, "%Y%m%d")
+    except ValueError:
+        raise _fail(f"{name} must be a date as yyyyMMdd, not {text[:20]!r}", "ValidationError") from None
+    return text
+
+
+def _range(value: dict[str, Any] | None, name: str) -> tuple[str, str]:
+    value = value or {}
+    start = _day(value.get("rangeStart"), f"{name}.rangeStart")
+    end = _day(value.get("rangeEnd"), f"{name}.rangeEnd")
+    if end < start:
+        raise _fail(f"{name}: rangeEnd is before rangeStart", "ValidationError")
+    return start, end
+
+
+# -- proposals ---------------------------------------------------------------------------------------
+
+
+def _proposals(
+    _: Any, info: Any, filter: dict[str, Any], sortAttribute: dict[str, Any], pagination: dict[str, Any]
+) -> Any:
+    box = _sandbox(info)
+    if (pagination.get("first") or 0) > MAX_PROPOSAL_PAGE:
+        raise _fail(f"VJCA-6: page size must not exceed {MAX_PROPOSAL_PAGE}")
+    items = [p for p in box.data.proposals if p["status"]["status"] == filter["status_eq"]]
+    if filter.get("jobPostingIds_any"):
+        wanted = set(filter["jobPostingIds_any"])
+        items = [p for p in items if p["marketplaceJobPosting"]["id"] in wanted]
+    if filter.get("organizationId_eq"):
+        items = [p for p in items if p["organization"]["id"] == filter["organizationId_eq"]]
+    key = "_modified" if sortAttribute["field"] == "MODIFIEDDATETIME" else "_created"
+    items = sorted(items, key=lambda p: p[key], reverse=sortAttribute["sortOrder"] == "DESC")
+    offset, count = _window(pagination, max_first=MAX_PROPOSAL_PAGE)
+    return connection(items, offset, count)
+
+
+def _proposal(_: Any, info: Any, id: str) -> Any:
+    for proposal in _sandbox(info).data.proposals:
+        if proposal["id"] == id:
+            return proposal
+    raise _fail(f"Proposal not found: {id}")
+
+
+def _room(box: Sandbox, room_id: str) -> dict[str, Any]:
+    room = next(r for r in box.data.rooms if r["id"] == room_id)
+    stories = box.data.stories[room_id]
+    return {**room, "latestStory": stories[-1] if stories else None}
+
+
+def _proposal_room(_: Any, info: Any, vendorProposalId: str) -> Any:
+    box = _sandbox(info)
+    room_id = box.data.proposal_rooms.get(vendorProposalId)
+    if room_id is None:
+        raise _fail(f"Room not found for proposal {vendorProposalId}")
+    return _room(box, room_id)
+
+
+# -- offers ------------------------------------------------------------------------------------------
+
+
+def _user_offers(
+    info: Any,
+    pagination: dict[str, Any],
+    offerForFreelancerFilter: dict[str, Any] | None = None,
+    sortAttribute: dict[str, Any] | None = None,
+) -> Any:
+    box = _sandbox(info)
+    flt = offerForFreelancerFilter or {}
+    items = list(box.data.offers)
+    if flt.get("clientOrgId_any"):
+        wanted = set(flt["clientOrgId_any"])
+        items = [o for o in items if o["company"]["id"] in wanted]
+    states = (flt.get("commonFilter") or {}).get("states_any")
+    if states:
+        items = [o for o in items if o["state"].upper() in {s.upper() for s in states}]
+    ascending = (sortAttribute or {}).get("sortOrder") == "ASC"
+    items = sorted(items, key=lambda o: o["_created"], reverse=not ascending)
+    offset, count = _window(pagination, max_first=50)
+    return connection(items, offset, count)
+
+
+def _offer(_: Any, info: Any, id: str) -> Any:
+    for offer in _sandbox(info).data.offers:
+        if offer["id"] == id:
+            return offer["offer"]
+    raise _fail(f"Offer not found: {id}")
+
+
+def _offer_room(_: Any, info: Any, offerId: str) -> Any:
+    box = _sandbox(info)
+    room_id = box.data.offer_rooms.get(offerId)
+    return _room(box, room_id) if room_id else None
+
+
+# -- hours -------------------------------------------------------------------------------------------
+
+
+def _time_report(info: Any, timeReportDate_bt: dict[str, Any], pagination: dict[str, Any] | None = None) -> Any:
+    box = _sandbox(info)
+    start, end = _range(timeReportDate_bt, "timeReportDate_bt")
+    rows = [r for r in time_report_rows(box.data) if start <= r["dateWorkedOn"] <= end]
+    offset, count = _window(pagination, default_first=50, max_first=500)
+    return connection(rows, offset, count)
+
+
+def _user_view(_: Any, info: Any) -> Any:
+    """The current user, with the fields that take arguments resolved over the seeded work."""
+    return {**_sandbox(info).data.user, "offer": _user_offers, "contractTimeReport": _time_report}
+
+
+def _work_diary(_: Any, info: Any, workDiaryContractInput: dict[str, Any]) -> Any:
+    box = _sandbox(info)
+    contract_id = workDiaryContractInput["contractId"]
+    day = _day(workDiaryContractInput["date"], "workDiaryContractInput.date")
+    if not any(c["id"] == contract_id for c in box.data.contracts):
+        raise _fail(f"Contract not found: {contract_id}")
+    cells = box.data.time_cells.get(contract_id, {}).get(day, [])
+    return {
+        "workDiaryMetadata": {"timezoneOffset": str(workDiaryContractInput.get("offsetInSeconds") or 0)},
+        "workDiaryTimeCells": cells,
+    }
+
+
+# -- money -------------------------------------------------------------------------------------------
+
+
+def _accounting_entity(_: Any, info: Any) -> Any:
+    return {"id": _sandbox(info).data.accounting_entity}
+
+
+def _transactions(_: Any, info: Any, transactionHistoryFilter: dict[str, Any] | None = None) -> Any:
+    box = _sandbox(info)
+    flt = transactionHistoryFilter or {}
+    if box.data.accounting_entity not in (flt.get("aceIds_any") or []):
+        raise _fail("Authorization failed: aceIds_any must name your accounting entity (accountingEntity { id })")
+    start, end = _range(flt.get("transactionDateTime_bt"), "transactionDateTime_bt")
+    rows = [t for t in box.data.transactions if start <= t["_when"].strftime("%Y%m%d") <= end]
+    if flt.get("trxSubtypes_any"):
+        wanted = set(flt["trxSubtypes_any"])
+        rows = [t for t in rows if t["accountingSubtype"] in wanted]
+    return {"transactionDetail": {"transactionHistoryRow": rows}}
+
+
+def _categories(_: Any, info: Any) -> Any:
+    return _sandbox(info).data.category_tree
+
+
+WORK_ROOTS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("Query", "vendorProposals"): _proposals,
+    ("Query", "vendorProposal"): _proposal,
+    ("Query", "proposalRoom"): _proposal_room,
+    ("Query", "offer"): _offer,
+    ("Query", "offerRoom"): _offer_room,
+    ("Query", "user"): _user_view,
+    ("Query", "workDiaryContract"): _work_diary,
+    ("Query", "accountingEntity"): _accounting_entity,
+    ("Query", "transactionHistory"): _transactions,
+    ("Query", "ontologyCategories"): _categories,
+}
