@@ -15,7 +15,8 @@ async def _room(client) -> str:
 async def test_rooms_and_messages_by_room_or_contract(connect: Connect, sandbox: Sandbox) -> None:
     async with connect() as client:
         rooms = await client.call_tool("list_rooms", {"limit": 3})
-        assert rooms.structured_content["total"] == len(sandbox.data.rooms) and rooms.structured_content["next_cursor"] == "3"
+        listed = rooms.structured_content
+        assert listed["total"] == len(sandbox.data.rooms) and listed["next_cursor"] == "3"
         by_room = await client.call_tool("list_messages", {"room_id": rooms.structured_content["rooms"][0]["id"]})
         contract = sandbox.data.contracts[0]["id"]
         by_contract = await client.call_tool("list_messages", {"contract_id": contract, "limit": 2})
