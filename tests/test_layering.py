@@ -36,6 +36,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "upwork_mcp.approvals",
             "upwork_mcp.stdio",
             "upwork_mcp.server",
+            "upwork_mcp.tool_schemas",
             "upwork_mcp.cli",
             "upwork_mcp.transports",
             "upwork_mcp.commands",

@@ -30,6 +30,7 @@ from .confirmations import AsyncConfirmations, Confirmations, Ticket
 from .errors import BadRequestError, ConfigError, GraphQLError, UpworkError
 from .notes import collecting
 from .prompt_templates import load
+from .tool_schemas import compact_input, compact_output
 from .world import Engine, open_store, pulled_schema_path, world_for
 
 if TYPE_CHECKING:
@@ -203,7 +204,10 @@ def served_tool(spec: Any, server_read_only: bool) -> ServedTool:
         },
     )
     tool.fn_metadata.arg_model = strict
+    compact_input(tool.parameters)
     tool.parameters["additionalProperties"] = False
+    if tool.output_schema is not None:
+        compact_output(tool.output_schema)
     return tool
 
 

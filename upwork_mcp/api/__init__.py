@@ -14,12 +14,15 @@ from ..auth.source import BearerCredentials, TokenSource
 from ..config import Settings
 from ._graphql import GraphQLExecutor, GraphQLResult
 from .account import AccountAPI
+from .categories import CategoriesAPI
 from .contracts import ContractsAPI
 from .freelancers import FreelancersAPI
+from .hours import HoursAPI
 from .job_feed import FeedQuery, JobFeedAPI
 from .jobs import JobsAPI, JobSearchFilters
 from .memory import Capabilities, InMemory, Memory
 from .messages import MessagesAPI
+from .proposals import OffersAPI, ProposalsAPI
 
 __all__ = ["FeedQuery", "GraphQLResult", "JobSearchFilters", "UpworkClient", "key_id"]
 
@@ -54,4 +57,8 @@ class UpworkClient:
         self.contracts = ContractsAPI(self.graphql, self.account.user_id)
         self.messages = MessagesAPI(self.graphql)
         self.freelancers = FreelancersAPI(self.graphql)
+        self.proposals = ProposalsAPI(self.graphql)
+        self.offers = OffersAPI(self.graphql)
+        self.hours = HoursAPI(self.graphql)
+        self.categories = CategoriesAPI(self.graphql, self.memory)
         self.job_feed = JobFeedAPI(http, settings.job_feed_url, settings.job_feed_api_key)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from ..errors import NotFoundError, PermissionDeniedError
-from ..models.contracts import Contract, ContractDetails, ContractPage, TalentContract
+from ..models.contracts import Contract, ContractDetails, ContractPage, Feedback, TalentContract
 from ..notes import note
 from ._graphql import GraphQLExecutor
 
@@ -139,4 +139,19 @@ class ContractsAPI:
         node = result.data.get("contractDetails")
         if not node:
             raise NotFoundError(f"No contract {contract_id} is visible to this account. Use list_contracts for ids.")
-        return ContractDetails.model_validate(node)
+        details = ContractDetails.model_validate(node)
+        if (details.status or "").upper() != "CLOSED":
+            return details
+        return details.model_copy(update={"feedback": await self._feedback(contract_id, tenant_id)})
+
+    async def _feedback(self, contract_id: str, tenant_id: str | None) -> Feedback | None:
+        """Both sides' feedback on a closed contract, from the work history; None where the key can't read it."""
+        try:
+            flt = {"personId": await self._user_id(), "contractIds": [contract_id]}
+            result = await self._gql.run("ContractFeedback", {"filter": flt}, tenant_id=tenant_id)
+        except (PermissionDeniedError, NotFoundError):
+            return None
+        for item in (result.data.get("talentWorkHistory") or {}).get("workHistoryList") or []:
+            if item and (item.get("contract") or {}).get("id") == contract_id and item.get("feedback"):
+                return Feedback.model_validate(item["feedback"])
+        return None

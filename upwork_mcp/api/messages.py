@@ -17,11 +17,26 @@ class MessagesAPI:
         """The room's name if a listing in this session showed it (no request is made)."""
         return self._room_names.get(room_id)
 
-    async def rooms(self, *, first: int = 20, after: str | None = None, tenant_id: str | None = None) -> RoomPage:
+    async def rooms(
+        self,
+        *,
+        first: int = 20,
+        after: str | None = None,
+        unread_only: bool = False,
+        active_since: str | None = None,
+        tenant_id: str | None = None,
+    ) -> RoomPage:
+        """Rooms, most recent first; `active_since` is an ISO-8601 date or date-time."""
         pagination: dict[str, object] = {"first": first}
         if after:
             pagination["after"] = after
-        result = await self._gql.run("ListRooms", {"pagination": pagination}, tenant_id=tenant_id)
+        flt: dict[str, object] = {}
+        if unread_only:
+            flt["unreadRoomsOnly_eq"] = True
+        if active_since:
+            flt["activeSince_eq"] = active_since
+        variables = {"pagination": pagination, **({"filter": flt} if flt else {})}
+        result = await self._gql.run("ListRooms", variables, tenant_id=tenant_id)
         page = connection_page(result.data.get("roomList"), Room)
         self._room_names.update({r.id: r.room_name for r in page.items if r.room_name})
         return RoomPage(total=page.total, rooms=page.items, next_cursor=page.next_cursor)

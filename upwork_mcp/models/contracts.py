@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._base import APIModel, NamedEntity
+from ._base import APIModel, Money, NamedEntity
+from .proposals import Milestone, Reason
 
 
 class ContractOffer(APIModel):
@@ -72,6 +73,39 @@ class ContractPage(APIModel):
     source: ContractSource = "vendorContracts"
 
 
+class HourlyLimit(APIModel):
+    weekly_limit: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+class HourlyTerm(APIModel):
+    hourly_rate: Money | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    manual_time_allowed: bool | None = None
+
+
+class FixedTerm(APIModel):
+    fixed_amount: Money | None = None
+    milestones: list[Milestone | None] | None = None
+
+
+class DetailTerms(APIModel):
+    hourly_terms: list[HourlyTerm | None] | None = None
+    fixed_price_terms: list[FixedTerm | None] | None = None
+
+
+class Rating(APIModel):
+    score: float | None = None
+    comment: str | None = None
+
+
+class Feedback(APIModel):
+    feedback_to_freelancer: Rating | None = None
+    feedback_to_client: Rating | None = None
+
+
 class ContractDetails(APIModel):
     id: str
     title: str | None = None
@@ -85,3 +119,14 @@ class ContractDetails(APIModel):
     freelancer: NamedEntity | None = None
     client_organization: NamedEntity | None = None
     hiring_manager: NamedEntity | None = None
+    closing_reason: Reason | None = None
+    hourly_limits: list[HourlyLimit | None] | None = None
+    terms: DetailTerms | None = None
+    feedback: Feedback | None = None  # from the work history, where the key can read it
+
+    @property
+    def weekly_limit(self) -> str | None:
+        """The hourly limit in force: the one without an end date, else the latest."""
+        limits = [h for h in self.hourly_limits or [] if h]
+        current = [h for h in limits if not h.end_date] or limits
+        return current[-1].weekly_limit if current else None

@@ -1,0 +1,139 @@
+"""Proposals and offers, as `vendorProposals`/`vendorProposal` and the offer queries answer."""
+
+from __future__ import annotations
+
+from ._base import APIModel, Money, NamedEntity
+
+
+class RawDate(APIModel):
+    raw_value: str | None = None
+
+
+class ProposalJobContent(APIModel):
+    title: str | None = None
+
+
+class ProposalJob(APIModel):
+    id: str | None = None
+    content: ProposalJobContent | None = None
+
+
+class Label(APIModel):
+    label: str | None = None
+
+
+class ProposalTerms(APIModel):
+    charge_rate: Money | None = None
+    estimated_duration: Label | None = None
+    upfront_payment_percent: int | None = None
+
+
+class ProposalAudit(APIModel):
+    created_date_time: RawDate | None = None
+    modified_date_time: RawDate | None = None
+
+
+class Reason(APIModel):
+    reason: str | None = None
+    description: str | None = None
+
+
+class ProposalStatus(APIModel):
+    status: str | None = None
+    reason: Reason | None = None
+
+
+class Proposal(APIModel):
+    id: str
+    marketplace_job_posting: ProposalJob | None = None
+    terms: ProposalTerms | None = None
+    proposal_cover_letter: str | None = None
+    audit_details: ProposalAudit | None = None
+    status: ProposalStatus | None = None
+    organization: NamedEntity | None = None
+
+    @property
+    def created(self) -> str | None:
+        audit = self.audit_details
+        return audit.created_date_time.raw_value if audit and audit.created_date_time else None
+
+    @property
+    def modified(self) -> str | None:
+        audit = self.audit_details
+        return audit.modified_date_time.raw_value if audit and audit.modified_date_time else None
+
+
+class ProposalPage(APIModel):
+    status: str
+    total: int | None = None
+    proposals: list[Proposal]
+    next_cursor: str | None = None
+
+
+class ProposalDetail(APIModel):
+    proposal: Proposal
+    room_id: str | None = None
+
+
+class FixedPriceTerm(APIModel):
+    budget: Money | None = None
+
+
+class OfferHourlyTerms(APIModel):
+    rate: Money | None = None
+    weekly_hours_limit: int | None = None
+    manual_time_allowed: bool | None = None
+
+
+class OfferTerms(APIModel):
+    expected_start_date: str | None = None
+    expected_end_date: str | None = None
+    fixed_price_term: FixedPriceTerm | None = None
+    hourly_terms: OfferHourlyTerms | None = None
+
+
+class Milestone(APIModel):
+    id: str | None = None
+    sequence_id: int | None = None
+    description: str | None = None
+    state: str | None = None
+    due_date_time: str | None = None
+    deposit_amount: Money | None = None
+    paid: Money | None = None
+
+
+class Offer(APIModel):
+    id: str
+    title: str | None = None
+    description: str | None = None
+    type: str | None = None
+    state: str | None = None
+    message_to_contractor: str | None = None
+    client: NamedEntity | None = None
+    job: ProposalJob | None = None
+    offer_terms: OfferTerms | None = None
+    milestones: list[Milestone] = []
+
+
+class OfferSummary(APIModel):
+    """One row of the user's offers (`ContractOfferResult`)."""
+
+    id: str
+    title: str | None = None
+    type: str | None = None
+    state: str | None = None
+    start_date_time: str | None = None
+    offer_created_date_time: str | None = None
+    company: NamedEntity | None = None
+    offer: Offer | None = None
+
+
+class OfferPage(APIModel):
+    total: int | None = None
+    offers: list[OfferSummary]
+    next_cursor: str | None = None
+
+
+class OfferDetail(APIModel):
+    offer: Offer
+    room_id: str | None = None
