@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._common import ToolSpec
 
-TOOLSETS: tuple[str, ...] = ("jobs", "contracts", "messages", "freelancers", "graphql", "feed", "account")
+TOOLSETS: tuple[str, ...] = (
+    "jobs",
+    "proposals",
+    "contracts",
+    "work",
+    "messages",
+    "freelancers",
+    "graphql",
+    "feed",
+    "account",
+)
 
 
 def all_specs() -> list[ToolSpec]:

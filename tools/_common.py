@@ -21,19 +21,19 @@ if TYPE_CHECKING:
 
 ResponseFormat = Annotated[
     Literal["concise", "detailed"],
-    Field(description="concise (default): the fields needed to decide; detailed: every field, full texts."),
+    Field(description="detailed: every field, full texts."),
 ]
 Cursor = Annotated[
     str | None,
     Field(
-        description="Opaque paging cursor: pass the next_cursor of the previous page; omit for the first page.",
+        description="next_cursor of the previous page.",
         max_length=64,
     ),
 ]
 TenantId = Annotated[
     str | None,
     Field(
-        description="Organization to act in (an id from get_account); omit for the one in use.",
+        description="Organization id from get_account.",
         max_length=40,
         pattern=r"^[A-Za-z0-9_~-]+$",
     ),
@@ -120,8 +120,8 @@ class ToolSpec:
 
     def annotations(self, server_read_only: bool = False) -> ToolAnnotations:
         read_only = self.read_only or (self.guarded and server_read_only)
+        # The title is published once, as the tool's own `title` (annotations.title predates it).
         return ToolAnnotations(
-            title=self.title,
             read_only_hint=read_only,
             destructive_hint=self.destructive and not read_only,
             idempotent_hint=self.idempotent or read_only,

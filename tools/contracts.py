@@ -9,11 +9,12 @@ from pydantic import Field
 
 from upwork_mcp.api._paging import offset_of
 
-from ._common import Ctx, Cursor, OutModel, TenantId, ToolSpec, app, joined, respond
-from ._text import clean, listing, untrusted
+from ._common import Ctx, Cursor, OutModel, ResponseFormat, TenantId, ToolSpec, app, joined, money, respond
+from ._text import clean, listing, shorten, untrusted
 
 if TYPE_CHECKING:
-    from upwork_mcp.models.contracts import Contract
+    from upwork_mcp.models._base import Money
+    from upwork_mcp.models.contracts import Contract, Rating
 
 
 class ContractSummary(OutModel):
@@ -57,8 +58,7 @@ async def list_contracts(
     cursor: Cursor = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ContractList]:
-    """List the user's Upwork contracts (as freelancer), newest first, with their ids for get_contract and
-    list_messages."""
+    """List the user's Upwork contracts (as freelancer), newest first."""
     page = await app(ctx).client.contracts.list(
         statuses=(status,) if status else (), offset=offset_of(cursor), limit=limit, tenant_id=tenant_id
     )
@@ -86,6 +86,20 @@ async def list_contracts(
     return respond(out, text)
 
 
+class MilestoneOut(OutModel):
+    id: str | None = None
+    description: str | None = None
+    state: str | None = None
+    amount: str | None = None
+    paid: str | None = None
+    due: str | None = None
+
+
+class FeedbackOut(OutModel):
+    score: float | None = None
+    comment: str | None = None
+
+
 class ContractDetail(OutModel):
     id: str
     title: str | None = None
@@ -99,6 +113,24 @@ class ContractDetail(OutModel):
     client: str | None = None
     hiring_manager: str | None = None
     freelancer: str | None = None
+    hourly_rate: str | None = None
+    weekly_limit: str | None = Field(default=None, description="hours per week")
+    manual_time_allowed: bool | None = None
+    fixed_amount: str | None = None
+    milestones: list[MilestoneOut] | None = None
+    closing_reason: str | None = None
+    feedback_from_client: FeedbackOut | None = None
+    feedback_to_client: FeedbackOut | None = None
+
+
+def _money(value: Money | None) -> str | None:
+    return money(value.amount, value.currency) if value and value.amount is not None else None
+
+
+def _feedback(rating: Rating | None, detailed: bool) -> FeedbackOut | None:
+    if rating is None:
+        return None
+    return FeedbackOut(score=rating.score, comment=clean(rating.comment) if detailed else shorten(rating.comment, 200))
 
 
 async def get_contract(
@@ -109,10 +141,17 @@ async def get_contract(
             description="Contract id from list_contracts.", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_~-]+$"
         ),
     ],
+    response_format: ResponseFormat = "concise",
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ContractDetail]:
-    """Read one contract: status, dates, delivery model, client, hiring manager. Ids come from list_contracts."""
+    """Read one contract: status, dates, client, terms (rate and weekly limit, or fixed amount), milestones,
+    and feedback once closed."""
     c = await app(ctx).client.contracts.get(contract_id, tenant_id=tenant_id)
+    detailed = response_format == "detailed"
+    terms = c.terms
+    hourly = next((t for t in (terms.hourly_terms or []) if t), None) if terms else None
+    fixed = [t for t in (terms.fixed_price_terms or []) if t] if terms else []
+    milestones = [m for t in fixed for m in t.milestones or [] if m]
     out = ContractDetail(
         id=c.id,
         title=clean(c.title),
@@ -126,16 +165,60 @@ async def get_contract(
         client=c.client_organization.name if c.client_organization else None,
         hiring_manager=c.hiring_manager.name if c.hiring_manager else None,
         freelancer=c.freelancer.name if c.freelancer else None,
+        hourly_rate=_money(hourly.hourly_rate) if hourly else None,
+        weekly_limit=c.weekly_limit,
+        manual_time_allowed=hourly.manual_time_allowed if hourly else None,
+        fixed_amount=_money(fixed[0].fixed_amount) if fixed else None,
+        milestones=[
+            MilestoneOut(
+                id=m.id,
+                description=clean(m.description),
+                state=m.state,
+                amount=_money(m.deposit_amount),
+                paid=_money(m.paid),
+                due=(m.due_date_time or "")[:10] or None,
+            )
+            for m in milestones
+        ]
+        or None,
+        closing_reason=clean(c.closing_reason.reason) if c.closing_reason else None,
+        feedback_from_client=_feedback(c.feedback.feedback_to_freelancer, detailed) if c.feedback else None,
+        feedback_to_client=_feedback(c.feedback.feedback_to_client, detailed) if c.feedback else None,
     )
-    facts = joined(
-        out.title,
-        out.status,
-        out.delivery_model,
-        f"client {out.client}" if out.client else None,
-        f"manager {out.hiring_manager}" if out.hiring_manager else None,
-        f"{(out.start_date or '')[:10]} → {(out.end_date or '')[:10] or 'ongoing'}",
+    pay = (
+        f"{out.hourly_rate}/hr" + (f", limit {out.weekly_limit} h/week" if out.weekly_limit else "")
+        if out.hourly_rate
+        else f"fixed {out.fixed_amount}"
+        if out.fixed_amount
+        else None
     )
-    text = f"contract [{out.id}]\n" + untrusted(facts, "contract titles and names are written by clients")
+    lines = [
+        joined(
+            out.title,
+            out.status,
+            out.delivery_model,
+            pay,
+            f"client {out.client}" if out.client else None,
+            f"manager {out.hiring_manager}" if out.hiring_manager else None,
+            f"{(out.start_date or '')[:10]} → {(out.end_date or '')[:10] or 'ongoing'}",
+        ),
+        *(
+            joined(
+                f"milestone {m.id}: {m.description}",
+                m.state,
+                m.amount,
+                f"paid {m.paid}" if m.paid else None,
+                f"due {m.due}" if m.due else None,
+            )
+            for m in out.milestones or []
+        ),
+    ]
+    if out.closing_reason:
+        lines.append(f"closed: {out.closing_reason}")
+    for label, fb in (("client's feedback", out.feedback_from_client), ("your feedback", out.feedback_to_client)):
+        if fb:
+            lines.append(joined(f"{label}: {fb.score}", fb.comment))
+    text = f"contract [{out.id}]\n" + untrusted("\n".join(lines), "contract texts and names are written by clients")
     return respond(out, text)
 
 

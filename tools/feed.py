@@ -56,7 +56,7 @@ async def fetch_job_feed(
     q: Annotated[
         str | None,
         Field(
-            description="Keywords that must all appear in title or description (applied by this server).",
+            description="Keywords, all required (applied by this server).",
             max_length=200,
         ),
     ] = None,
@@ -73,13 +73,13 @@ async def fetch_job_feed(
     budget_min: Annotated[float | None, Field(description="Fixed budget at least (USD).", ge=0)] = None,
     budget_max: Annotated[float | None, Field(description="Fixed budget at most (USD).", ge=0)] = None,
     min_client_spend: Annotated[
-        float | None, Field(description="Client has spent at least this much (USD; applied by this server).", ge=0)
+        float | None, Field(description="Client spend at least, USD (applied by this server).", ge=0)
     ] = None,
     limit: Annotated[int, Field(description="Jobs to return.", ge=1, le=50)] = 10,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
-    """Fetch the newest jobs from the Upwork Jobs API feed (needs UPWORK_JOB_FEED_API_KEY), with buyer data
-    Upwork's own search lacks. Use search_jobs for Upwork's full search with paging instead."""
+    """Newest jobs from the Upwork Jobs API feed (needs UPWORK_JOB_FEED_API_KEY), with buyer data search_jobs
+    lacks."""
     from upwork_mcp.api import FeedQuery  # lazy: the engine (httpx) loads with the first call
 
     local = [name for name, value in (("q", q), ("min_client_spend", min_client_spend)) if value]

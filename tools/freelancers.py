@@ -38,8 +38,7 @@ async def search_freelancers(
     cursor: Annotated[str | None, Field(description="next_cursor of the previous page.", max_length=64)] = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FreelancerList]:
-    """Search Upwork freelancer profiles by keywords and country; use get_freelancer_profile with a
-    result's profile_key for the full profile."""
+    """Search Upwork freelancer profiles by keywords and country; get_freelancer_profile reads one."""
     page = await app(ctx).client.freelancers.search(keyword=q, country=country, first=limit, after=cursor)
     detailed = response_format == "detailed"
     people = [

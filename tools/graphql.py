@@ -98,8 +98,7 @@ async def run_graphql(
     query: Annotated[
         str,
         Field(
-            description="A GraphQL document in Upwork's schema. A type's fields: the upwork://schema/{type} resource "
-            "(e.g. upwork://schema/MarketplaceJobPosting).",
+            description="A GraphQL document. A type's fields: resource upwork://schema/{type}.",
             min_length=1,
             max_length=MAX_DOCUMENT_CHARS,
         ),
@@ -111,22 +110,17 @@ async def run_graphql(
     ] = None,
     confirmation_token: Annotated[
         str | None,
-        Field(description="Only for a mutation the user approved: the token its preview returned.", max_length=64),
+        Field(description="After the user approved a mutation: its preview's token.", max_length=64),
     ] = None,
     tenant_id: TenantId = None,
     schema_check: Annotated[
         bool,
-        Field(
-            description="Check the document against Upwork's schema first (free; on by default). false sends it "
-            "unchecked, for a field Upwork added after the schema this server holds."
-        ),
+        Field(description="false: send unchecked (a field newer than this server's schema)."),
     ] = True,
 ) -> Annotated[CallToolResult, GraphQLRunResult]:
-    """Run any query against Upwork's GraphQL API, for what the other tools don't cover. Queries run at once;
-    mutations need the user's confirmation; subscriptions are refused. Query roots include
-    marketplaceJobPostingsSearch, marketplaceJobPosting (MarketplaceJobPosting), vendorProposals, roomList,
-    talentWorkHistory, contractDetails and user (CurrentUser). A field the schema lacks comes back at once, with
-    the fields its type has; partial data comes back with its errors."""
+    """Run a GraphQL document against Upwork's API, for what the other tools don't cover. Mutations need the
+    user's confirmation. Documents are checked against Upwork's schema first; an unknown field comes back at
+    once with the fields its type has."""
     state = app(ctx)
     kind = inspect_document(query, operation_name)
     if schema_check:

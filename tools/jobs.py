@@ -118,46 +118,49 @@ def _line(i: int, job: JobSummary) -> str:
 
 async def search_jobs(
     ctx: Ctx,
-    q: Annotated[
-        str | None, Field(description='Keywords; Lucene-style: "exact phrase", OR, -exclude.', max_length=500)
+    q: Annotated[str | None, Field(description='Keywords: "exact phrase", OR, -exclude.', max_length=500)] = None,
+    skills: Annotated[str | None, Field(description="Skills, comma-separated, any of them.", max_length=500)] = None,
+    category: Annotated[
+        str | None, Field(description="Names or ids, comma-separated (list_categories).", max_length=300)
     ] = None,
-    skills: Annotated[
-        str | None, Field(description="Comma-separated skills, any of them, e.g. 'python,django'.", max_length=500)
-    ] = None,
+    subcategory: Annotated[str | None, Field(description="Names or ids, comma-separated.", max_length=300)] = None,
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    budget_min: Annotated[int | None, Field(description="Fixed-price budget at least (USD).", ge=0)] = None,
-    budget_max: Annotated[int | None, Field(description="Fixed-price budget at most (USD).", ge=0)] = None,
-    hourly_min: Annotated[int | None, Field(description="Hourly rate range reaching at least (USD/hr).", ge=0)] = None,
-    hourly_max: Annotated[int | None, Field(description="Hourly rate range starting at most (USD/hr).", ge=0)] = None,
+    budget_min: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0)] = None,
+    budget_max: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0)] = None,
+    hourly_min: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0)] = None,
+    hourly_max: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0)] = None,
     experience_level: Annotated[
-        Literal["entry", "intermediate", "expert"] | None, Field(description="Experience level the client asks for.")
+        Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")
+    ] = None,
+    workload: Annotated[Literal["full_time", "part_time", "as_needed"] | None, Field(description="Hours.")] = None,
+    duration: Annotated[
+        list[Literal["week", "month", "quarter", "semester", "ongoing"]] | None,
+        Field(description="Project lengths, any of them.", max_length=5),
     ] = None,
     days_posted: Annotated[int | None, Field(description="Posted within this many days.", ge=1, le=90)] = None,
-    proposals_min: Annotated[int | None, Field(description="At least this many proposals so far.", ge=0)] = None,
-    proposals_max: Annotated[int | None, Field(description="At most this many proposals so far.", ge=0)] = None,
-    client_hires_min: Annotated[
-        int | None, Field(description="Client has hired at least this many times.", ge=0)
-    ] = None,
-    client_hires_max: Annotated[
-        int | None, Field(description="Client has hired at most this many times.", ge=0)
-    ] = None,
-    verified_payment_only: Annotated[bool, Field(description="Only clients with a verified payment method.")] = False,
-    location: Annotated[
-        str | None, Field(description="Client countries, comma-separated, e.g. 'United States,Canada'.", max_length=300)
-    ] = None,
-    category_id: Annotated[str | None, Field(description="Upwork category id.", max_length=40)] = None,
+    proposals_min: Annotated[int | None, Field(description="Proposals so far.", ge=0)] = None,
+    proposals_max: Annotated[int | None, Field(description="Proposals so far.", ge=0)] = None,
+    client_hires_min: Annotated[int | None, Field(description="Client's past hires.", ge=0)] = None,
+    client_hires_max: Annotated[int | None, Field(description="Client's past hires.", ge=0)] = None,
+    verified_payment_only: Annotated[bool, Field(description="Clients with verified payment.")] = False,
+    location: Annotated[str | None, Field(description="Client countries, comma-separated.", max_length=300)] = None,
+    timezone: Annotated[str | None, Field(description="Client time zone, e.g. Europe/Berlin.", max_length=60)] = None,
     sort: Annotated[
-        Literal["recency", "relevance", "client_rating", "client_total_charge"], Field(description="Order of results.")
+        Literal["recency", "relevance", "client_rating", "client_total_charge"], Field(description="Order.")
     ] = "recency",
-    limit: Annotated[
-        int, Field(description="Jobs per page; above 50 several Upwork pages are fetched, with progress.", ge=1, le=200)
-    ] = 10,
+    limit: Annotated[int, Field(description="Per page; over 50 fetches several pages.", ge=1, le=200)] = 10,
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobSearchResult]:
-    """Search open Upwork jobs with Upwork's full filter set (keywords, skills, budget, hourly rate, type,
-    level, recency, competition, client quality). Use get_job with a result's id for the full posting."""
+    """Search open Upwork jobs by keywords, skills, category, budget, rate, level, workload, duration, recency,
+    competition and client quality. get_job gives a full posting."""
     from upwork_mcp.api import JobSearchFilters  # lazy: the engine (httpx) loads with the first call
+
+    client = app(ctx).client
+
+    async def ids(refs: str | None, kind: Literal["category", "subcategory"]) -> tuple[str, ...]:
+        parts = [p.strip() for p in (refs or "").split(",") if p.strip()]
+        return tuple([(await client.categories.resolve(p, kind))[0] for p in parts])
 
     filters = JobSearchFilters(
         query=q,
@@ -175,7 +178,11 @@ async def search_jobs(
         client_hires_max=client_hires_max,
         verified_payment_only=verified_payment_only,
         locations=tuple(p.strip() for p in (location or "").split(",") if p.strip()),
-        category_ids=(category_id,) if category_id else (),
+        category_ids=await ids(category, "category"),
+        subcategory_ids=await ids(subcategory, "subcategory"),
+        workload=workload,
+        durations=tuple(dict.fromkeys(duration or ())),
+        timezone=timezone,
         sort=sort,
         offset=offset_of(cursor),
         limit=limit,
@@ -184,7 +191,7 @@ async def search_jobs(
     async def progress(done: int, total: int) -> None:
         await ctx.report_progress(done, total, f"{done} of {total} jobs fetched")
 
-    page = await app(ctx).client.jobs.search(filters, progress=progress)
+    page = await client.jobs.search(filters, progress=progress)
     detailed = response_format == "detailed"
     result = JobSearchResult(
         total=page.total,
@@ -296,8 +303,8 @@ async def get_job(
     ],
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobDetail]:
-    """Read one job posting in full: terms, budget, client, activity and screening questions. Use after
-    search_jobs (its ids work directly; a ~01 ciphertext works once it appeared in a search)."""
+    """Read one job posting in full: terms, budget, client, activity, screening questions. Ids from search_jobs;
+    a ~01 ciphertext or URL once seen in a search."""
     posting = await app(ctx).client.jobs.get(job)
     out = _detail(posting, response_format == "detailed")
     a = out.activity
@@ -340,7 +347,40 @@ async def get_job(
     return respond(out, text)
 
 
+class SubcategoryOut(OutModel):
+    id: str
+    name: str | None = None
+
+
+class CategoryOut(OutModel):
+    id: str = Field(description="pass as search_jobs category (the name works too)")
+    name: str | None = None
+    subcategories: list[SubcategoryOut]
+
+
+class CategoryList(OutModel):
+    categories: list[CategoryOut]
+
+
+async def list_categories(ctx: Ctx) -> Annotated[CallToolResult, CategoryList]:
+    """Upwork's job categories and subcategories with their ids, for search_jobs' category and subcategory."""
+    tree = await app(ctx).client.categories.tree()
+    out = CategoryList(
+        categories=[
+            CategoryOut(
+                id=c.id,
+                name=c.preferred_label,
+                subcategories=[SubcategoryOut(id=s.id, name=s.preferred_label) for s in c.subcategories],
+            )
+            for c in tree
+        ]
+    )
+    lines = [f"{c.name} [{c.id}]: " + ", ".join(f"{s.name} [{s.id}]" for s in c.subcategories) for c in out.categories]
+    return respond(out, f"{len(out.categories)} categories\n" + "\n".join(lines))
+
+
 TOOLS = [
     ToolSpec(search_jobs, "Search Upwork jobs", read_only=True, needs=("marketplaceJobPostingsSearch",)),
     ToolSpec(get_job, "Get an Upwork job", read_only=True, needs=("marketplaceJobPosting",)),
+    ToolSpec(list_categories, "List Upwork job categories", read_only=True, needs=("ontologyCategories",)),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import ElicitationResult, Resolve
@@ -9,6 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import AfterValidator, Field
 
+from upwork_mcp.errors import UpworkError
 from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
 from ._common import Ctx, OutModel, TenantId, ToolSpec, ago, app, respond
@@ -35,6 +37,7 @@ class RoomOut(OutModel):
     type: str | None = None
     unread: int | None = None
     contract_id: str | None = None
+    waiting_on_you: bool | None = Field(default=None, description="the last message is someone else's")
     latest: LatestMessage | None = None
 
 
@@ -44,15 +47,43 @@ class RoomList(OutModel):
     next_cursor: str | None = None
 
 
+def _since(value: str | None) -> str | None:
+    """An ISO-8601 date or date-time, checked; sent to Upwork as given."""
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ToolError(
+            f"active_since {value[:30]!r} is not a date: give 2026-11-20 or 2026-11-20T09:00:00Z."
+        ) from None
+    return value
+
+
+async def _my_user_id(ctx: Ctx) -> str | None:
+    try:
+        return await app(ctx).client.account.user_id()
+    except UpworkError:
+        return None  # rooms still list; which ones wait on the user stays unknown
+
+
 async def list_rooms(
     ctx: Ctx,
+    unread_only: Annotated[bool, Field(description="Only rooms with unread messages.")] = False,
+    active_since: Annotated[
+        str | None, Field(description="Only rooms with activity since this ISO date or time.", max_length=40)
+    ] = None,
     limit: Annotated[int, Field(description="Rooms per page.", ge=1, le=50)] = 20,
     cursor: RoomCursor = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, RoomList]:
-    """List the user's Upwork message rooms, most recent first, with unread counts and the latest message.
-    Use it to find a room id for list_messages or send_message."""
-    page = await app(ctx).client.messages.rooms(first=limit, after=cursor, tenant_id=tenant_id)
+    """List the user's Upwork message rooms, most recent first: unread counts, latest message, and which wait
+    on the user's reply."""
+    since = _since(active_since)
+    page = await app(ctx).client.messages.rooms(
+        first=limit, after=cursor, unread_only=unread_only, active_since=since, tenant_id=tenant_id
+    )
+    me = await _my_user_id(ctx) if page.rooms else None
     rooms = [
         RoomOut(
             id=r.id,
@@ -60,6 +91,9 @@ async def list_rooms(
             type=r.room_type,
             unread=r.num_unread,
             contract_id=r.contract_id,
+            waiting_on_you=(r.latest_story.user.id != me)
+            if me and r.latest_story and r.latest_story.user and r.latest_story.user.id
+            else None,
             latest=LatestMessage(
                 sender=r.latest_story.user.name if r.latest_story.user else None,
                 at=r.latest_story.created_date_time,
@@ -76,6 +110,7 @@ async def list_rooms(
             p
             for p in (
                 f"[{r.id}] {r.name}",
+                "WAITING ON YOU" if r.waiting_on_you else None,
                 f"{r.unread} unread" if r.unread else None,
                 f"contract {r.contract_id}" if r.contract_id else None,
                 f"last: {r.latest.sender} {ago(r.latest.at)}: {r.latest.text}" if r.latest else None,
@@ -84,7 +119,9 @@ async def list_rooms(
         )
         for r in rooms
     ]
-    head = f"{page.total} rooms" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    waiting = sum(1 for r in rooms if r.waiting_on_you)
+    head = f"{page.total} rooms" + (f", {waiting} on this page wait on your reply" if waiting else "")
+    head += f" (next_cursor: {out.next_cursor})" if out.next_cursor else ""
     text = listing(head, lines, "room names and messages are written by other people")
     return respond(out, text)
 
@@ -179,9 +216,7 @@ class SendResult(OutModel):
     preview: str | None = None
     approval_id: str | None = Field(default=None, description="the approval the user gives (link or terminal)")
     approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
-    confirmation_token: str | None = Field(
-        default=None, description="after the user approves, call again with this (the token or the approval id)"
-    )
+    confirmation_token: str | None = Field(default=None, description="after approval, call again with this")
     expires_in_seconds: int | None = None
 
 
@@ -192,14 +227,12 @@ async def send_message(
     decision: Annotated[ElicitationResult[SendDecision], Resolve(ask_before_sending)],
     confirmation_token: Annotated[
         str | None,
-        Field(
-            description="Only after the user approved a preview: the token (or approval id) it returned.", max_length=64
-        ),
+        Field(description="After the user approved a preview: its token or approval id.", max_length=64),
     ] = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, SendResult]:
-    """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's own approval:
-    the client asks the user, or the first call returns a preview the user approves."""
+    """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's approval: the
+    client asks, or the first call returns a preview to approve."""
     if not message.strip():
         raise ToolError("The message is empty after removing invisible characters; write the text to send.")
     payload = {"room_id": room_id, "message": message, "tenant_id": tenant_id}

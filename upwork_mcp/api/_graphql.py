@@ -41,6 +41,17 @@ PERMISSIONS: dict[str, str] = {
     "createRoomStoryV2": "the messaging write permission",
     "freelancerProfileSearchRecords": "the freelancer profile read permission",
     "freelancerProfileByProfileKey": "the freelancer profile read permission",
+    "vendorProposals": "the proposals read permission",
+    "vendorProposal": "the proposals read permission",
+    "proposalRoom": "the messaging read permission",
+    "offer": "the offers read permission",
+    "offerRoom": "the messaging read permission",
+    "workDiaryContract": "the time and work diary read permission",
+    "accountingEntity": "the payments permission",
+    "transactionHistory": "the payments permission",
+    "ontologyCategories": "the common entities read permission",
+    "CurrentUser.offer": "the offers read permission",
+    "CurrentUser.contractTimeReport": "the time and work diary read permission",
     "user": "the common entities read permission",
     "organization": "the common entities read permission",
     "companySelector": "the common entities read permission",
@@ -54,6 +65,9 @@ NOT_FOUND_HINTS: dict[str, str] = {
     "contractRoom": "Contract ids come from list_contracts.",
     "createRoomStoryV2": "Room ids come from list_rooms.",
     "freelancerProfileByProfileKey": "Profile keys (~01...) come from search_freelancers.",
+    "vendorProposal": "Proposal ids come from list_proposals.",
+    "offer": "Offer ids come from list_offers.",
+    "workDiaryContract": "Contract ids come from list_contracts.",
 }
 
 _PERMISSION_MARKERS = ("oauth2 permission", "no access to requested resource", "permission", "authorization failed")
@@ -132,6 +146,7 @@ class GraphQLExecutor:
         fields = {k: v for k, v in known.items() if not k.startswith("Query.")}
         if fields:
             text, missing = await self._prune(text, set(fields))
+            self._check_roots_left(roots, text, missing, fields, remembered=True)
         for attempt in range(2):
             try:
                 result = await self.execute(text, variables, operation_name=name, tenant_id=tenant_id)
@@ -153,6 +168,7 @@ class GraphQLExecutor:
                     raise
                 if self.capabilities is not None:
                     await self.capabilities.remember(names, why)
+                self._check_roots_left(roots, pruned, dropped, dict.fromkeys(dropped, why), remembered=False)
                 text, missing = pruned, missing + dropped
                 note(f"Left out of {name}: {', '.join(dropped)} ({why}).")
         result.missing = missing
@@ -168,10 +184,22 @@ class GraphQLExecutor:
 
         return await anyio.to_thread.run_sync(work)
 
-    def _refused_root(self, root: str, why: str) -> PermissionDeniedError:
+    def _check_roots_left(
+        self, roots: tuple[str, ...], text: str, dropped: list[str], why: dict[str, str], *, remembered: bool
+    ) -> None:
+        """A query whose every field under a root was refused (`user { offer }` without the offers
+        permission) is refused whole: there is nothing left to ask for."""
+        left = documents.root_fields(text) if text.strip() else ()
+        if all(root in left for root in roots):
+            return
+        name = next((n for n in dropped if n in PERMISSIONS), dropped[0] if dropped else roots[0])
+        raise self._refused_root(name, why.get(name, "this API key lacks the permission"), remembered=remembered)
+
+    def _refused_root(self, root: str, why: str, *, remembered: bool = True) -> PermissionDeniedError:
         permission = PERMISSIONS.get(root, "the permission this query needs")
+        when = " within the last day" if remembered else ""
         return PermissionDeniedError(
-            f"Upwork refused {root} for this API key within the last day (it lacks {permission}). Enable it for "
+            f"Upwork refused {root} for this API key{when} (it lacks {permission}). Enable it for "
             "the key in Upwork's API Center, then log in again.",
             permission=permission,
             status_code=200,

@@ -8,12 +8,12 @@ asked for once per process.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
-
-import anyio
 
 from ..errors import InvalidInputError, NotFoundError
 from ..models.hours import DiaryCell, TimeReportRow, Transaction, WorkDiary
+from ._concurrent import gather
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
 
@@ -101,19 +101,15 @@ class HoursAPI:
         """Every transaction in the range, oldest first: one request per calendar month, concurrently."""
         check_range(start, end)
         entity = await self.accounting_entity(tenant_id=tenant_id)
-        chunks = months(start, end)
-        found: list[list[Transaction]] = [[] for _ in chunks]
 
-        async def month(index: int, first: date, last: date) -> None:
+        async def month(first: date, last: date) -> list[Transaction]:
             flt = {
                 "aceIds_any": [entity],
                 "transactionDateTime_bt": {"rangeStart": upwork_day(first), "rangeEnd": upwork_day(last)},
             }
             result = await self._gql.run("Transactions", {"filter": flt}, tenant_id=tenant_id)
             detail = (result.data.get("transactionHistory") or {}).get("transactionDetail") or {}
-            found[index] = [Transaction.model_validate(r) for r in detail.get("transactionHistoryRow") or [] if r]
+            return [Transaction.model_validate(r) for r in detail.get("transactionHistoryRow") or [] if r]
 
-        async with anyio.create_task_group() as tg:
-            for index, (first, last) in enumerate(chunks):
-                tg.start_soon(month, index, first, last)
+        found = await gather([partial(month, first, last) for first, last in months(start, end)])
         return [t for rows in found for t in rows]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, Literal
 
-import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import NotFoundError, UpworkError
 from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
+from ._concurrent import gather
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
 from .memory import CIPHERTEXT_TTL, Memory
@@ -46,7 +47,10 @@ class JobSearchFilters(BaseModel):
     previous_clients_only: bool = False
     locations: tuple[str, ...] = ()
     category_ids: tuple[str, ...] = ()
-    workload: Literal["full_time", "part_time"] | None = None
+    subcategory_ids: tuple[str, ...] = ()
+    workload: Literal["full_time", "part_time", "as_needed"] | None = None
+    durations: tuple[Literal["week", "month", "quarter", "semester", "ongoing"], ...] = ()
+    timezone: str | None = None
     sort: Sort = "recency"
     offset: int = Field(default=0, ge=0, le=5000)
     limit: int = Field(default=20, ge=1, le=200)
@@ -85,8 +89,14 @@ class JobSearchFilters(BaseModel):
             f["locations_any"] = list(self.locations)
         if self.category_ids:
             f["categoryIds_any"] = list(self.category_ids)
+        if self.subcategory_ids:
+            f["subcategoryIds_any"] = list(self.subcategory_ids)
         if self.workload:
             f["workload_eq"] = self.workload.upper()
+        if self.durations:
+            f["duration_any"] = [d.upper() for d in self.durations]
+        if self.timezone:
+            f["timezone_eq"] = self.timezone
         return {"filter": f, "sort": [{"field": self.sort.upper()}]}
 
 
@@ -128,21 +138,18 @@ class JobsAPI:
         if filters.limit <= UPSTREAM_PAGE:
             return await self._search_page(filters)
         sizes = [min(UPSTREAM_PAGE, filters.limit - start) for start in range(0, filters.limit, UPSTREAM_PAGE)]
-        pages: list[JobSearchPage | None] = [None] * len(sizes)
         done = 0
 
-        async def fetch(index: int) -> None:
+        async def fetch(index: int) -> JobSearchPage:
             nonlocal done
             start = filters.offset + index * UPSTREAM_PAGE
-            pages[index] = await self._search_page(filters.model_copy(update={"offset": start, "limit": sizes[index]}))
+            page = await self._search_page(filters.model_copy(update={"offset": start, "limit": sizes[index]}))
             done += sizes[index]
             if progress is not None:
                 await progress(done, filters.limit)
+            return page
 
-        async with anyio.create_task_group() as tg:
-            for index in range(len(sizes)):
-                tg.start_soon(fetch, index)
-        fetched = [p for p in pages if p is not None]
+        fetched = await gather([partial(fetch, index) for index in range(len(sizes))])
         last = next((i for i, p in enumerate(fetched) if p.next_offset is None), len(fetched) - 1)
         used = fetched[: last + 1]
         return JobSearchPage(

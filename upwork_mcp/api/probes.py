@@ -18,19 +18,29 @@ from ._graphql import PERMISSIONS
 if TYPE_CHECKING:
     from . import UpworkClient
 
-# Root field -> the bundled probe operation that asks for it, and whether it needs the user's id.
-PROBES: dict[str, tuple[str, bool]] = {
-    "marketplaceJobPostingsSearch": ("ProbeJobSearch", False),
-    "marketplaceJobPosting": ("ProbeJob", False),
-    "vendorContracts": ("ProbeVendorContracts", True),
-    "talentWorkHistory": ("ProbeWorkHistory", True),
-    "contractList": ("ProbeContractList", False),
-    "contractDetails": ("ProbeContractDetails", False),
-    "roomList": ("ProbeRooms", False),
-    "roomStories": ("ProbeRoomStories", False),
-    "freelancerProfileSearchRecords": ("ProbeFreelancers", False),
-    "freelancerProfileByProfileKey": ("ProbeFreelancerProfile", False),
-    "user": ("ProbeUser", False),
+# Root field (or `user.field` for one under the current user) -> the bundled probe operation that asks
+# for it, and what its variables need: nothing, the user's id, or the user's accounting entity.
+PROBES: dict[str, tuple[str, Literal["", "user", "ace"]]] = {
+    "marketplaceJobPostingsSearch": ("ProbeJobSearch", ""),
+    "marketplaceJobPosting": ("ProbeJob", ""),
+    "ontologyCategories": ("ProbeCategories", ""),
+    "vendorProposals": ("ProbeProposals", ""),
+    "vendorProposal": ("ProbeProposal", ""),
+    "user.offer": ("ProbeOffers", ""),
+    "offer": ("ProbeOffer", ""),
+    "vendorContracts": ("ProbeVendorContracts", "user"),
+    "talentWorkHistory": ("ProbeWorkHistory", "user"),
+    "contractList": ("ProbeContractList", ""),
+    "contractDetails": ("ProbeContractDetails", ""),
+    "user.contractTimeReport": ("ProbeTimeReport", ""),
+    "workDiaryContract": ("ProbeWorkDiary", ""),
+    "accountingEntity": ("ProbeAccountingEntity", ""),
+    "transactionHistory": ("ProbeTransactions", "ace"),
+    "roomList": ("ProbeRooms", ""),
+    "roomStories": ("ProbeRoomStories", ""),
+    "freelancerProfileSearchRecords": ("ProbeFreelancers", ""),
+    "freelancerProfileByProfileKey": ("ProbeFreelancerProfile", ""),
+    "user": ("ProbeUser", ""),
 }
 
 
@@ -41,21 +51,35 @@ class Probe:
     detail: str
 
 
+def remembered_name(root: str) -> str:
+    """How the executor remembers a refusal: `Query.roomList`, or `CurrentUser.offer` for `user.offer`."""
+    return f"CurrentUser.{root[5:]}" if root.startswith("user.") else f"Query.{root}"
+
+
 async def probe(client: UpworkClient, root: str, user_id: Callable[[], Awaitable[str]]) -> Probe:
     """Ask Upwork whether this key may run `root`; remember the answer for the key."""
     if root not in PROBES:
         return Probe(root, "unknown", "not probed (a write, or no harmless query asks for it)")
-    operation, needs_user = PROBES[root]
-    variables = {"userId": await user_id()} if needs_user else {}
+    operation, needs = PROBES[root]
+    name = remembered_name(root)
+    try:
+        if needs == "user":
+            variables = {"userId": await user_id()}
+        elif needs == "ace":
+            variables = {"ace": await client.hours.accounting_entity()}
+        else:
+            variables = {}
+    except UpworkError as exc:
+        return Probe(root, "unknown", f"not probed: {exc}")
     try:
         await client.graphql.execute(documents.operation(operation), variables, operation_name=operation)
     except PermissionDeniedError as exc:
-        await client.capabilities.remember([f"Query.{root}"], "this API key lacks the permission")
-        permission = exc.permission or PERMISSIONS.get(root, "a permission")
+        await client.capabilities.remember([name], "this API key lacks the permission")
+        permission = PERMISSIONS.get(name.removeprefix("Query.")) or exc.permission or "a permission"
         return Probe(root, "refused", f"the API key lacks {permission}")
     except NotFoundError:
         pass  # asked for a made-up id and told it does not exist: the key may ask
     except UpworkError as exc:
         return Probe(root, "unknown", str(exc))
-    await client.capabilities.forget([f"Query.{root}"])
+    await client.capabilities.forget([name])
     return Probe(root, "allowed", "allowed")

@@ -8,13 +8,13 @@ get the proposal.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
-
-import anyio
 
 from ..errors import APIError, InvalidInputError, NotFoundError
 from ..models.proposals import Offer, OfferDetail, OfferPage, OfferSummary, Proposal, ProposalDetail, ProposalPage
 from ..notes import note
+from ._concurrent import both, gather
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
 
@@ -74,29 +74,20 @@ class ProposalsAPI:
         self, *, first: int = 20, sort: ProposalSort = "created", tenant_id: str | None = None
     ) -> tuple[ProposalPage, ...]:
         """The first page of every status, requested concurrently (the rate limiter spaces them)."""
-        pages: dict[str, ProposalPage] = {}
-
-        async def one(status: str) -> None:
-            pages[status] = await self.list(status, first=first, sort=sort, tenant_id=tenant_id)
-
-        async with anyio.create_task_group() as tg:
-            for status in PROPOSAL_STATUSES:
-                tg.start_soon(one, status)
-        return tuple(pages[s] for s in PROPOSAL_STATUSES)
+        pages = await gather(
+            [partial(self.list, status, first=first, sort=sort, tenant_id=tenant_id) for status in PROPOSAL_STATUSES]
+        )
+        return tuple(pages)
 
     async def get(self, proposal_id: str, *, tenant_id: str | None = None) -> ProposalDetail:
-        found: dict[str, Any] = {}
-
-        async def room() -> None:
-            found["room"] = await optional_room(self._gql, "ProposalRoom", proposal_id, tenant_id)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(room)
-            result = await self._gql.run("GetProposal", {"id": proposal_id}, tenant_id=tenant_id)
+        result, room = await both(
+            partial(self._gql.run, "GetProposal", {"id": proposal_id}, tenant_id=tenant_id),
+            partial(optional_room, self._gql, "ProposalRoom", proposal_id, tenant_id),
+        )
         node = result.data.get("vendorProposal")
         if not node:
             raise NotFoundError(f"No proposal {proposal_id} is visible to this account. Use list_proposals for ids.")
-        return ProposalDetail(proposal=Proposal.model_validate(node), room_id=found.get("room"))
+        return ProposalDetail(proposal=Proposal.model_validate(node), room_id=room)
 
 
 class OffersAPI:
@@ -126,15 +117,11 @@ class OffersAPI:
         return OfferPage(total=page.total, offers=page.items, next_cursor=page.next_cursor)
 
     async def get(self, offer_id: str, *, tenant_id: str | None = None) -> OfferDetail:
-        found: dict[str, Any] = {}
-
-        async def room() -> None:
-            found["room"] = await optional_room(self._gql, "OfferRoom", offer_id, tenant_id)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(room)
-            result = await self._gql.run("GetOffer", {"id": offer_id}, tenant_id=tenant_id)
+        result, room = await both(
+            partial(self._gql.run, "GetOffer", {"id": offer_id}, tenant_id=tenant_id),
+            partial(optional_room, self._gql, "OfferRoom", offer_id, tenant_id),
+        )
         node = result.data.get("offer")
         if not node:
             raise NotFoundError(f"No offer {offer_id} is visible to this account. Use list_offers for ids.")
-        return OfferDetail(offer=Offer.model_validate(node), room_id=found.get("room"))
+        return OfferDetail(offer=Offer.model_validate(node), room_id=room)

@@ -149,8 +149,8 @@ def prune(text: str, schema: GraphQLSchema, drop: Collection[str]) -> tuple[str,
 
     A name is `Type.field` (graphql-java's way: "Field 'x' in type 'Y'") or `parent.field` (the
     parent field's name, as Upwork's permission errors name `jobActivity.totalApplicants`). A field
-    left with nothing selected under it goes too. Root fields are never removed: a refused operation
-    is refused, not emptied.
+    left with nothing selected under it goes too, a root field included (`user { offer }` without
+    `offer`): the caller sees the root gone and refuses the query rather than send it emptied.
     """
     document = parse_document(text)
     type_info = TypeInfo(schema)
@@ -172,8 +172,8 @@ def prune(text: str, schema: GraphQLSchema, drop: Collection[str]) -> tuple[str,
 
         def leave_field(self, node: FieldNode, *_: Any) -> Any:
             parents.pop()
-            if node.selection_set is not None and not node.selection_set.selections and parents:
-                removed.append(node.name.value)
+            if node.selection_set is not None and not node.selection_set.selections:
+                removed.append(node.name.value if parents else f"Query.{node.name.value}")
                 return REMOVE
             return None
 

@@ -1,0 +1,312 @@
+"""Proposal and offer tools: what happened to what the user applied for, and what they were offered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult
+from pydantic import BeforeValidator, Field
+
+from ._common import Ctx, OutModel, ResponseFormat, TenantId, ToolSpec, app, joined, money, respond
+from ._text import clean, listing, shorten, untrusted
+
+if TYPE_CHECKING:
+    from upwork_mcp.models._base import Money
+    from upwork_mcp.models.proposals import Milestone, Offer, OfferSummary, Proposal
+
+
+def _capitalized(value: Any) -> Any:
+    """Upwork's enums are capitalized ("Pending"); accept any case."""
+    return value.capitalize() if isinstance(value, str) else value
+
+
+ProposalStatus = Annotated[
+    Literal["all", "Pending", "Offered", "Accepted", "Hired", "Activated", "Declined", "Withdrawn", "Archived"],
+    BeforeValidator(lambda v: v.lower() if isinstance(v, str) and v.lower() == "all" else _capitalized(v)),
+    Field(description="all: the newest of every status, with counts."),
+]
+ItemCursor = Annotated[str | None, Field(description="next_cursor of the previous page.", max_length=200)]
+ItemId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")]
+
+
+def _amount(value: Money | None) -> str | None:
+    return money(value.amount, value.currency) if value and value.amount is not None else None
+
+
+def _day(iso: str | None) -> str | None:
+    return (iso or "")[:10] or None
+
+
+class ProposalOut(OutModel):
+    id: str = Field(description="proposal id: pass to get_proposal")
+    status: str | None = None
+    reason: str | None = None
+    job_id: str | None = None
+    job_title: str | None = None
+    rate: str | None = Field(default=None, description="the rate or amount proposed")
+    client: str | None = None
+    created: str | None = None
+    modified: str | None = None
+
+
+class ProposalList(OutModel):
+    status: str
+    total: int | None = None
+    counts: dict[str, int] | None = Field(default=None, description="status: all only: proposals per status")
+    proposals: list[ProposalOut]
+    next_cursor: str | None = None
+
+
+def _proposal(p: Proposal) -> ProposalOut:
+    job = p.marketplace_job_posting
+    status = p.status
+    return ProposalOut(
+        id=p.id,
+        status=status.status if status else None,
+        reason=clean(status.reason.reason) if status and status.reason else None,
+        job_id=job.id if job else None,
+        job_title=clean(job.content.title) if job and job.content else None,
+        rate=_amount(p.terms.charge_rate) if p.terms else None,
+        client=clean(p.organization.name) if p.organization else None,
+        created=_day(p.created),
+        modified=_day(p.modified),
+    )
+
+
+def _proposal_line(p: ProposalOut) -> str:
+    return joined(
+        f"[{p.id}] {p.job_title}",
+        p.status,
+        p.reason,
+        p.rate,
+        f"sent {p.created}" if p.created else None,
+        f"changed {p.modified}" if p.modified and p.modified != p.created else None,
+        p.client,
+    )
+
+
+async def list_proposals(
+    ctx: Ctx,
+    status: ProposalStatus = "all",
+    sort: Annotated[Literal["created", "modified"], Field(description="Newest first by this date.")] = "created",
+    job_id: Annotated[str | None, Field(description="Only proposals for this job id.", max_length=40)] = None,
+    limit: Annotated[int, Field(description="Proposals per page (Upwork's most is 40).", ge=1, le=40)] = 20,
+    cursor: ItemCursor = None,
+    tenant_id: TenantId = None,
+) -> Annotated[CallToolResult, ProposalList]:
+    """List the user's proposals, newest first: job, rate, status and why (declined, withdrawn). Ids for
+    get_proposal."""
+    proposals = app(ctx).client.proposals
+    jobs = (job_id,) if job_id else ()
+    if status == "all":
+        if cursor:
+            raise ToolError("cursor pages one status: pass the status (e.g. Pending) with it.")
+        pages = await proposals.overview(first=limit, sort=sort, tenant_id=tenant_id)
+        merged = sorted(
+            (p for page in pages for p in page.proposals),
+            key=lambda p: (p.modified if sort == "modified" else p.created) or "",
+            reverse=True,
+        )[:limit]
+        counts = {page.status: page.total or len(page.proposals) for page in pages}
+        out = ProposalList(
+            status="all", total=sum(counts.values()), counts=counts, proposals=[_proposal(p) for p in merged]
+        )
+        head = f"{out.total} proposals: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    else:
+        page = await proposals.list(status, first=limit, after=cursor, sort=sort, job_ids=jobs, tenant_id=tenant_id)
+        out = ProposalList(
+            status=status,
+            total=page.total,
+            proposals=[_proposal(p) for p in page.proposals],
+            next_cursor=page.next_cursor,
+        )
+        head = f"{page.total} {status} proposals" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    lines = [_proposal_line(p) for p in out.proposals]
+    return respond(out, listing(head, lines, "job titles and client names are written by clients"))
+
+
+class ProposalDetail(ProposalOut):
+    duration: str | None = None
+    cover_letter: str | None = None
+    room_id: str | None = Field(default=None, description="the proposal's message room: pass to list_messages")
+
+
+async def get_proposal(
+    ctx: Ctx,
+    proposal_id: Annotated[ItemId, Field(description="Proposal id from list_proposals.")],
+    response_format: ResponseFormat = "concise",
+    tenant_id: TenantId = None,
+) -> Annotated[CallToolResult, ProposalDetail]:
+    """Read one proposal: the job, rate, dates, status and reason, the cover letter, and its message room."""
+    found = await app(ctx).client.proposals.get(proposal_id, tenant_id=tenant_id)
+    p = found.proposal
+    letter = p.proposal_cover_letter
+    out = ProposalDetail(
+        **_proposal(p).model_dump(exclude_none=True),
+        duration=p.terms.estimated_duration.label if p.terms and p.terms.estimated_duration else None,
+        cover_letter=clean(letter) if response_format == "detailed" else shorten(letter, 600),
+        room_id=found.room_id,
+    )
+    head = f"proposal [{out.id}]" + (f", room {out.room_id}" if out.room_id else ", no message room")
+    body = _proposal_line(out) + (f"\nduration: {out.duration}" if out.duration else "")
+    text = head + "\n" + untrusted(body, "job titles are written by clients")
+    if out.cover_letter:
+        text += "\nCover letter (the user's own):\n" + out.cover_letter
+    return respond(out, text)
+
+
+OfferState = Annotated[
+    Literal["all", "Pending", "Active", "Paused", "Ended"],
+    BeforeValidator(lambda v: v.lower() if isinstance(v, str) and v.lower() == "all" else _capitalized(v)),
+    Field(description="Upwork's offer state: Pending awaits the user's answer."),
+]
+
+
+class MilestoneOut(OutModel):
+    id: str | None = None
+    description: str | None = None
+    state: str | None = None
+    amount: str | None = None
+    paid: str | None = None
+    due: str | None = None
+
+
+class OfferOut(OutModel):
+    id: str = Field(description="offer id: pass to get_offer")
+    title: str | None = None
+    type: str | None = None
+    state: str | None = None
+    offer_state: str | None = None
+    client: str | None = None
+    job_id: str | None = None
+    terms: str | None = Field(default=None, description="rate and weekly limit, or fixed budget")
+    start: str | None = None
+    created: str | None = None
+
+
+class OfferList(OutModel):
+    total: int | None = None
+    offers: list[OfferOut]
+    next_cursor: str | None = None
+
+
+def _terms(offer: Offer | None) -> str | None:
+    terms = offer.offer_terms if offer else None
+    if terms is None:
+        return None
+    if terms.hourly_terms and terms.hourly_terms.rate:
+        hourly = terms.hourly_terms
+        limit = f", {hourly.weekly_hours_limit} h/week" if hourly.weekly_hours_limit else ""
+        return f"{_amount(hourly.rate)}/hr{limit}"
+    if terms.fixed_price_term and terms.fixed_price_term.budget:
+        return f"fixed {_amount(terms.fixed_price_term.budget)}"
+    return None
+
+
+def _offer(o: OfferSummary) -> OfferOut:
+    inner = o.offer
+    return OfferOut(
+        id=o.id,
+        title=clean(o.title),
+        type=o.type,
+        state=o.state,
+        offer_state=inner.state if inner else None,
+        client=clean(o.company.name) if o.company else None,
+        job_id=inner.job.id if inner and inner.job else None,
+        terms=_terms(inner),
+        start=_day(o.start_date_time),
+        created=_day(o.offer_created_date_time),
+    )
+
+
+async def list_offers(
+    ctx: Ctx,
+    state: OfferState = "all",
+    limit: Annotated[int, Field(description="Offers per page.", ge=1, le=50)] = 20,
+    cursor: ItemCursor = None,
+    tenant_id: TenantId = None,
+) -> Annotated[CallToolResult, OfferList]:
+    """List offers made to the user: state, terms, client and job. Ids for get_offer."""
+    page = await app(ctx).client.offers.list(
+        states=() if state == "all" else (state,), first=limit, after=cursor, tenant_id=tenant_id
+    )
+    out = OfferList(total=page.total, offers=[_offer(o) for o in page.offers], next_cursor=page.next_cursor)
+    lines = [
+        joined(
+            f"[{o.id}] {o.title}", o.state, o.offer_state, o.terms, o.client, f"sent {o.created}" if o.created else None
+        )
+        for o in out.offers
+    ]
+    head = f"{page.total} offers" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    return respond(out, listing(head, lines, "offer titles and client names are written by clients"))
+
+
+class OfferDetail(OfferOut):
+    job_title: str | None = None
+    description: str | None = None
+    message: str | None = None
+    end: str | None = None
+    manual_time_allowed: bool | None = None
+    milestones: list[MilestoneOut] | None = None
+    room_id: str | None = Field(default=None, description="the offer's message room: pass to list_messages")
+
+
+def _milestone(m: Milestone) -> MilestoneOut:
+    return MilestoneOut(
+        id=m.id,
+        description=clean(m.description),
+        state=m.state,
+        amount=_amount(m.deposit_amount),
+        paid=_amount(m.paid),
+        due=_day(m.due_date_time),
+    )
+
+
+async def get_offer(
+    ctx: Ctx,
+    offer_id: Annotated[ItemId, Field(description="Offer id from list_offers.")],
+    response_format: ResponseFormat = "concise",
+    tenant_id: TenantId = None,
+) -> Annotated[CallToolResult, OfferDetail]:
+    """Read one offer: terms (rate, weekly limit or budget), milestones, the job, the client's message, and its
+    message room."""
+    found = await app(ctx).client.offers.get(offer_id, tenant_id=tenant_id)
+    o = found.offer
+    terms = o.offer_terms
+    detailed = response_format == "detailed"
+    out = OfferDetail(
+        id=o.id,
+        title=clean(o.title),
+        type=o.type,
+        offer_state=o.state,
+        client=clean(o.client.name) if o.client else None,
+        job_id=o.job.id if o.job else None,
+        job_title=clean(o.job.content.title) if o.job and o.job.content else None,
+        terms=_terms(o),
+        start=terms.expected_start_date if terms else None,
+        end=terms.expected_end_date if terms else None,
+        manual_time_allowed=terms.hourly_terms.manual_time_allowed if terms and terms.hourly_terms else None,
+        description=clean(o.description) if detailed else shorten(o.description, 400),
+        message=clean(o.message_to_contractor) if detailed else shorten(o.message_to_contractor, 400),
+        milestones=[_milestone(m) for m in o.milestones] or None,
+        room_id=found.room_id,
+    )
+    head = f"offer [{out.id}] {out.offer_state or ''}" + (f", room {out.room_id}" if out.room_id else "")
+    lines = [
+        joined(out.title, out.type, out.terms, out.client, f"start {out.start}" if out.start else None),
+        *(
+            joined(f"milestone {m.id}: {m.description}", m.state, m.amount, f"due {m.due}" if m.due else None)
+            for m in out.milestones or []
+        ),
+        *(f"{label}: {value}" for label, value in (("message", out.message), ("job", out.description)) if value),
+    ]
+    return respond(out, listing(head, lines, "offer texts are written by the client"))
+
+
+TOOLS = [
+    ToolSpec(list_proposals, "List my Upwork proposals", read_only=True, needs=("vendorProposals",)),
+    ToolSpec(get_proposal, "Get an Upwork proposal", read_only=True, needs=("vendorProposal",)),
+    ToolSpec(list_offers, "List my Upwork offers", read_only=True, needs=("user.offer",)),
+    ToolSpec(get_offer, "Get an Upwork offer", read_only=True, needs=("offer",)),
+]
