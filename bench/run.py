@@ -7,6 +7,9 @@
 2. tokens: concise search_jobs text for 20 jobs vs the compact raw GraphQL JSON of the same jobs (goal <= 25%)
 3. per call: search_jobs over stdio vs a direct GraphQL POST to the same loopback sandbox (goal <= 1.3x)
 4. upstream requests per read-tool call (goal: 1)
+5. paging: a 200-job search (4 upstream pages) vs a 50-job one (1 page), 300 ms of upstream latency each
+   (the sandbox's `slow` fault), Upwork's 10 requests/s limit in force (goal: the 3 extra pages add <= 0.45 s)
+6. tools/list size per tool, every toolset served (goal <= 1.6 KB on average)
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -205,6 +209,15 @@ async def upstream_requests() -> dict[str, int]:
             "get_freelancer_profile": {"profile_key": key},
             "run_graphql": {"query": "{ user { id } }"},
             "get_account": {},
+            "list_categories": {},
+            "list_proposals (status Pending)": {"status": "Pending"},
+            "list_proposals (all statuses)": {},
+            "get_proposal": {"proposal_id": box.data.proposals[0]["id"]},
+            "list_offers": {},
+            "get_offer": {"offer_id": box.data.offers[0]["id"]},
+            "get_time_report": {"start": "20261101", "end": "20261107"},
+            "get_work_diary": {"contract_id": next(iter(box.data.time_cells)), "date": "20261102"},
+            "get_earnings (3 months)": {"start": "20260801", "end": "20261031"},
         }
         for label, args in calls.items():
             before = box.api_requests
@@ -214,17 +227,71 @@ async def upstream_requests() -> dict[str, int]:
     return counts
 
 
+async def paging(rounds: int) -> dict[str, Any]:
+    """search_jobs for 200 jobs against 50 jobs, each upstream answer 300 ms late, the limiter at Upwork's 10/s."""
+    from upwork_mcp.config import Settings
+    from upwork_mcp.sandbox import Faults, Sandbox, create_app
+    from upwork_mcp.server import build_server
+
+    box = Sandbox.create(faults=Faults.parse("slow=0.3"))
+    box.rate_limit = 1e6  # the server's own limiter (10/s, as Upwork's) is what spaces the pages
+    transport = httpx.ASGITransport(app=create_app(box))
+    settings = Settings.from_env({"UPWORK_SANDBOX": "1", "UPWORK_RATE_LIMIT": "10"})
+    small: list[float] = []
+    large: list[float] = []
+    async with Client(build_server(settings, transport=transport)) as client:
+        await client.call_tool("search_jobs", {"limit": 1})  # log in once
+        for _ in range(rounds):
+            for limit, into in ((50, small), (200, large)):
+                await anyio.sleep(1.1)  # a fresh second of the rate limit for each search
+                t = time.perf_counter()
+                result = await client.call_tool("search_jobs", {"limit": limit})
+                into.append(time.perf_counter() - t)
+                assert len(result.structured_content["jobs"]) == limit, result.content[0].text[:200]
+    return {
+        "small_s": statistics.median(small),
+        "large_s": statistics.median(large),
+        "extra_s": statistics.median(large) - statistics.median(small),
+        "sequential_extra_s": 3 * 0.3,
+        "goal_s": 0.45,
+    }
+
+
+async def tools_list_size() -> dict[str, Any]:
+    from upwork_mcp.config import Settings
+    from upwork_mcp.server import build_server
+
+    async with Client(build_server(Settings.from_env({"UPWORK_SANDBOX": "1"}))) as client:
+        tools = (await client.list_tools()).tools
+    sizes = {
+        t.name: len(json.dumps(t.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":")))
+        for t in tools
+    }
+    total = sum(sizes.values())
+    largest = max(sizes, key=lambda n: sizes[n])
+    return {
+        "tools": len(sizes),
+        "bytes_per_tool": total / len(sizes),
+        "largest": largest,
+        "largest_bytes": sizes[largest],
+        "goal": 1600,
+    }
+
+
 async def main(rounds: int, calls: int) -> dict[str, Any]:
     return {
         "cold_start": await cold_start(rounds),
         "tokens": await tokens(),
         "per_call": await per_call(calls),
         "upstream_requests": await upstream_requests(),
+        "paging": await paging(max(3, rounds // 2)),
+        "tools_list": await tools_list_size(),
     }
 
 
 def report(r: dict[str, Any]) -> str:
     c, t, p, u = r["cold_start"], r["tokens"], r["per_call"], r["upstream_requests"]
+    g, s = r["paging"], r["tools_list"]
     verdict = lambda ok: "meets goal" if ok else "MISSES goal"  # noqa: E731
     lines = [
         "| benchmark | ours | baseline (same run) | ratio | goal | verdict |",
@@ -235,6 +302,11 @@ def report(r: dict[str, Any]) -> str:
         f"{t['ratio']:.0%} | ≤ 25% | {verdict(t['ratio'] <= 0.25 and t['keeps_id_title_budget_time_client_url'])} |",
         f"| search_jobs per call over stdio | {p['ours_ms']:.1f} ms | {p['baseline_ms']:.1f} ms (direct POST, same "
         f"sandbox) | {p['ratio']:.2f}x | ≤ 1.3x | {verdict(p['ratio'] <= 1.3)} |",
+        f"| search_jobs 200 jobs vs 50, 300 ms upstream | {g['large_s']:.2f} s | {g['small_s']:.2f} s (50 jobs) | "
+        f"+{g['extra_s']:.2f} s (sequential: +{g['sequential_extra_s']:.1f} s) | ≤ +0.45 s | "
+        f"{verdict(g['extra_s'] <= 0.45)} |",
+        f"| tools/list per tool, {s['tools']} tools | {s['bytes_per_tool']:.0f} bytes | largest {s['largest']} "
+        f"{s['largest_bytes']} bytes | - | ≤ 1600 bytes | {verdict(s['bytes_per_tool'] <= 1600)} |",
         "",
         "| read tool | upstream requests per call |",
         "| --- | --- |",
@@ -249,5 +321,9 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=30, help="timed calls per side")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    # A private state directory: what this user's real processes remember (refusals, tokens) stays out of it.
+    scratch = tempfile.mkdtemp(prefix="upwork-mcp-bench-")
+    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = scratch
     results = anyio.run(main, args.rounds, args.calls)
     print(json.dumps(results, indent=2) if args.json else report(results))

@@ -28,6 +28,7 @@ from .approvals import ApprovalPage
 from .config import Settings
 from .confirmations import AsyncConfirmations, Confirmations, Ticket
 from .errors import BadRequestError, ConfigError, GraphQLError, UpworkError
+from .facts import PROPOSAL_STATUSES
 from .notes import collecting
 from .prompt_templates import load
 from .tool_schemas import compact_input, compact_output
@@ -371,16 +372,28 @@ def _register_prompts(server: MCPServer[Any], served: set[str]) -> None:
 ID_ARGUMENTS = {"job_id": "jobs", "contract_id": "contracts", "room_id": "rooms", "profile_key": "freelancers"}
 
 
+def _recent_mondays(weeks: int = 8) -> list[str]:
+    """This week's Monday and the ones before it, as yyyyMMdd: the `week` argument's candidates."""
+    today = datetime.now(UTC).date()
+    monday = today.fromordinal(today.toordinal() - today.weekday())
+    return [monday.fromordinal(monday.toordinal() - 7 * i).strftime("%Y%m%d") for i in range(weeks)]
+
+
 def _register_completions(server: MCPServer[Any], state: Any) -> None:
     @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
         kind = ID_ARGUMENTS.get(argument.name)
-        if kind is None:
+        if argument.name == "week":
+            candidates = _recent_mondays()
+        elif argument.name == "status":
+            candidates = list(PROPOSAL_STATUSES)
+        elif kind is None:
             return None
-        try:
-            candidates = await _candidates(state.client, kind)
-        except UpworkError:
-            return Completion(values=[], total=0, has_more=False)
+        else:
+            try:
+                candidates = await _candidates(state.client, kind)
+            except UpworkError:
+                return Completion(values=[], total=0, has_more=False)
         typed = (argument.value or "").lower()
         values = [c for c in candidates if c.lower().startswith(typed) or typed in c.lower()]
         return Completion(values=values[:100], total=len(values), has_more=len(values) > 100)

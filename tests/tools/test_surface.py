@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from mcp_types import PromptReference, ResourceTemplateReference
@@ -54,7 +55,14 @@ async def test_a_missing_object_is_a_readable_resource_error(connect: Connect) -
 async def test_every_prompt_is_listed_and_renders_its_arguments(connect: Connect) -> None:
     async with connect() as client:
         prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-        assert set(prompts) == {"triage_jobs", "draft_proposal", "reply_to_client", "contract_summary"}
+        assert set(prompts) == {
+            "triage_jobs",
+            "draft_proposal",
+            "reply_to_client",
+            "contract_summary",
+            "weekly_report",
+            "proposal_followup",
+        }
         draft = await client.get_prompt("draft_proposal", {"job_id": "1790000000000000001"})
         triage = await client.get_prompt("triage_jobs", {"query": "fastapi", "my_skills": "Python, Postgres"})
     text = draft.messages[0].content.text
@@ -86,6 +94,29 @@ async def test_id_arguments_complete_from_the_account(connect: Connect, sandbox:
     assert set(rooms.completion.values) <= {r["id"] for r in sandbox.data.rooms} and rooms.completion.values
     assert by_template.completion.values and all(v.isdigit() for v in by_template.completion.values)
     assert other.completion.values == []
+
+
+async def test_the_weekly_and_proposal_prompts_render_and_complete_without_upstream_requests(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    async with connect() as client:
+        week = await client.get_prompt("weekly_report", {"week": "20261026"})
+        followup = await client.get_prompt("proposal_followup", {})
+        before = sandbox.api_requests
+        weeks = await client.complete(
+            PromptReference(type="ref/prompt", name="weekly_report"), {"name": "week", "value": ""}
+        )
+        statuses = await client.complete(
+            PromptReference(type="ref/prompt", name="proposal_followup"), {"name": "status", "value": "de"}
+        )
+        assert sandbox.api_requests == before
+    text = week.messages[0].content.text
+    assert "20261026" in text and "get_time_report" in text and "get_earnings" in text
+    assert "list_proposals" in followup.messages[0].content.text
+    assert len(weeks.completion.values) == 8 and all(
+        datetime.strptime(w, "%Y%m%d").weekday() == 0 for w in weeks.completion.values
+    )
+    assert statuses.completion.values == ["Declined"]
 
 
 async def test_progress_arrives_while_a_search_spans_several_upstream_pages(connect: Connect, sandbox: Sandbox) -> None:

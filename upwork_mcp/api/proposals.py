@@ -12,14 +12,13 @@ from functools import partial
 from typing import Any, Literal
 
 from ..errors import APIError, InvalidInputError, NotFoundError
+from ..facts import PROPOSAL_STATUSES
 from ..models.proposals import Offer, OfferDetail, OfferPage, OfferSummary, Proposal, ProposalDetail, ProposalPage
 from ..notes import note
 from ._concurrent import both, gather
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
 
-# VendorProposalStatusFilterInput, as Upwork's schema spells it.
-PROPOSAL_STATUSES = ("Pending", "Offered", "Accepted", "Hired", "Activated", "Declined", "Withdrawn", "Archived")
 MAX_PROPOSAL_PAGE = 40  # Upwork refuses 41 and more ("VJCA-6")
 OFFER_STATES = ("Pending", "Active", "Paused", "Ended")  # ContractOfferState
 ProposalSort = Literal["created", "modified"]
