@@ -210,3 +210,28 @@ def test_slow_sockets_do_not_shut_out_legitimate_requests(tmp_path) -> None:
         err = server.stderr()
     assert answered is not None, "legitimate requests were shut out"
     assert len(err) < 50_000, f"{len(err)} bytes of stderr"
+
+
+async def test_served_connections_send_without_nagle_delay() -> None:
+    """A response written in two parts must not wait for the client's delayed ACK (~40 ms per keep-alive
+    request): every accepted connection has TCP_NODELAY, which asyncio sets only on sockets made as TCP."""
+    import asyncio
+    import socket
+
+    from upwork_mcp.serving import listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
+    nodelay: list[int] = []
+
+    async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nodelay.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(accepted, sock=sock)
+    async with server:
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        with anyio.fail_after(5):
+            while not nodelay:
+                await anyio.sleep(0.01)
+        writer.close()
+    assert nodelay == [1]

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import html
 import json
-import socket
 import threading
 from typing import Any
 
@@ -64,8 +63,9 @@ class ApprovalPage:
     def _start(self) -> str:
         import uvicorn  # lazy: only a client without elicitation in human mode needs the page
 
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", self.port))
+        from .serving import listening_socket  # lazy: with the page (serving loads uvicorn)
+
+        sock = listening_socket("127.0.0.1", self.port)
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         server = uvicorn.Server(uvicorn.Config(self.app(base), log_level="warning", lifespan="off"))
         threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="approval-page").start()
