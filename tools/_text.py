@@ -33,8 +33,10 @@ def clean(text: str | None) -> str | None:
     """Strip invisible, bidi-control and other hidden characters; newlines and tabs stay."""
     if text is None:
         return None
-    if text.isascii() and (text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable()):
-        return text  # the common case, checked in C
+    if text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable():
+        # No control, format, private-use or unassigned character (checked in C): only the blank-looking
+        # printable ones can hide text.
+        return text if text.isascii() else _HIDDEN.sub("", text)
     text = _LINE_BREAKS.sub("\n", text)
     text = _HIDDEN.sub("", text)
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in _DROP_CATEGORIES)
