@@ -11,6 +11,7 @@ from graphql.execution.values import get_variable_values
 
 from upwork_mcp import graphql as documents
 from upwork_mcp.api import JobSearchFilters
+from upwork_mcp.facts import PROPOSAL_STATUSES
 
 SCHEMA = documents.bundled_schema()
 
@@ -80,7 +81,22 @@ def test_every_search_filter_value_is_one_upwork_accepts(sort: str, level: str) 
             previous_clients_only=True,
             locations=("US",),
             category_ids=("531",),
-            workload="full_time",
+            subcategory_ids=("532",),
+            workload={"hourly": "full_time", "fixed": "as_needed"}[job_type],  # type: ignore[arg-type]
+            durations=("week", "month", "quarter", "semester", "ongoing"),
+            timezone="Europe/Berlin",
             sort=sort,
         )  # type: ignore[arg-type]
         assert _variables_errors("SearchJobs", filters.to_variables()) == []
+
+
+def test_the_proposal_statuses_are_upworks_and_each_is_accepted() -> None:
+    enum = SCHEMA.get_type("VendorProposalStatusFilterInput")
+    assert set(PROPOSAL_STATUSES) == set(enum.values)  # type: ignore[union-attr]
+    for status in PROPOSAL_STATUSES:
+        variables = {
+            "filter": {"status_eq": status},
+            "sort": {"field": "MODIFIEDDATETIME", "sortOrder": "DESC"},
+            "pagination": {"first": 40, "after": "40"},
+        }
+        assert _variables_errors("ListProposals", variables) == []
