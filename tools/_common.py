@@ -13,11 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from upwork_mcp.config import Settings
 
-from ._text import clean_all
+from ._text import clean, clean_all
 
 if TYPE_CHECKING:
     from upwork_mcp.api import UpworkClient
     from upwork_mcp.confirmations import AsyncConfirmations, Ticket
+    from upwork_mcp.models._base import Money
+    from upwork_mcp.models.proposals import Milestone
 
 ResponseFormat = Annotated[
     Literal["concise", "detailed"],
@@ -142,6 +144,41 @@ def money(amount: float | None, currency: str | None = "USD") -> str | None:
         return None
     sign = "$" if (currency or "USD") == "USD" else f"{currency} "
     return f"{sign}{amount:,.0f}" if amount >= 100 or amount == int(amount) else f"{sign}{amount:,.2f}"
+
+
+def money_of(value: Money | None) -> str | None:
+    """Upwork's Money (rawValue and currency) as money() writes it."""
+    return money(value.amount, value.currency) if value is not None and value.amount is not None else None
+
+
+class MilestoneOut(OutModel):
+    id: str | None = None
+    description: str | None = None
+    state: str | None = None
+    amount: str | None = None
+    paid: str | None = None
+    due: str | None = None
+
+
+def milestone_out(m: Milestone) -> MilestoneOut:
+    return MilestoneOut(
+        id=m.id,
+        description=clean(m.description),
+        state=m.state,
+        amount=money_of(m.deposit_amount),
+        paid=money_of(m.paid),
+        due=(m.due_date_time or "")[:10] or None,
+    )
+
+
+def milestone_line(m: MilestoneOut) -> str:
+    return joined(
+        f"milestone {m.id}: {m.description}",
+        m.state,
+        m.amount,
+        f"paid {m.paid}" if m.paid else None,
+        f"due {m.due}" if m.due else None,
+    )
 
 
 def compact_money(amount: float | None) -> str | None:

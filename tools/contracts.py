@@ -9,11 +9,24 @@ from pydantic import Field
 
 from upwork_mcp.api._paging import offset_of
 
-from ._common import Ctx, Cursor, OutModel, ResponseFormat, TenantId, ToolSpec, app, joined, money, respond
+from ._common import (
+    Ctx,
+    Cursor,
+    MilestoneOut,
+    OutModel,
+    ResponseFormat,
+    TenantId,
+    ToolSpec,
+    app,
+    joined,
+    milestone_line,
+    milestone_out,
+    money_of,
+    respond,
+)
 from ._text import clean, listing, shorten, untrusted
 
 if TYPE_CHECKING:
-    from upwork_mcp.models._base import Money
     from upwork_mcp.models.contracts import Contract, Rating
 
 
@@ -86,15 +99,6 @@ async def list_contracts(
     return respond(out, text)
 
 
-class MilestoneOut(OutModel):
-    id: str | None = None
-    description: str | None = None
-    state: str | None = None
-    amount: str | None = None
-    paid: str | None = None
-    due: str | None = None
-
-
 class FeedbackOut(OutModel):
     score: float | None = None
     comment: str | None = None
@@ -121,10 +125,6 @@ class ContractDetail(OutModel):
     closing_reason: str | None = None
     feedback_from_client: FeedbackOut | None = None
     feedback_to_client: FeedbackOut | None = None
-
-
-def _money(value: Money | None) -> str | None:
-    return money(value.amount, value.currency) if value and value.amount is not None else None
 
 
 def _feedback(rating: Rating | None, detailed: bool) -> FeedbackOut | None:
@@ -165,22 +165,11 @@ async def get_contract(
         client=c.client_organization.name if c.client_organization else None,
         hiring_manager=c.hiring_manager.name if c.hiring_manager else None,
         freelancer=c.freelancer.name if c.freelancer else None,
-        hourly_rate=_money(hourly.hourly_rate) if hourly else None,
+        hourly_rate=money_of(hourly.hourly_rate) if hourly else None,
         weekly_limit=c.weekly_limit,
         manual_time_allowed=hourly.manual_time_allowed if hourly else None,
-        fixed_amount=_money(fixed[0].fixed_amount) if fixed else None,
-        milestones=[
-            MilestoneOut(
-                id=m.id,
-                description=clean(m.description),
-                state=m.state,
-                amount=_money(m.deposit_amount),
-                paid=_money(m.paid),
-                due=(m.due_date_time or "")[:10] or None,
-            )
-            for m in milestones
-        ]
-        or None,
+        fixed_amount=money_of(fixed[0].fixed_amount) if fixed else None,
+        milestones=[milestone_out(m) for m in milestones] or None,
         closing_reason=clean(c.closing_reason.reason) if c.closing_reason else None,
         feedback_from_client=_feedback(c.feedback.feedback_to_freelancer, detailed) if c.feedback else None,
         feedback_to_client=_feedback(c.feedback.feedback_to_client, detailed) if c.feedback else None,
@@ -202,16 +191,7 @@ async def get_contract(
             f"manager {out.hiring_manager}" if out.hiring_manager else None,
             f"{(out.start_date or '')[:10]} → {(out.end_date or '')[:10] or 'ongoing'}",
         ),
-        *(
-            joined(
-                f"milestone {m.id}: {m.description}",
-                m.state,
-                m.amount,
-                f"paid {m.paid}" if m.paid else None,
-                f"due {m.due}" if m.due else None,
-            )
-            for m in out.milestones or []
-        ),
+        *(milestone_line(m) for m in out.milestones or []),
     ]
     if out.closing_reason:
         lines.append(f"closed: {out.closing_reason}")

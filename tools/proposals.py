@@ -8,12 +8,24 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import BeforeValidator, Field
 
-from ._common import Ctx, OutModel, ResponseFormat, TenantId, ToolSpec, app, joined, money, respond
+from ._common import (
+    Ctx,
+    MilestoneOut,
+    OutModel,
+    ResponseFormat,
+    TenantId,
+    ToolSpec,
+    app,
+    joined,
+    milestone_line,
+    milestone_out,
+    money_of,
+    respond,
+)
 from ._text import clean, listing, shorten, untrusted
 
 if TYPE_CHECKING:
-    from upwork_mcp.models._base import Money
-    from upwork_mcp.models.proposals import Milestone, Offer, OfferSummary, Proposal
+    from upwork_mcp.models.proposals import Offer, OfferSummary, Proposal
 
 
 def _capitalized(value: Any) -> Any:
@@ -28,10 +40,6 @@ ProposalStatus = Annotated[
 ]
 ItemCursor = Annotated[str | None, Field(description="next_cursor of the previous page.", max_length=200)]
 ItemId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")]
-
-
-def _amount(value: Money | None) -> str | None:
-    return money(value.amount, value.currency) if value and value.amount is not None else None
 
 
 def _day(iso: str | None) -> str | None:
@@ -67,7 +75,7 @@ def _proposal(p: Proposal) -> ProposalOut:
         reason=clean(status.reason.reason) if status and status.reason else None,
         job_id=job.id if job else None,
         job_title=clean(job.content.title) if job and job.content else None,
-        rate=_amount(p.terms.charge_rate) if p.terms else None,
+        rate=money_of(p.terms.charge_rate) if p.terms else None,
         client=clean(p.organization.name) if p.organization else None,
         created=_day(p.created),
         modified=_day(p.modified),
@@ -163,15 +171,6 @@ OfferState = Annotated[
 ]
 
 
-class MilestoneOut(OutModel):
-    id: str | None = None
-    description: str | None = None
-    state: str | None = None
-    amount: str | None = None
-    paid: str | None = None
-    due: str | None = None
-
-
 class OfferOut(OutModel):
     id: str = Field(description="offer id: pass to get_offer")
     title: str | None = None
@@ -198,9 +197,9 @@ def _terms(offer: Offer | None) -> str | None:
     if terms.hourly_terms and terms.hourly_terms.rate:
         hourly = terms.hourly_terms
         limit = f", {hourly.weekly_hours_limit} h/week" if hourly.weekly_hours_limit else ""
-        return f"{_amount(hourly.rate)}/hr{limit}"
+        return f"{money_of(hourly.rate)}/hr{limit}"
     if terms.fixed_price_term and terms.fixed_price_term.budget:
-        return f"fixed {_amount(terms.fixed_price_term.budget)}"
+        return f"fixed {money_of(terms.fixed_price_term.budget)}"
     return None
 
 
@@ -252,17 +251,6 @@ class OfferDetail(OfferOut):
     room_id: str | None = Field(default=None, description="the offer's message room: pass to list_messages")
 
 
-def _milestone(m: Milestone) -> MilestoneOut:
-    return MilestoneOut(
-        id=m.id,
-        description=clean(m.description),
-        state=m.state,
-        amount=_amount(m.deposit_amount),
-        paid=_amount(m.paid),
-        due=_day(m.due_date_time),
-    )
-
-
 async def get_offer(
     ctx: Ctx,
     offer_id: Annotated[ItemId, Field(description="Offer id from list_offers.")],
@@ -289,16 +277,13 @@ async def get_offer(
         manual_time_allowed=terms.hourly_terms.manual_time_allowed if terms and terms.hourly_terms else None,
         description=clean(o.description) if detailed else shorten(o.description, 400),
         message=clean(o.message_to_contractor) if detailed else shorten(o.message_to_contractor, 400),
-        milestones=[_milestone(m) for m in o.milestones] or None,
+        milestones=[milestone_out(m) for m in o.milestones] or None,
         room_id=found.room_id,
     )
     head = f"offer [{out.id}] {out.offer_state or ''}" + (f", room {out.room_id}" if out.room_id else "")
     lines = [
         joined(out.title, out.type, out.terms, out.client, f"start {out.start}" if out.start else None),
-        *(
-            joined(f"milestone {m.id}: {m.description}", m.state, m.amount, f"due {m.due}" if m.due else None)
-            for m in out.milestones or []
-        ),
+        *(milestone_line(m) for m in out.milestones or []),
         *(f"{label}: {value}" for label, value in (("message", out.message), ("job", out.description)) if value),
     ]
     return respond(out, listing(head, lines, "offer texts are written by the client"))

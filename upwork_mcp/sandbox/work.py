@@ -338,21 +338,17 @@ def _proposals(data: Dataset, rng: random.Random, now: datetime) -> None:
         data.proposals.append(proposal)
         if status in ("Pending", "Declined", "Withdrawn") and not (status == "Pending" and i % 2 == 0):
             continue  # no conversation: the client never wrote
-        manager = f"Client of {job['_client_name']}"
-        room_id = f"room_p{proposal['id']}"
-        data.rooms.append(
-            {
-                "id": room_id,
-                "roomName": f"Proposal: {job['title'][:40]}",
-                "topic": job["title"],
-                "roomType": "INTERVIEW" if status == "Pending" else "ONE_ON_ONE",
-                "numUnread": rng.randint(0, 2),
-                "contractId": None,
-                "_participants": [user["name"], manager],
-            }
+        data.proposal_rooms[str(proposal["id"])] = _room(
+            data,
+            rng,
+            f"room_p{proposal['id']}",
+            f"Proposal: {job['title'][:40]}",
+            job,
+            created,
+            now,
+            manager=f"Client of {job['_client_name']}",
+            kind="INTERVIEW" if status == "Pending" else "ONE_ON_ONE",
         )
-        data.stories[room_id] = _conversation(rng, created, now, user, manager)
-        data.proposal_rooms[str(proposal["id"])] = room_id
 
 
 def _offers(data: Dataset, rng: random.Random, now: datetime) -> None:
@@ -424,18 +420,42 @@ def _offers(data: Dataset, rng: random.Random, now: datetime) -> None:
                 "_created": created,
             }
         )
-        room_id = f"room_o{offer_id}"
-        manager = f"Hiring manager at {job['_client_name']}"
-        data.rooms.append(
-            {
-                "id": room_id,
-                "roomName": f"Offer: {job['title'][:40]}",
-                "topic": job["title"],
-                "roomType": "ONE_ON_ONE",
-                "numUnread": rng.randint(0, 2),
-                "contractId": None,
-                "_participants": [data.user["name"], manager],
-            }
+        data.offer_rooms[offer_id] = _room(
+            data,
+            rng,
+            f"room_o{offer_id}",
+            f"Offer: {job['title'][:40]}",
+            job,
+            created,
+            now,
+            manager=f"Hiring manager at {job['_client_name']}",
+            kind="ONE_ON_ONE",
         )
-        data.stories[room_id] = _conversation(rng, created, now, data.user, manager)
-        data.offer_rooms[offer_id] = room_id
+
+
+def _room(
+    data: Dataset,
+    rng: random.Random,
+    room_id: str,
+    name: str,
+    job: dict[str, Any],
+    since: datetime,
+    now: datetime,
+    *,
+    manager: str,
+    kind: str,
+) -> str:
+    """A conversation with the client about `job`, from `since` to now; its room id."""
+    data.rooms.append(
+        {
+            "id": room_id,
+            "roomName": name,
+            "topic": job["title"],
+            "roomType": kind,
+            "numUnread": rng.randint(0, 2),
+            "contractId": None,
+            "_participants": [data.user["name"], manager],
+        }
+    )
+    data.stories[room_id] = _conversation(rng, since, now, data.user, manager)
+    return room_id
