@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from ._common import Ctx, OutModel, ResponseFormat, ToolSpec, ago, app, compact_money, money, respond
+from upwork_mcp.api._paging import offset_of
+from upwork_mcp.facts import FeedSort
+
+from ._common import Ctx, Cursor, OutModel, ResponseFormat, ToolSpec, ago, app, compact_money, joined, money, respond
 from ._text import clean, listing, untrusted
 
 if TYPE_CHECKING:
     from upwork_mcp.models.job_feed import FeedJob
 
 FEED_PAGE_MAX = 50  # the feed's documented maximum page
+
+
+class FeedClient(OutModel):
+    country: str | None = None
+    city: str | None = None
+    timezone: str | None = None
+    spent: float | None = None
+    hires: int | None = Field(default=None, description="total assignments")
+    jobs_with_hires: int | None = None
+    payment_verified: bool | None = None
+
+
+class FeedActivity(OutModel):
+    applicants: int | None = None
+    hired: int | None = None
+    interviewing: int | None = None
+    invites_sent: int | None = None
+    unanswered_invites: int | None = None
+    last_client_activity: str | None = None
 
 
 class FeedJobOut(OutModel):
@@ -23,12 +47,15 @@ class FeedJobOut(OutModel):
     type: Literal["hourly", "fixed"] | None = None
     budget: str | None = None
     posted: str | None = None
+    last_visited: str | None = None
+    status: Literal["open", "closed"] | None = None
     level: str | None = None
     category: str | None = None
-    client_country: str | None = None
-    client_spent: float | None = None
-    payment_verified: bool | None = None
-    applicants: int | None = None
+    duration: str | None = None
+    engagement: str | None = None
+    private: str | None = Field(default=None, description="why the listing is private, if it is")
+    client: FeedClient
+    activity: FeedActivity | None = None
     skills: list[str] | None = None
     tags: list[str] | None = None
     description: str | None = None
@@ -37,10 +64,9 @@ class FeedJobOut(OutModel):
 class FeedResult(OutModel):
     count: int
     jobs: list[FeedJobOut]
+    next_cursor: str | None = None
     last_updated: str | None = None
-    filtered_locally: list[str] | None = Field(
-        default=None, description="filters the feed can't apply, applied by this server to what the feed returned"
-    )
+    filtered_locally: list[str] | None = Field(default=None, description="q: applied here to the page fetched")
 
 
 def _budget(job: FeedJob) -> str | None:
@@ -51,121 +77,198 @@ def _budget(job: FeedJob) -> str | None:
     return None
 
 
+def feed_job_out(j: FeedJob, detailed: bool) -> FeedJobOut:
+    b, a = j.buyer, j.client_activity
+    return FeedJobOut(
+        id=j.id,
+        title=clean(j.title),
+        url=j.url,
+        type="hourly" if j.job_type == 1 else "fixed" if j.job_type == 2 else None,
+        budget=_budget(j),
+        posted=j.posted_on,
+        last_visited=j.last_visited_at,
+        status="open" if j.status == 1 else "closed" if j.status == 2 else None,
+        level={1: "entry", 2: "intermediate", 3: "expert"}.get(j.contractor_tier or 0),
+        category=j.category.name if j.category else None,
+        duration=j.duration_label,
+        engagement=j.engagement,
+        private=(clean(j.privacy_reason) or "private") if j.is_private else None,
+        client=FeedClient(
+            country=b.country if b else None,
+            city=b.city if b and detailed else None,
+            timezone=b.timezone if b and detailed else None,
+            spent=b.total_spent if b else None,
+            hires=b.total_assignments if b else None,
+            jobs_with_hires=b.total_jobs_with_hires if b and detailed else None,
+            payment_verified=b.payment_verified if b else None,
+        ),
+        activity=FeedActivity(
+            applicants=a.total_applicants,
+            hired=a.total_hired,
+            interviewing=a.total_invited_to_interview,
+            invites_sent=a.invitations_sent if detailed else None,
+            unanswered_invites=a.unanswered_invites if detailed else None,
+            last_client_activity=a.last_buyer_activity if detailed else None,
+        )
+        if a
+        else None,
+        skills=j.skills if detailed else None,
+        tags=j.tags if detailed else None,
+        description=clean(j.description) if detailed else None,
+    )
+
+
+def _line(i: int, j: FeedJobOut) -> str:
+    c, a = j.client, j.activity
+    head = joined(
+        f"{i}. {j.title}",
+        f"{j.budget} {j.type}" if j.budget else j.type,
+        ago(j.posted),
+        j.level,
+        "CLOSED" if j.status == "closed" else None,
+        f"{a.applicants} applicants" if a and a.applicants is not None else None,
+        f"{a.hired} hired" if a and a.hired else None,
+        f"client {c.country or '?'}, {compact_money(c.spent) or '$0'} spent"
+        + (f", {c.hires} hires" if c.hires else "")
+        + (", verified" if c.payment_verified else ""),
+        j.url,
+    )
+    return head + (f"\n   {j.description}" if j.description else "")
+
+
+FeedDate = Annotated[str | None, Field(description="ISO 8601 time.", max_length=40)]
+
+
 async def fetch_job_feed(
     ctx: Ctx,
-    q: Annotated[
-        str | None,
-        Field(
-            description="Keywords, all required (applied by this server).",
-            max_length=200,
-        ),
-    ] = None,
-    tags: Annotated[str | None, Field(description="Comma-separated feed tags, any of them.", max_length=300)] = None,
-    skills: Annotated[str | None, Field(description="Comma-separated skills, any of them.", max_length=300)] = None,
-    category: Annotated[
-        str | None, Field(description="Category or group slug, e.g. 'web-mobile-software-dev'.", max_length=80)
-    ] = None,
+    q: Annotated[str | None, Field(description="Keywords, all required (applied here).", max_length=200)] = None,
+    tags: Annotated[str | None, Field(description="Tags or skills, comma-separated, any.", max_length=300)] = None,
+    category: Annotated[str | None, Field(description="Category slug.", max_length=80)] = None,
+    category_group: Annotated[str | None, Field(description="Category group slug.", max_length=80)] = None,
+    country: Annotated[str | None, Field(description="Client country, ISO-2.", pattern=r"^[A-Za-z]{2}$")] = None,
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    contractor_tier: Annotated[
-        Literal["entry", "intermediate", "expert"] | None, Field(description="Experience level.")
-    ] = None,
-    payment_verified: Annotated[bool | None, Field(description="Only clients with verified payment.")] = None,
-    budget_min: Annotated[float | None, Field(description="Fixed budget at least (USD).", ge=0)] = None,
-    budget_max: Annotated[float | None, Field(description="Fixed budget at most (USD).", ge=0)] = None,
-    min_client_spend: Annotated[
-        float | None, Field(description="Client spend at least, USD (applied by this server).", ge=0)
-    ] = None,
-    limit: Annotated[int, Field(description="Jobs to return.", ge=1, le=50)] = 10,
+    status: Annotated[Literal["open", "closed"] | None, Field(description="Default: open.")] = None,
+    level: Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Tier.")] = None,
+    duration: Annotated[str | None, Field(description="Duration label, e.g. 1 to 3 months.", max_length=40)] = None,
+    engagement: Annotated[str | None, Field(description="e.g. full-time, part-time.", max_length=40)] = None,
+    payment_verified: Annotated[bool | None, Field(description="Verified payment.")] = None,
+    budget_min: Annotated[float | None, Field(description="Fixed budget, USD.", ge=0)] = None,
+    budget_max: Annotated[float | None, Field(description="Fixed budget, USD.", ge=0)] = None,
+    hourly_min: Annotated[float | None, Field(description="Hourly rate, USD.", ge=0)] = None,
+    hourly_max: Annotated[float | None, Field(description="Hourly rate, USD.", ge=0)] = None,
+    posted_after: FeedDate = None,
+    posted_before: FeedDate = None,
+    last_visited_after: FeedDate = None,
+    min_client_spend: Annotated[float | None, Field(description="Client spend, USD.", ge=0)] = None,
+    min_client_hires: Annotated[int | None, Field(description="Client's assignments.", ge=0)] = None,
+    min_client_jobs_with_hires: Annotated[int | None, Field(description="Client's jobs with hires.", ge=0)] = None,
+    sort: Annotated[FeedSort | None, Field(description="Default: posted_on_desc.")] = None,
+    limit: Annotated[int, Field(description="Jobs per page.", ge=1, le=FEED_PAGE_MAX)] = 10,
+    cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
     """Newest jobs from the Upwork Jobs API feed (needs UPWORK_JOB_FEED_API_KEY), with buyer data search_jobs
     lacks."""
-    from upwork_mcp.api import FeedQuery  # lazy: the engine (httpx) loads with the first call
+    from upwork_mcp.api.job_feed import feed_query  # lazy: the engine (httpx) loads with the first call
 
-    local = [name for name, value in (("q", q), ("min_client_spend", min_client_spend)) if value]
-    query = FeedQuery(
-        limit=FEED_PAGE_MAX if local else limit,
+    page = FEED_PAGE_MAX if q else limit  # keywords are matched here, on a full page
+    offset = offset_of(cursor)
+    query = feed_query(
+        limit=page,
+        offset=offset - offset % page,
+        sort=sort,
         tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
-        skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()),
         category=category,
+        category_group=category_group,
+        country=country,
         job_type=job_type,
-        contractor_tier=contractor_tier,
+        status=status,
+        contractor_tier=level,
+        duration_label=duration,
+        engagement=engagement,
         payment_verified=payment_verified,
         budget_min=budget_min,
         budget_max=budget_max,
+        hourly_min=hourly_min,
+        hourly_max=hourly_max,
+        posted_after=_when(posted_after, "posted_after"),
+        posted_before=_when(posted_before, "posted_before"),
+        last_visited_after=_when(last_visited_after, "last_visited_after"),
+        buyer_total_spent_min=min_client_spend,
+        buyer_total_assignments_min=min_client_hires,
+        buyer_total_jobs_with_hires_min=min_client_jobs_with_hires,
     )
     envelope = await app(ctx).client.job_feed.jobs(query)
     jobs = envelope.data
     if q:
         words = q.lower().split()
         jobs = [j for j in jobs if all(w in f"{j.title} {j.description}".lower() for w in words)]
-    if min_client_spend:
-        jobs = [j for j in jobs if j.buyer and (j.buyer.total_spent or 0) >= min_client_spend]
     jobs = jobs[:limit]
     detailed = response_format == "detailed"
-    tiers = {1: "entry", 2: "intermediate", 3: "expert"}
-    out_jobs = [
-        FeedJobOut(
-            id=j.id,
-            title=clean(j.title),
-            url=j.url,
-            type="hourly" if j.job_type == 1 else "fixed" if j.job_type == 2 else None,
-            budget=_budget(j),
-            posted=j.posted_on,
-            level=tiers.get(j.contractor_tier or 0),
-            category=j.category.name if j.category else None,
-            client_country=j.buyer.country if j.buyer else None,
-            client_spent=j.buyer.total_spent if j.buyer else None,
-            payment_verified=j.buyer.payment_verified if j.buyer else None,
-            applicants=j.client_activity.total_applicants if j.client_activity else None,
-            skills=j.skills if detailed else None,
-            tags=j.tags if detailed else None,
-            description=clean(j.description) if detailed else None,
-        )
-        for j in jobs
-    ]
+    out_jobs = [feed_job_out(j, detailed) for j in jobs]
+    full = len(envelope.data) >= query.limit
     out = FeedResult(
-        count=len(out_jobs), jobs=out_jobs, last_updated=envelope.last_updated, filtered_locally=local or None
+        count=len(out_jobs),
+        jobs=out_jobs,
+        next_cursor=str(query.offset + query.limit) if full else None,
+        last_updated=envelope.last_updated,
+        filtered_locally=["q"] if q else None,
     )
-    lines = [
-        " | ".join(
-            str(p)
-            for p in (
-                f"{i}. {j.title}",
-                f"{j.budget} {j.type}" if j.budget else j.type,
-                ago(j.posted),
-                j.level,
-                f"{j.applicants} applicants" if j.applicants is not None else None,
-                f"client {j.client_country or '?'}, {compact_money(j.client_spent) or '$0'} spent"
-                + (", verified" if j.payment_verified else ""),
-                j.url,
-            )
-            if p
-        )
-        + (f"\n   {j.description}" if j.description else "")
-        for i, j in enumerate(out_jobs, 1)
-    ]
-    head = f"{out.count} feed jobs"
-    if lines:
-        lines.insert(0, f"(feed updated {envelope.last_updated})")
-    if local:
-        head += f"; {', '.join(local)} applied by this server to the feed's newest {FEED_PAGE_MAX}"
+    lines = [_line(i, j) for i, j in enumerate(out_jobs, offset + 1)]
+    head = f"{out.count} feed jobs (feed updated {envelope.last_updated})"
+    if q:
+        head += f"; q matched here against the feed's page of {FEED_PAGE_MAX}"
+    if out.next_cursor:
+        head += f" (next_cursor: {out.next_cursor})"
     text = listing(head, lines, "job titles and descriptions are written by clients")
     return respond(out, text)
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ToolError(f"{name} {value[:40]!r} is not an ISO 8601 time, e.g. 2026-11-20T08:00:00Z.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class FeedQuotaOut(OutModel):
+    limit: int | None = Field(default=None, description="requests per window of the plan")
+    remaining: int | None = None
+    resets_at: str | None = None
+    burst: int | None = None
 
 
 class FeedStatus(OutModel):
     healthy: bool
     message: str | None = None
     last_updated: str | None = None
+    quota: FeedQuotaOut | None = Field(default=None, description="from the feed's X-RateLimit headers")
 
 
 async def job_feed_status(ctx: Ctx) -> Annotated[CallToolResult, FeedStatus]:
-    """Check that the Upwork Jobs API feed is reachable and the API key works."""
-    envelope = await app(ctx).client.job_feed.health()
-    out = FeedStatus(healthy=envelope.success, message=envelope.message, last_updated=envelope.last_updated)
+    """Check that the Upwork Jobs API feed is reachable, the API key works, and the plan's remaining quota."""
+    feed = app(ctx).client.job_feed
+    envelope = await feed.health()
+    q = feed.quota
+    quota = (
+        FeedQuotaOut(
+            limit=q.limit,
+            remaining=q.remaining,
+            resets_at=datetime.fromtimestamp(q.reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if q.reset else None,
+            burst=q.burst,
+        )
+        if q
+        else None
+    )
+    out = FeedStatus(
+        healthy=envelope.success, message=envelope.message, last_updated=envelope.last_updated, quota=quota
+    )
     said = untrusted(f"{out.message} (at {out.last_updated})", "the feed's own words")
-    return respond(out, f"feed {'healthy' if out.healthy else 'unhealthy'}\n{said}")
+    plan = f"; quota {quota.remaining}/{quota.limit} left, resets {quota.resets_at}" if quota else ""
+    return respond(out, f"feed {'healthy' if out.healthy else 'unhealthy'}{plan}\n{said}")
 
 
 TOOLS = [

@@ -239,8 +239,11 @@ def body_message(response: httpx.Response) -> str | None:
                 first = details[0]
                 field = first.get("field")
                 said = first.get("message")
+                example = first.get("example")
                 if isinstance(said, str):
                     value = f"{value}: {field + ' ' if isinstance(field, str) else ''}{said}"
+                    if isinstance(example, str | int | float) and not isinstance(example, bool):
+                        value += f" (e.g. {example})"
             return value[:300]
     errors = body.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):

@@ -285,6 +285,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         raise ConfigError(f"--fault: {exc}") from exc
     box = Sandbox.create(seed=args.seed, faults=faults)
     box.rate_limit = args.rate_limit
+    box.trickle = args.trickle
 
     def banner(base: str) -> str:
         return (
@@ -294,7 +295,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             f"  UPWORK_API_URL={base}/graphql UPWORK_OAUTH_URL={base} UPWORK_JOB_FEED_URL={base}\n"
             f"  UPWORK_CLIENT_ID={box.client_id} UPWORK_CLIENT_SECRET={box.client_secret} "
             f"UPWORK_JOB_FEED_API_KEY={box.feed_key}\n"
-            f'Faults: {base}/__sandbox__/faults (GET to read, POST {{"spec": "rate_limit=2"}} to set)'
+            f'Faults: {base}/__sandbox__/faults (GET to read, POST {{"spec": "rate_limit=2"}} to set)\n'
+            f'New jobs: POST {base}/__sandbox__/jobs {{"count": 1, "title": "...", "budget": 800}}'
+            + (f" (and one every {args.trickle:g} s)" if args.trickle else "")
         )
 
     serve_asgi(create_app(box), host=args.host, port=args.port, banner=banner)
@@ -399,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="SPEC",
         help="e.g. rate_limit=2, server_error=1, slow=0.5, partial, deny=Query.vendorContracts",
+    )
+    sandbox.add_argument(
+        "--trickle", type=float, default=0.0, metavar="SECONDS", help="post a new job every SECONDS (0: never)"
     )
     sandbox.set_defaults(func=cmd_sandbox)
 

@@ -97,3 +97,7 @@ async def test_job_feed_wrong_key_and_bad_parameter(http, clock) -> None:
         response.status_code == 400 and body["success"] is False and body["message"] == "Invalid budget_min parameter"
     )
     assert set(body) == {"success", "data", "count", "last_updated", "message"}
+    # The other shape, for the feed's validation errors: error and details[] naming the field.
+    with pytest.raises(APIError) as shape:
+        await JobFeedAPI(loop, "http://sandbox.test", SecretStr("sandbox-feed-key"))._get("/jobs", {"limit": "51"})
+    assert shape.value.status_code == 400 and "limit must be between 1 and 50 (e.g. 20)" in str(shape.value)

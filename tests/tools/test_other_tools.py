@@ -34,19 +34,30 @@ async def test_freelancer_search_and_profile(connect: Connect) -> None:
     assert bad.is_error and "~01" in bad.content[0].text
 
 
-async def test_feed_filters_server_side_and_says_what_it_applied_locally(connect: Connect) -> None:
+async def test_feed_filters_server_side_and_says_what_it_applied_locally(connect: Connect, sandbox: Sandbox) -> None:
     async with connect() as client:
         server_side = await client.call_tool(
-            "fetch_job_feed", {"job_type": "fixed", "payment_verified": True, "limit": 5}
+            "fetch_job_feed", {"job_type": "fixed", "payment_verified": True, "min_client_spend": 10000, "limit": 5}
         )
-        local = await client.call_tool("fetch_job_feed", {"q": "python", "min_client_spend": 10000, "limit": 5})
+        page_two = await client.call_tool(
+            "fetch_job_feed",
+            {"job_type": "fixed", "payment_verified": True, "min_client_spend": 10000, "limit": 5, "cursor": "5"},
+        )
+        local = await client.call_tool("fetch_job_feed", {"q": "python", "limit": 5})
         status = await client.call_tool("job_feed_status", {})
-    assert all(j["type"] == "fixed" and j["payment_verified"] for j in server_side.structured_content["jobs"])
+    jobs = server_side.structured_content["jobs"]
+    assert all(j["type"] == "fixed" and j["client"]["payment_verified"] for j in jobs)
+    assert all(j["client"]["spent"] >= 10000 for j in jobs) and sandbox.feed_log[0]["buyer.total_spent_min"] == "10000"
     assert "filtered_locally" not in server_side.structured_content
-    assert local.structured_content["filtered_locally"] == ["q", "min_client_spend"]
-    assert all(j["client_spent"] >= 10000 for j in local.structured_content["jobs"])
-    assert "applied by this server" in local.content[0].text
-    assert status.structured_content["healthy"] is True
+    assert server_side.structured_content["next_cursor"] == "5"
+    assert not {j["id"] for j in jobs} & {j["id"] for j in page_two.structured_content["jobs"]}
+    assert local.structured_content["filtered_locally"] == ["q"]
+    seeded = {f"upwork-{j['id']}": j for j in sandbox.data.jobs}
+    found = [seeded[j["id"]] for j in local.structured_content["jobs"]]
+    assert found and all("python" in f"{j['title']} {j['description']}".lower() for j in found)
+    assert "matched here" in local.content[0].text
+    out = status.structured_content
+    assert out["healthy"] is True and out["quota"]["limit"] == sandbox.feed_rate_limit
 
 
 async def test_account_lists_organizations(connect: Connect, sandbox: Sandbox) -> None:

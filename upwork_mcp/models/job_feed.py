@@ -74,3 +74,4 @@ class FeedEnvelope(FeedModel):
     count: int = 0
     last_updated: str | None = None
     message: str | None = None
+    error: str | None = None  # the validation-error shape: {success: false, error, details: [...]}

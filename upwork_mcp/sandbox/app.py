@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -14,6 +16,7 @@ from starlette.routing import Route
 from . import feed, oauth
 from .faults import Faults
 from .feed import envelope
+from .posting import PostingError, change_job, post_job
 from .state import Sandbox
 
 API_PATHS = ("/graphql", "/health", "/jobs")
@@ -66,6 +69,34 @@ async def faults_endpoint(request: Request) -> Response:
     return JSONResponse(box.faults.as_dict())
 
 
+async def jobs_endpoint(request: Request) -> Response:
+    """POST {"count": 2, "title": ..., "budget": 800, "hourly": [30, 60], "skills": [...]} posts jobs now;
+    POST /__sandbox__/jobs/{id} {"budget": 900} or {"status": "closed" | "open"} changes one."""
+    box: Sandbox = request.app.state.sandbox
+    try:
+        body: Any = json.loads(await request.body() or b"{}")
+        if not isinstance(body, dict):
+            raise PostingError("the body must be a JSON object")
+        job_id = request.path_params.get("job_id")
+        if job_id:
+            jobs = [change_job(box, job_id, **_fields(body, "budget", "hourly", "status"))]
+        else:
+            count = int(body.get("count", 1))
+            if not 1 <= count <= 100:
+                raise PostingError("count must be 1 to 100")
+            fields = _fields(body, "title", "description", "budget", "hourly", "skills")
+            jobs = [post_job(box, **fields) for _ in range(count)]
+    except (ValueError, TypeError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(
+        {"jobs": [{"id": j["id"], "ciphertext": j["ciphertext"], "feed_id": f"upwork-{j['id']}"} for j in jobs]}
+    )
+
+
+def _fields(body: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: body[name] for name in names if body.get(name) is not None}
+
+
 class FaultInjection:
     """Applies the run's faults to the API paths (GraphQL and the feed), before the handlers."""
 
@@ -114,9 +145,27 @@ class FaultInjection:
         await self.app(scope, receive, send)
 
 
+@asynccontextmanager
+async def _trickle(app: Starlette) -> AsyncIterator[None]:
+    """When served with a trickle, a new job appears every `trickle` seconds."""
+    box: Sandbox = app.state.sandbox
+    async with anyio.create_task_group() as tg:
+        if box.trickle > 0:
+
+            async def drip() -> None:
+                while True:
+                    await anyio.sleep(box.trickle)
+                    post_job(box)
+
+            tg.start_soon(drip)
+        yield
+        tg.cancel_scope.cancel()
+
+
 def create_app(sandbox: Sandbox | None = None) -> Starlette:
     box = sandbox or Sandbox.create()
     app = Starlette(
+        lifespan=_trickle,
         routes=[
             Route("/graphql", graphql_endpoint, methods=["POST"]),
             Route("/ab/account-security/oauth2/authorize", oauth.authorize, methods=["GET"]),
@@ -125,7 +174,9 @@ def create_app(sandbox: Sandbox | None = None) -> Starlette:
             Route("/health", feed.health, methods=["GET"]),
             Route("/jobs", feed.jobs, methods=["GET"]),
             Route("/__sandbox__/faults", faults_endpoint, methods=["GET", "POST"]),
-        ]
+            Route("/__sandbox__/jobs", jobs_endpoint, methods=["POST"]),
+            Route("/__sandbox__/jobs/{job_id}", jobs_endpoint, methods=["POST"]),
+        ],
     )
     app.state.sandbox = box
     app.add_middleware(FaultInjection)

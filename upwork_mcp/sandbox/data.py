@@ -213,6 +213,10 @@ class Dataset:
     def __post_init__(self) -> None:
         self._jobs_by_id = {job["id"]: job for job in self.jobs}
 
+    def index(self, job: dict[str, Any]) -> None:
+        """Make a job added after generation findable by id."""
+        self._jobs_by_id[job["id"]] = job
+
 
 def generate_market(
     seed: int = DEFAULT_SEED, *, anchor: datetime | None = None, jobs: int = 600, freelancers: int = 200

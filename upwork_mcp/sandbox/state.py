@@ -49,6 +49,7 @@ class Sandbox:
     feed_key: str = FEED_KEY
     rate_limit: float = 10.0  # API requests per second per client address, as Upwork
     feed_rate_limit: int = 120  # feed requests per minute per key
+    trickle: float = 0.0  # when served: post a new job every this many seconds (0: never)
 
     codes: dict[str, Grant] = field(default_factory=dict)
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expires_at
@@ -59,6 +60,8 @@ class Sandbox:
     requests_seen: int = 0  # every API request that arrived, faults included
     api_log: list[float] = field(default_factory=list)  # arrival times of authenticated GraphQL requests
     rate_limited: int = 0  # GraphQL requests refused with 429 for going over the per-IP limit
+    feed_log: list[dict[str, str]] = field(default_factory=list)  # the query parameters of every /jobs request
+    posted: int = 0  # jobs posted while running (POST /__sandbox__/jobs, or the trickle)
     _hits: dict[str, deque[float]] = field(default_factory=dict)
     _issued: int = 0
     _data: Dataset | None = None
@@ -123,6 +126,13 @@ class Sandbox:
             return True
         hits.append(now)
         return False
+
+    def hits(self, key: str, window: float) -> deque[float]:
+        """The limiter's hits for `key` within the last `window` seconds (oldest first)."""
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= self.clock() - window:
+            hits.popleft()
+        return hits
 
     def previous_client_keys(self) -> set[str]:
         return {c["_client_key"] for c in self.data.contracts}
