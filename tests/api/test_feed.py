@@ -60,7 +60,7 @@ async def test_buyer_minimums_dates_sort_and_offset_are_applied_by_the_feed(clie
     recent = await client.job_feed.jobs(FeedQuery(limit=50, posted_after=since))
     assert recent.data and all(j.posted_on > since.strftime("%Y-%m-%dT%H:%M:%SZ") for j in recent.data)
     cheap_first = await client.job_feed.jobs(FeedQuery(limit=10, job_type="fixed", sort="budget_asc"))
-    budgets = [j.budget.fixed_amount for j in cheap_first.data if j.budget]
+    budgets = [j.budget.fixed_amount or 0.0 for j in cheap_first.data if j.budget]
     assert budgets == sorted(budgets)
     first = await client.job_feed.jobs(FeedQuery(limit=10))
     second = await client.job_feed.jobs(FeedQuery(limit=10, offset=10))
