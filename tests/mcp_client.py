@@ -31,7 +31,7 @@ def tool_names(*, toolsets: set[str] | None = None, read_only: bool = False) -> 
     return {
         s.name
         for s in tools_package().all_specs()
-        if (toolsets is None or s.toolset in toolsets) and (not read_only or s.read_only or s.guarded)
+        if (toolsets is None or s.toolset in toolsets) and (not read_only or s.served_read_only)
     }
 
 

@@ -28,6 +28,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("graphql", ("upwork_mcp.graphql", "upwork_mcp.models")),
     ("api", ("upwork_mcp.api",)),
     ("store", ("upwork_mcp.store", "upwork_mcp.confirmations")),
+    ("watches", ("upwork_mcp.watches",)),
     ("sandbox", ("upwork_mcp.sandbox",)),
     (
         "root",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 TOOLSETS: tuple[str, ...] = (
     "jobs",
+    "watches",
     "proposals",
     "contracts",
     "work",

@@ -20,10 +20,11 @@ if TYPE_CHECKING:
     from upwork_mcp.confirmations import AsyncConfirmations, Ticket
     from upwork_mcp.models._base import Money
     from upwork_mcp.models.proposals import Milestone
+    from upwork_mcp.watches.service import Watches
 
 ResponseFormat = Annotated[
     Literal["concise", "detailed"],
-    Field(description="detailed: every field, full texts."),
+    Field(description="detailed: all fields, full texts."),
 ]
 Cursor = Annotated[
     str | None,
@@ -73,6 +74,11 @@ class AppState:
 
     settings: Settings
     make_client: Callable[[], UpworkClient]
+    make_watches: Callable[[], Watches]
+    # A watch resource changed: tell the sessions that subscribed to it (either protocol era).
+    notify_updated: Callable[[Any, str], Awaitable[None]]
+    # Deliver what watches queued for their sinks, now, as far as the sinks answer.
+    deliver: Callable[[], Awaitable[None]]
     make_confirmations: Callable[[], AsyncConfirmations]
     approval_link: Callable[[Ticket], str]
     schema: Callable[[], Awaitable[tuple[Any, str]]]  # (the schema documents are checked against, its label)
@@ -84,6 +90,10 @@ class AppState:
     @property
     def client(self) -> UpworkClient:
         return self.make_client()
+
+    @property
+    def watches(self) -> Watches:
+        return self.make_watches()
 
     @property
     def confirmations(self) -> AsyncConfirmations:
@@ -108,12 +118,19 @@ class ToolSpec:
     idempotent: bool = field(default=True, kw_only=True)
     # A write tool kept in read-only mode because it then refuses its writes (run_graphql).
     guarded: bool = field(default=False, kw_only=True)
+    # Writes only this server's own state (watches), never Upwork: kept when the server is read-only.
+    local: bool = field(default=False, kw_only=True)
     # Upwork's root operations it runs ("a|b": any one of them will do); `doctor` probes them per key.
     needs: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def name(self) -> str:
         return self.fn.__name__
+
+    @property
+    def served_read_only(self) -> bool:
+        """Whether a read-only server serves it: reads, guarded writes, and writes to local state only."""
+        return self.read_only or self.guarded or self.local
 
     @property
     def toolset(self) -> str:

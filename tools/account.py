@@ -27,7 +27,7 @@ class AccountOut(OutModel):
 
 
 async def get_account(ctx: Ctx) -> Annotated[CallToolResult, AccountOut]:
-    """Who the server is logged in as, and the organizations the user can act in (ids for tenant_id)."""
+    """Who the server is logged in as, and the organizations the user can act in (tenant ids)."""
     state = app(ctx)
     me = await state.client.account.me(refresh=True)
     orgs = [OrganizationOut(id=c.organization_id, name=c.title, type=c.organization_type) for c in me.companies]

@@ -144,8 +144,7 @@ async def get_contract(
     response_format: ResponseFormat = "concise",
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ContractDetail]:
-    """Read one contract: status, dates, client, terms (rate and weekly limit, or fixed amount), milestones,
-    and feedback once closed."""
+    """Read one contract: status, dates, client, terms (rate and weekly limit, or fixed), milestones, feedback."""
     c = await app(ctx).client.contracts.get(contract_id, tenant_id=tenant_id)
     detailed = response_format == "detailed"
     terms = c.terms

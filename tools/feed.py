@@ -26,7 +26,7 @@ class FeedClient(OutModel):
     city: str | None = None
     timezone: str | None = None
     spent: float | None = None
-    hires: int | None = Field(default=None, description="total assignments")
+    hires: int | None = None
     jobs_with_hires: int | None = None
     payment_verified: bool | None = None
 
@@ -53,7 +53,7 @@ class FeedJobOut(OutModel):
     category: str | None = None
     duration: str | None = None
     engagement: str | None = None
-    private: str | None = Field(default=None, description="why the listing is private, if it is")
+    private: str | None = Field(default=None, description="why it is private")
     client: FeedClient
     activity: FeedActivity | None = None
     skills: list[str] | None = None
@@ -66,7 +66,7 @@ class FeedResult(OutModel):
     jobs: list[FeedJobOut]
     next_cursor: str | None = None
     last_updated: str | None = None
-    filtered_locally: list[str] | None = Field(default=None, description="q: applied here to the page fetched")
+    filtered_locally: list[str] | None = None
 
 
 def _budget(job: FeedJob) -> str | None:
@@ -136,7 +136,7 @@ def _line(i: int, j: FeedJobOut) -> str:
     return head + (f"\n   {j.description}" if j.description else "")
 
 
-FeedDate = Annotated[str | None, Field(description="ISO 8601 time.", max_length=40)]
+FeedDate = Annotated[str | None, Field(description="ISO 8601.", max_length=40)]
 
 
 async def fetch_job_feed(
@@ -149,7 +149,7 @@ async def fetch_job_feed(
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
     status: Annotated[Literal["open", "closed"] | None, Field(description="Default: open.")] = None,
     level: Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Tier.")] = None,
-    duration: Annotated[str | None, Field(description="Duration label, e.g. 1 to 3 months.", max_length=40)] = None,
+    duration: Annotated[str | None, Field(description="e.g. 1 to 3 months.", max_length=40)] = None,
     engagement: Annotated[str | None, Field(description="e.g. full-time, part-time.", max_length=40)] = None,
     payment_verified: Annotated[bool | None, Field(description="Verified payment.")] = None,
     budget_min: Annotated[float | None, Field(description="Fixed budget, USD.", ge=0)] = None,
@@ -167,8 +167,7 @@ async def fetch_job_feed(
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
-    """Newest jobs from the Upwork Jobs API feed (needs UPWORK_JOB_FEED_API_KEY), with buyer data search_jobs
-    lacks."""
+    """Newest jobs from the Upwork Jobs API feed (UPWORK_JOB_FEED_API_KEY), with buyer data search lacks."""
     from upwork_mcp.api.job_feed import feed_query  # lazy: the engine (httpx) loads with the first call
 
     page = FEED_PAGE_MAX if q else limit  # keywords are matched here, on a full page
@@ -235,7 +234,7 @@ def _when(value: str | None, name: str) -> datetime | None:
 
 
 class FeedQuotaOut(OutModel):
-    limit: int | None = Field(default=None, description="requests per window of the plan")
+    limit: int | None = None
     remaining: int | None = None
     resets_at: str | None = None
     burst: int | None = None
@@ -245,11 +244,11 @@ class FeedStatus(OutModel):
     healthy: bool
     message: str | None = None
     last_updated: str | None = None
-    quota: FeedQuotaOut | None = Field(default=None, description="from the feed's X-RateLimit headers")
+    quota: FeedQuotaOut | None = None
 
 
 async def job_feed_status(ctx: Ctx) -> Annotated[CallToolResult, FeedStatus]:
-    """Check that the Upwork Jobs API feed is reachable, the API key works, and the plan's remaining quota."""
+    """Whether the Upwork Jobs API feed answers this API key, and the plan's remaining quota."""
     feed = app(ctx).client.job_feed
     envelope = await feed.health()
     q = feed.quota

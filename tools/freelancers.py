@@ -108,7 +108,7 @@ async def get_freelancer_profile(
     ],
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FreelancerDetail]:
-    """Read one freelancer's profile: rate, job success, hours, earnings, availability, skills and overview."""
+    """Read one freelancer's profile: rate, job success, hours, earnings, availability, skills, overview."""
     p = await app(ctx).client.freelancers.profile(profile_key)
     data, agg = p.personal_data, p.aggregates
     overview = data.description if data else None

@@ -363,7 +363,7 @@ class CategoryList(OutModel):
 
 
 async def list_categories(ctx: Ctx) -> Annotated[CallToolResult, CategoryList]:
-    """Upwork's job categories and subcategories with their ids, for search_jobs' category and subcategory."""
+    """Upwork's job categories and subcategories, with the ids search_jobs takes."""
     tree = await app(ctx).client.categories.tree()
     out = CategoryList(
         categories=[

@@ -77,8 +77,7 @@ async def list_rooms(
     cursor: RoomCursor = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, RoomList]:
-    """List the user's Upwork message rooms, most recent first: unread counts, latest message, and which wait
-    on the user's reply."""
+    """List the user's message rooms, most recent first: unread counts, latest message, which wait on a reply."""
     since = _since(active_since)
     page = await app(ctx).client.messages.rooms(
         first=limit, after=cursor, unread_only=unread_only, active_since=since, tenant_id=tenant_id

@@ -146,7 +146,7 @@ async def get_proposal(
     response_format: ResponseFormat = "concise",
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ProposalDetail]:
-    """Read one proposal: the job, rate, dates, status and reason, the cover letter, and its message room."""
+    """Read one proposal: job, rate, dates, status and reason, cover letter, message room."""
     found = await app(ctx).client.proposals.get(proposal_id, tenant_id=tenant_id)
     p = found.proposal
     letter = p.proposal_cover_letter
@@ -257,8 +257,7 @@ async def get_offer(
     response_format: ResponseFormat = "concise",
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, OfferDetail]:
-    """Read one offer: terms (rate, weekly limit or budget), milestones, the job, the client's message, and its
-    message room."""
+    """Read one offer: terms, milestones, the job, the client's message, its message room."""
     found = await app(ctx).client.offers.get(offer_id, tenant_id=tenant_id)
     o = found.offer
     terms = o.offer_terms

@@ -18,6 +18,7 @@ from upwork_mcp import graphql as documents
 from ._common import Ctx, app
 from ._text import clean_all, untrusted
 from .jobs import _detail
+from .watches import WatchOut, found_out
 
 
 def _marked(model: BaseModel, source: str) -> str:
@@ -37,6 +38,32 @@ async def contract_resource(contract_id: str, ctx: Ctx) -> str:
 async def freelancer_resource(profile_key: str, ctx: Ctx) -> str:
     profile = await app(ctx).client.freelancers.profile(profile_key)
     return _marked(profile, "a profile written by the freelancer")
+
+
+async def watch_resource(name: str, ctx: Ctx) -> str:
+    """A watch and the jobs its checks returned within the last 24 hours, scored, best first."""
+    import anyio.to_thread  # lazy: the watches load with the first read
+
+    from upwork_mcp.watches.listing import Listing  # lazy: as above
+    from upwork_mcp.watches.service import Found  # lazy: as above
+
+    watches = app(ctx).watches
+    watch, row = await watches.get(name)
+    stored = await anyio.to_thread.run_sync(watches.store.latest, name)
+    jobs = [Listing.from_json(p) for p in stored]
+    ranked = sorted((Found(j, watches.score(j)) for j in jobs), key=lambda f: -(f.score.score or -1))
+    body = {
+        "watch": WatchOut(
+            name=watch.name,
+            source=watch.source,
+            filters=watch.filters.summary(),
+            sinks=list(watch.sinks) or None,
+            interval_minutes=watch.interval_minutes,
+        ).model_dump(exclude_none=True),
+        "last_checked": row.checked,
+        "jobs": [found_out(f, detailed=False).model_dump(exclude_none=True) for f in ranked],
+    }
+    return untrusted(json.dumps(clean_all(body), ensure_ascii=False), "job titles are written by clients")
 
 
 def schema_resource() -> str:
@@ -75,6 +102,15 @@ class ResourceSpec:
 
 
 RESOURCES = [
+    ResourceSpec(
+        "upwork://watches/{name}",
+        watch_resource,
+        "watch",
+        "An Upwork job watch",
+        "A watch and its latest jobs, scored (marked JSON). Subscribe: check_watches announces new jobs.",
+        "text/plain",
+        "watches",
+    ),
     ResourceSpec(
         "upwork://jobs/{job_id}",
         job_resource,

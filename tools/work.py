@@ -158,8 +158,7 @@ async def get_work_diary(
     response_format: ResponseFormat = "concise",
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, WorkDiaryOut]:
-    """One contract's work diary for one day: hours (a cell is 10 minutes), tracked vs manual time, activity
-    and memos."""
+    """One contract's work diary for a day: hours (10-minute cells), tracked vs manual, activity, memos."""
     from upwork_mcp.api.hours import parse_day  # lazy: the engine (httpx) loads with the first call
 
     diary = await app(ctx).client.hours.work_diary(contract_id, parse_day(date, "date"), tenant_id=tenant_id)

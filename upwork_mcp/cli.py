@@ -1,4 +1,4 @@
-"""`upwork-mcp`: serve | setup | tools | call | approve | auth | doctor | sandbox | schema.
+"""`upwork-mcp`: serve | setup | tools | call | approve | auth | doctor | watch | sandbox | schema.
 
 Heavy imports (mcp, httpx, the sandbox) happen inside the command that needs them, so
 `--help` and the stdio server start fast. On stdio, stdout is the protocol: this module
@@ -319,6 +319,62 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings.log_level)
+
+    async def go() -> int:
+        from .commands.watch import command  # lazy: httpx, the engine and the watches
+        from .world import Engine, world_for
+
+        engine = Engine(world_for(settings))
+        try:
+            return await command(args, engine)
+        finally:
+            await engine.aclose()
+
+    return anyio.run(go)
+
+
+def _watch_parser(sub: Any) -> None:
+    watch = sub.add_parser("watch", help="saved searches: new matching jobs, once, scored, delivered")
+    actions = watch.add_subparsers(dest="watch_command", required=True)
+    add = actions.add_parser("add", help="save a watch (filters, or --url of an Upwork search)")
+    add.add_argument("name")
+    add.add_argument("--source", choices=["feed", "search"], default="feed")
+    add.add_argument("--url", help="an Upwork job-search URL to take filters from")
+    add.add_argument("--q")
+    add.add_argument("--skills", help="comma-separated")
+    add.add_argument("--category")
+    add.add_argument("--job-type", choices=["hourly", "fixed"])
+    add.add_argument("--budget-min", type=float)
+    add.add_argument("--budget-max", type=float)
+    add.add_argument("--hourly-min", type=float)
+    add.add_argument("--level", choices=["entry", "intermediate", "expert"])
+    add.add_argument("--payment-verified", action="store_true")
+    add.add_argument("--country")
+    add.add_argument("--client-spend-min", type=float)
+    add.add_argument("--sink", action="append", help="a sink name from the watch settings (repeatable)")
+    add.add_argument("--interval", type=int, help="minutes between checks (search: at least 15)")
+    actions.add_parser("list", help="the watches")
+    preview = actions.add_parser("preview", help="what a watch matches now (marks nothing seen)")
+    preview.add_argument("name")
+    preview.add_argument("--limit", type=int, default=10)
+    check = actions.add_parser("check", help="new jobs since the last check (each reported once)")
+    check.add_argument("names", nargs="*")
+    remove = actions.add_parser("remove", help="delete a watch")
+    remove.add_argument("name")
+    runner = actions.add_parser("run", help="check watches when due and deliver to sinks, until stopped")
+    runner.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+    runner.add_argument(
+        "--allow-search", action="store_true", help="let scheduled watches over Upwork's search run (budgeted)"
+    )
+    actions.add_parser("config", help="print the watch settings file (or the defaults) and its path")
+    for parser in actions.choices.values():
+        parser.add_argument("--sandbox", action="store_true", help="against the embedded sandbox")
+    watch.set_defaults(func=cmd_watch)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="upwork-mcp", description="Upwork for AI assistants, over MCP.")
     parser.add_argument("--version", action="version", version=f"upwork-mcp {__version__}")
@@ -386,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check settings, login, reachability, tenant and permissions")
     doctor.add_argument("--sandbox", action="store_true")
     doctor.set_defaults(func=cmd_doctor)
+
+    _watch_parser(sub)
 
     sandbox = sub.add_parser("sandbox", help="serve the offline Upwork (GraphQL, OAuth, job feed) on 127.0.0.1")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -52,6 +52,7 @@ class Settings(BaseModel):
     rate_limit: float = Field(default=10.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     data_dir: Path | None = None
+    watch_config: Path | None = None  # the watches' TOML (scoring, sinks, delivery); default in the config dir
     http_token: SecretStr | None = None
     allowed_hosts: tuple[str, ...] = ()
     stateless: bool = False
@@ -79,6 +80,13 @@ class Settings(BaseModel):
         from platformdirs import user_config_path  # lazy: only when no path is set
 
         return user_config_path(APP_NAME) / "tokens.json"
+
+    def resolved_watch_config(self) -> Path:
+        if self.watch_config is not None:
+            return self.watch_config
+        from platformdirs import user_config_path  # lazy: only when no path is set
+
+        return user_config_path(APP_NAME) / "watches.toml"
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
@@ -208,6 +216,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "rate_limit": ("UPWORK_RATE_LIMIT", _float),
     "log_level": ("UPWORK_LOG_LEVEL", _level),
     "data_dir": ("UPWORK_DATA_DIR", Path),
+    "watch_config": ("UPWORK_WATCH_CONFIG", Path),
     "http_token": ("UPWORK_MCP_HTTP_TOKEN", SecretStr),
     "allowed_hosts": ("UPWORK_MCP_ALLOWED_HOSTS", _hosts),
     "stateless": ("UPWORK_MCP_STATELESS", _bool),

@@ -19,7 +19,14 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
 from mcp.server.mcpserver.tools import Tool
-from mcp_types import CallToolResult, Completion, TextContent
+from mcp_types import (
+    CallToolResult,
+    Completion,
+    EmptyResult,
+    SubscribeRequestParams,
+    TextContent,
+    UnsubscribeRequestParams,
+)
 from pydantic import ConfigDict, ValidationError
 
 from . import __version__
@@ -40,6 +47,7 @@ if TYPE_CHECKING:
     from ._http import Limiter
     from .api import UpworkClient
     from .store import Store
+    from .watches.service import Watches
 
 log = logging.getLogger("upwork_mcp.server")
 
@@ -70,7 +78,7 @@ def tool_specs(settings: Settings) -> list[Any]:
     return [
         spec
         for spec in tools_package().all_specs()
-        if spec.toolset in chosen and (not settings.read_only or spec.read_only or spec.guarded)
+        if spec.toolset in chosen and (not settings.read_only or spec.served_read_only)
     ]
 
 
@@ -230,6 +238,7 @@ class Runtime:
         self._page: ApprovalPage | None = None
         self._store: Store | None = None
         self._pulled: tuple[float, tuple[Any, str]] | None = None
+        self._subscribers: dict[str, list[Any]] = {}
 
     def store(self) -> Store:
         """The state this user's processes share, opened on first use (start-up touches no database)."""
@@ -237,13 +246,50 @@ class Runtime:
             self._store = open_store(self.settings)
         return self._store
 
-    def client(self) -> UpworkClient:
+    def engine(self) -> Engine:
         if self._engine is None:
             from ._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
 
             self.limiter = self.limiter or RateLimiter(self.settings.rate_limit)
             self._engine = Engine(self.world, limiter=self.limiter, store=self.store())
-        return self._engine.client
+        return self._engine
+
+    def client(self) -> UpworkClient:
+        return self.engine().client
+
+    def watches(self) -> Watches:
+        return self.engine().watches()
+
+    async def deliver(self) -> None:
+        """Send what the watches queued, within 15 s (what is left waits for `upwork-mcp watch run`)."""
+        import httpx  # lazy: with the first delivery
+
+        from .watches.delivery import Deliverer  # lazy: as above
+
+        watches = self.watches()
+        with anyio.move_on_after(15):
+            async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+                await Deliverer(watches.store, watches.config, http).deliver_due()
+
+    def subscribe(self, session: Any, uri: str) -> None:
+        # Held strongly: the SDK keeps no other reference between requests. A session that has gone away
+        # is dropped the first time a notification to it fails.
+        subscribers = self._subscribers.setdefault(uri, [])
+        if all(s is not session for s in subscribers):
+            subscribers.append(session)
+
+    def unsubscribe(self, session: Any, uri: str) -> None:
+        self._subscribers[uri] = [s for s in self._subscribers.get(uri, []) if s is not session]
+
+    async def notify_updated(self, ctx: Any, uri: str) -> None:
+        """resources/updated for `uri`: on subscriptions/listen streams (2026-07-28) and to the sessions
+        that sent resources/subscribe (earlier versions)."""
+        await ctx.notify_resource_updated(uri)
+        for session in list(self._subscribers.get(uri, ())):
+            try:
+                await session.send_resource_updated(uri)
+            except Exception:  # a session that went away is not this call's failure
+                self.unsubscribe(session, uri)
 
     def confirmations(self) -> AsyncConfirmations:
         """Approvals in the store, opened on first use (start-up touches no database)."""
@@ -288,6 +334,9 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     state = common.AppState(
         settings=runtime.settings,
         make_client=runtime.client,
+        make_watches=runtime.watches,
+        notify_updated=runtime.notify_updated,
+        deliver=runtime.deliver,
         make_confirmations=runtime.confirmations,
         approval_link=runtime.approval_link,
         schema=runtime.schema,
@@ -316,7 +365,25 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     _register_resources(server, chosen, importlib.import_module(f"{tools_package().__name__}.resources"))
     _register_prompts(server, {spec.name for spec in specs})
     _register_completions(server, state)
+    _register_subscriptions(server, runtime)
     return server
+
+
+def _register_subscriptions(server: MCPServer[Any], runtime: Runtime) -> None:
+    """resources/subscribe for clients on protocol versions before 2026-07-28 (the SDK serves
+    subscriptions/listen for later ones): a watch's resource announces its new jobs to them too."""
+
+    async def subscribe(ctx: Any, params: SubscribeRequestParams) -> EmptyResult:
+        runtime.subscribe(ctx.session, str(params.uri))
+        return EmptyResult()
+
+    async def unsubscribe(ctx: Any, params: UnsubscribeRequestParams) -> EmptyResult:
+        runtime.unsubscribe(ctx.session, str(params.uri))
+        return EmptyResult()
+
+    lowlevel = server._lowlevel_server  # the SDK's MCPServer registers no handler for these two
+    lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
+    lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
 
 
 def _register_resources(server: MCPServer[Any], chosen: tuple[str, ...], module: Any) -> None:

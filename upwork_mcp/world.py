@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .auth.manager import Login
     from .auth.source import TokenSource
     from .store import Store
+    from .watches.service import Watches
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,23 @@ class Engine:
         self.tokens = token_source(world, self.loop)
         from .store import StoreMemory  # lazy: with the engine
 
-        memory = StoreMemory(store or open_store(settings))
+        self.store = store or open_store(settings)
+        memory = StoreMemory(self.store)
         self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens, memory=memory)
+        self._watches: Watches | None = None
+
+    def watches(self) -> Watches:
+        """The watches over this engine and its store, with the user's watch settings (read once)."""
+        if self._watches is None:
+            from .api.client import key_id  # lazy: with the first watch
+            from .store import WatchStore
+            from .watches.config import load
+            from .watches.service import Watches
+
+            settings = self.world.settings
+            config = load(settings.resolved_watch_config())
+            self._watches = Watches(self.client, WatchStore(self.store), config, key=key_id(settings))
+        return self._watches
 
     async def aclose(self) -> None:
         await self.http.aclose()

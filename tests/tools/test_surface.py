@@ -25,6 +25,7 @@ async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: San
             "upwork://freelancers/{profile_key}",
             "upwork://operations/{name}",
             "upwork://schema/{type_name}",
+            "upwork://watches/{name}",
         }
         job = sandbox.data.jobs[0]
         reads = {

@@ -1,4 +1,4 @@
-"""Local state behind one interface: secrets, the approvals ledger, the cache (and, later, watches).
+"""Local state behind one interface: secrets, the approvals ledger, the cache, watches.
 
 store = Store(SQLiteDatabase(path))     # the embedded default; the composition root chooses
 """
@@ -7,5 +7,6 @@ from __future__ import annotations
 
 from ._db import Database, SQLiteDatabase
 from .core import Approval, Store, StoreMemory
+from .watches import WatchStore
 
-__all__ = ["Approval", "Database", "SQLiteDatabase", "Store", "StoreMemory"]
+__all__ = ["Approval", "Database", "SQLiteDatabase", "Store", "StoreMemory", "WatchStore"]

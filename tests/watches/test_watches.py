@@ -1,0 +1,139 @@
+"""Watches end to end on the sandbox: seeding, exactly once (restarts, two runners), re-alerts on real
+changes, one request when nothing is new, URL filters, the search budget and the scheduling guard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from upwork_mcp.config import Settings
+from upwork_mcp.errors import InvalidInputError
+from upwork_mcp.sandbox import Sandbox, create_app
+from upwork_mcp.sandbox.posting import change_job, post_job
+from upwork_mcp.watches.filters import WatchFilters
+from upwork_mcp.watches.service import PolicyError, Watch, Watches
+from upwork_mcp.watches.urls import parse_search_url
+from upwork_mcp.world import Engine, world_for
+
+pytestmark = pytest.mark.anyio
+
+
+@asynccontextmanager
+async def watching(sandbox: Sandbox, config: str | None = None, tmp: Path | None = None) -> AsyncIterator[Watches]:
+    """A fresh engine (as a new process would have) over the test's store and sandbox."""
+    env = {"UPWORK_SANDBOX": "1", "UPWORK_RATE_LIMIT": "1000", "UPWORK_MAX_RETRIES": "0"}
+    if config is not None and tmp is not None:
+        path = tmp / "watches.toml"
+        path.write_text(config)
+        env["UPWORK_WATCH_CONFIG"] = str(path)
+    sandbox.rate_limit = 1e6
+    engine = Engine(world_for(Settings.from_env(env), transport=httpx.ASGITransport(app=create_app(sandbox))))
+    try:
+        yield engine.watches()
+    finally:
+        await engine.aclose()
+
+
+def feed_watch(name: str = "all-feed", **filters: object) -> Watch:
+    return Watch(name, "feed", WatchFilters.model_validate(filters))
+
+
+async def test_first_check_seeds_then_nothing_then_each_new_job_once(sandbox: Sandbox) -> None:
+    async with watching(sandbox) as watches:
+        await watches.create(feed_watch())
+        first = await watches.check("all-feed")
+        quiet = await watches.check("all-feed")
+        posted = [post_job(sandbox, title=f"Fresh job {i}") for i in range(2)]
+        fresh = await watches.check("all-feed")
+        again = await watches.check("all-feed")
+    assert first.first and len(first.found) == 3  # the newest few; the rest marked seen
+    assert not quiet.found and quiet.requests == 1 and not quiet.first
+    assert {f.job.id for f in fresh.found} == {f"upwork-{j['id']}" for j in posted} and fresh.requests == 1
+    assert not again.found
+
+
+async def test_a_restart_reports_nothing_twice(sandbox: Sandbox) -> None:
+    async with watching(sandbox) as watches:
+        await watches.create(feed_watch())
+        await watches.check("all-feed")
+        post_job(sandbox)
+        before = await watches.check("all-feed")
+    async with watching(sandbox) as restarted:  # a new process: only the store remembers
+        after = await restarted.check("all-feed")
+        post_job(sandbox)
+        next_one = await restarted.check("all-feed")
+    assert len(before.found) == 1 and not after.found and len(next_one.found) == 1
+
+
+async def test_two_runners_at_once_report_each_job_once(sandbox: Sandbox) -> None:
+    async with watching(sandbox) as setup:
+        await setup.create(feed_watch())
+        await setup.check("all-feed")
+    posted = {f"upwork-{post_job(sandbox)['id']}" for _ in range(5)}
+    reports: list[Any] = []
+    async with watching(sandbox) as one, watching(sandbox) as two, anyio.create_task_group() as tg:
+        for watches in (one, two, one, two):
+            tg.start_soon(lambda w=watches: _collect(w, reports))
+    reported = [f.job.id for r in reports for f in r.found]
+    assert sorted(reported) == sorted(posted)  # every new job, each exactly once, whichever runner had it
+
+
+async def _collect(watches: Watches, into: list[Any]) -> None:
+    into.append(await watches.check("all-feed"))
+
+
+async def test_a_real_change_re_alerts_once_and_says_why(sandbox: Sandbox) -> None:
+    async with watching(sandbox) as watches:
+        await watches.create(feed_watch(job_type="fixed"))
+        await watches.check("all-feed")
+        job = post_job(sandbox, budget=400)
+        await watches.check("all-feed")
+        change_job(sandbox, job["id"], budget=900)
+        changed = await watches.check("all-feed")
+        unchanged = await watches.check("all-feed")
+    assert [f.change for f in changed.found] == ["budget changed from $400 to $900"]
+    assert not unchanged.found
+
+
+async def test_local_filters_and_a_pasted_search_url(sandbox: Sandbox) -> None:
+    parsed = parse_search_url(
+        "https://www.upwork.com/nx/search/jobs/?q=python%20api&amount=500-2000&t=1&contractor_tier=3"
+        "&payment_verified=1&proposals=0-4&page=2&sort=recency"
+    )
+    f = parsed.filters
+    assert (f.q, f.budget_min, f.budget_max, f.job_type, f.level, f.payment_verified) == (
+        "python api",
+        500,
+        2000,
+        "fixed",
+        "expert",
+        True,
+    )
+    assert parsed.unmapped == {"proposals": "0-4"}  # said, not dropped; page and sort change nothing
+    with pytest.raises(InvalidInputError, match="job-search URL"):
+        parse_search_url("https://example.com/?q=python")
+    async with watching(sandbox) as watches:
+        await watches.create(Watch("from-url", "search", f, interval_minutes=15, unmapped=parsed.unmapped))
+        report = await watches.check("from-url")
+    jobs = {j["id"]: j for j in sandbox.data.jobs}
+    for found in report.found:
+        job = jobs[found.job.id]
+        assert job["_fixed"] and 500 <= float(job["amount"]["rawValue"]) <= 2000 and job["experienceLevel"] == "EXPERT"
+
+
+async def test_search_watches_draw_on_a_daily_budget_and_need_a_slow_interval(sandbox: Sandbox, tmp_path: Path) -> None:
+    async with watching(sandbox, "[search]\ndaily_budget = 2\n", tmp_path) as watches:
+        with pytest.raises(InvalidInputError, match="at least 15"):
+            await watches.create(Watch("fast", "search", WatchFilters(q="python"), interval_minutes=5))
+        await watches.create(Watch("slow", "search", WatchFilters(q="python"), interval_minutes=15))
+        first = await watches.check("slow")
+        await watches.check("slow")
+        with pytest.raises(PolicyError, match="budget of 2 requests"):
+            await watches.check("slow")
+    assert first.budget == (1, 2)

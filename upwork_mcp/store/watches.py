@@ -1,0 +1,293 @@
+"""The watches' state: their definitions, what each reported, the latest results, the outbox, budgets.
+
+Exactly once: a check's new jobs are claimed, marked seen and queued for every sink of the watch in one
+transaction, so two runners checking at once split the jobs between them (each job to one of them) and
+a crash leaves either nothing claimed or everything queued. A queued delivery is leased to one sender
+at a time and marked delivered only after its sink accepted it.
+
+Upwork's data (job payloads) is kept at most 24 hours. The ids a watch reported are kept as long; older
+jobs are told apart by the watch's high-water mark (the newest posting time it has seen), which is ours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .core import Store
+
+KEEP = 86_400.0  # Upwork's terms: API data is cached at most 24 hours
+SEED_REPORT = 3  # a watch's first check reports its newest few and marks the rest seen
+
+
+@dataclass(frozen=True)
+class WatchRow:
+    name: str
+    spec: dict[str, Any]
+    created: float
+    updated: float
+    checked: float | None
+    watermark: str | None
+    seeded: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    job_id: str
+    fingerprint: str
+    posted: str | None
+    payload: str  # the job as JSON (a Listing)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    job_id: str
+    payload: str
+    previous: str | None  # the fingerprint it was reported with before: a change, or None for a new job
+
+
+@dataclass(frozen=True)
+class Delivery:
+    key: str
+    watch: str
+    sink: str
+    payload: str
+    attempts: int
+
+
+class WatchStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+        self._clock = store._clock
+
+    # -- definitions -----------------------------------------------------------------------------------
+
+    def add(self, name: str, spec: dict[str, Any], *, replace: bool = False) -> bool:
+        """Save a watch; False when `name` exists and `replace` is not set."""
+        now = self._clock()
+        with self.db.transaction(lock=f"watch:{name}") as tx:
+            exists = tx.one("SELECT name FROM watches WHERE name = ?", (name,))
+            if exists and not replace:
+                return False
+            if exists:
+                tx.execute("UPDATE watches SET spec = ?, updated = ? WHERE name = ?", (json.dumps(spec), now, name))
+            else:
+                tx.execute(
+                    "INSERT INTO watches (name, spec, created, updated, seeded) VALUES (?, ?, ?, ?, 0)",
+                    (name, json.dumps(spec), now, now),
+                )
+        return True
+
+    def get(self, name: str) -> WatchRow | None:
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT * FROM watches WHERE name = ?", (name,))
+        return _watch(row) if row else None
+
+    def all(self) -> list[WatchRow]:
+        with self.db.transaction() as tx:
+            rows = tx.all("SELECT * FROM watches ORDER BY name")
+        return [_watch(r) for r in rows]
+
+    def remove(self, name: str) -> bool:
+        with self.db.transaction(lock=f"watch:{name}") as tx:
+            gone = tx.execute("DELETE FROM watches WHERE name = ?", (name,))
+            for table in ("watch_seen", "watch_jobs"):
+                tx.execute(f"DELETE FROM {table} WHERE watch = ?", (name,))  # noqa: S608
+            tx.execute("DELETE FROM outbox WHERE watch = ? AND state = 'pending'", (name,))
+        return gone == 1
+
+    def counts(self, name: str) -> dict[str, int]:
+        with self.db.transaction() as tx:
+            seen = tx.one("SELECT COUNT(*) AS n FROM watch_seen WHERE watch = ?", (name,))
+            rows = tx.all("SELECT state, COUNT(*) AS n FROM outbox WHERE watch = ? GROUP BY state", (name,))
+        out = {"seen": int(seen["n"]) if seen else 0}
+        out.update({f"deliveries_{r['state']}": int(r["n"]) for r in rows})
+        return out
+
+    # -- checks ----------------------------------------------------------------------------------------
+
+    def claim(self, name: str, candidates: Sequence[Candidate], sinks: Sequence[str]) -> list[Claimed]:
+        """Mark `candidates` seen for the watch; return the ones this caller reports (new, or changed),
+        newest first, each queued for every sink in the same transaction."""
+        now = self._clock()
+        reported: list[Claimed] = []
+        with self.db.transaction(lock=f"watch:{name}") as tx:
+            row = tx.one("SELECT seeded, watermark FROM watches WHERE name = ?", (name,))
+            if row is None:
+                return []
+            seeded, watermark = bool(row["seeded"]), row["watermark"]
+            # A job posted well before the newest the watch saw, and not in its seen set, was seen and pruned.
+            settled = _hours_before(watermark, 1) if watermark else None
+            ordered = sorted(candidates, key=lambda c: c.posted or "", reverse=True)
+            for c in ordered:
+                seen = tx.one("SELECT fingerprint FROM watch_seen WHERE watch = ? AND job_id = ?", (name, c.job_id))
+                if seen is None:
+                    tx.execute(
+                        "INSERT INTO watch_seen (watch, job_id, fingerprint, seen) VALUES (?, ?, ?, ?)",
+                        (name, c.job_id, c.fingerprint, now),
+                    )
+                    older = settled is not None and c.posted is not None and _instant(c.posted) < settled
+                    if not older and (seeded or len(reported) < SEED_REPORT):
+                        reported.append(Claimed(c.job_id, c.payload, None))
+                elif seen["fingerprint"] != c.fingerprint:
+                    tx.execute(
+                        "UPDATE watch_seen SET fingerprint = ?, seen = ? WHERE watch = ? AND job_id = ?",
+                        (c.fingerprint, now, name, c.job_id),
+                    )
+                    if seeded:
+                        reported.append(Claimed(c.job_id, c.payload, seen["fingerprint"]))
+                tx.execute(
+                    "INSERT INTO watch_jobs (watch, job_id, posted, payload, fetched) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (watch, job_id) DO UPDATE SET payload = excluded.payload, "
+                    "posted = excluded.posted, fetched = excluded.fetched",
+                    (name, c.job_id, c.posted, c.payload, now),
+                )
+            times = [c.posted for c in candidates if c.posted] + ([watermark] if watermark else [])
+            newest = max(times, key=_instant, default=None)
+            tx.execute("UPDATE watches SET checked = ?, watermark = ?, seeded = 1 WHERE name = ?", (now, newest, name))
+            for item in reported:
+                for sink in sinks:
+                    key = f"{name}|{item.job_id}|{_fingerprint_of(candidates, item.job_id)}|{sink}"
+                    tx.execute(
+                        "INSERT INTO outbox (key, watch, sink, payload, state, attempts, next_attempt, lease, created) "
+                        "VALUES (?, ?, ?, ?, 'pending', 0, ?, 0, ?) ON CONFLICT (key) DO NOTHING",
+                        (key, name, sink, _delivery_payload(item), now, now),
+                    )
+        return reported
+
+    def known(self, name: str, job_ids: Sequence[str]) -> set[str]:
+        """Which of `job_ids` the watch has reported or marked seen (read only: nothing is claimed)."""
+        if not job_ids:
+            return set()
+        marks = ", ".join("?" for _ in job_ids)
+        with self.db.transaction() as tx:
+            rows = tx.all(
+                f"SELECT job_id FROM watch_seen WHERE watch = ? AND job_id IN ({marks})",  # noqa: S608
+                (name, *job_ids),
+            )
+        return {r["job_id"] for r in rows}
+
+    def find(self, job_id: str) -> str | None:
+        """A job (JSON) any watch fetched within the last 24 hours."""
+        with self.db.transaction() as tx:
+            row = tx.one(
+                "SELECT payload FROM watch_jobs WHERE job_id = ? AND fetched > ? ORDER BY fetched DESC LIMIT 1",
+                (job_id, self._clock() - KEEP),
+            )
+        return str(row["payload"]) if row else None
+
+    def latest(self, name: str) -> list[str]:
+        """The jobs (JSON) the watch's last checks returned, newest first, within the last 24 hours."""
+        with self.db.transaction() as tx:
+            rows = tx.all(
+                "SELECT payload FROM watch_jobs WHERE watch = ? AND fetched > ? ORDER BY posted DESC",
+                (name, self._clock() - KEEP),
+            )
+        return [r["payload"] for r in rows]
+
+    # -- the outbox ------------------------------------------------------------------------------------
+
+    def lease(self, *, limit: int = 100, hold: float = 120.0) -> list[Delivery]:
+        """Deliveries due now, leased to this caller for `hold` seconds (no other sender takes them)."""
+        now = self._clock()
+        with self.db.transaction(lock="outbox") as tx:
+            rows = tx.all(
+                "SELECT key, watch, sink, payload, attempts FROM outbox WHERE state = 'pending' "
+                "AND next_attempt <= ? AND lease <= ? ORDER BY created LIMIT ?",
+                (now, now, limit),
+            )
+            for r in rows:
+                tx.execute("UPDATE outbox SET lease = ? WHERE key = ?", (now + hold, r["key"]))
+        return [Delivery(r["key"], r["watch"], r["sink"], r["payload"], int(r["attempts"])) for r in rows]
+
+    def delivered(self, keys: Sequence[str]) -> None:
+        now = self._clock()
+        with self.db.transaction(lock="outbox") as tx:
+            for key in keys:
+                tx.execute(
+                    "UPDATE outbox SET state = 'delivered', delivered = ?, lease = 0, last_error = NULL WHERE key = ?",
+                    (now, key),
+                )
+
+    def retry(self, keys: Sequence[str], *, at: float, error: str, give_up: bool = False, count: bool = True) -> None:
+        """A failed (or held) delivery: try again at `at`; `give_up` ends it as failed."""
+        with self.db.transaction(lock="outbox") as tx:
+            for key in keys:
+                tx.execute(
+                    "UPDATE outbox SET state = ?, attempts = attempts + ?, next_attempt = ?, lease = 0, "
+                    "last_error = ? WHERE key = ?",
+                    ("failed" if give_up else "pending", 1 if count else 0, at, error[:300], key),
+                )
+
+    def pending(self) -> int:
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'")
+        return int(row["n"]) if row else 0
+
+    # -- budgets and retention -------------------------------------------------------------------------
+
+    def take(self, key: str, limit: int, ttl: float) -> tuple[bool, int]:
+        """Use one request of the budget `key` (at most `limit` until it expires): (allowed, used)."""
+        now = self._clock()
+        with self.db.transaction(lock=f"budget:{key}") as tx:
+            row = tx.one("SELECT used, expires FROM budgets WHERE key = ?", (key,))
+            used = int(row["used"]) if row and row["expires"] > now else 0
+            if used >= limit:
+                return False, used
+            tx.execute(
+                "INSERT INTO budgets (key, used, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "used = excluded.used, expires = CASE WHEN budgets.expires > ? THEN budgets.expires "
+                "ELSE excluded.expires END",
+                (key, used + 1, now + ttl, now),
+            )
+        return True, used + 1
+
+    def used(self, key: str) -> int:
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT used, expires FROM budgets WHERE key = ?", (key,))
+        return int(row["used"]) if row and row["expires"] > self._clock() else 0
+
+    def prune(self) -> None:
+        """Drop Upwork data older than 24 hours: job payloads, reported ids, deliveries done or dead."""
+        cutoff = self._clock() - KEEP
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM watch_jobs WHERE fetched < ?", (cutoff,))
+            tx.execute("DELETE FROM watch_seen WHERE seen < ?", (cutoff,))
+            tx.execute("DELETE FROM outbox WHERE created < ? AND state != 'pending'", (cutoff,))
+            tx.execute(
+                "UPDATE outbox SET state = 'expired', payload = '{}' WHERE created < ? AND state = 'pending'", (cutoff,)
+            )
+            tx.execute("DELETE FROM budgets WHERE expires < ?", (self._clock(),))
+
+
+def _instant(iso: str) -> datetime:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _hours_before(iso: str, hours: float) -> datetime:
+    return _instant(iso) - timedelta(hours=hours)
+
+
+def _watch(row: dict[str, Any]) -> WatchRow:
+    return WatchRow(
+        name=row["name"],
+        spec=json.loads(row["spec"]),
+        created=row["created"],
+        updated=row["updated"],
+        checked=row["checked"],
+        watermark=row["watermark"],
+        seeded=bool(row["seeded"]),
+    )
+
+
+def _fingerprint_of(candidates: Sequence[Candidate], job_id: str) -> str:
+    return next(c.fingerprint for c in candidates if c.job_id == job_id)
+
+
+def _delivery_payload(item: Claimed) -> str:
+    return json.dumps({"job": json.loads(item.payload), "previous": item.previous}, separators=(",", ":"))
