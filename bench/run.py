@@ -10,6 +10,8 @@
 5. paging: a 200-job search (4 upstream pages) vs a 50-job one (1 page), 300 ms of upstream latency each
    (the sandbox's `slow` fault), Upwork's 10 requests/s limit in force (goal: the 3 extra pages add <= 0.45 s)
 6. tools/list size per tool, every toolset served (goal <= 1.6 KB on average)
+7. watches: upstream requests per check with nothing new (goal 1 per watch), and the time from a job's
+   appearance in the sandbox to its delivery to a webhook by the watch runner, against one feed request
 """
 
 from __future__ import annotations
@@ -278,6 +280,86 @@ async def tools_list_size() -> dict[str, Any]:
     }
 
 
+async def watches_bench(rounds: int) -> dict[str, Any]:
+    """Requests per quiet check, and appearance -> webhook delivery through `watch run`'s loop."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from upwork_mcp.config import Settings
+    from upwork_mcp.sandbox import Sandbox, create_app
+    from upwork_mcp.sandbox.posting import post_job
+    from upwork_mcp.watches import runner
+    from upwork_mcp.watches.delivery import Deliverer
+    from upwork_mcp.watches.filters import WatchFilters
+    from upwork_mcp.watches.service import Watch
+    from upwork_mcp.world import Engine, world_for
+
+    box = Sandbox.create()
+    box.rate_limit = box.feed_rate_limit = 10**6
+    arrived: dict[str, float] = {}
+
+    landed = anyio.Event()
+
+    async def hook(request: Request) -> JSONResponse:
+        for job in json.loads(await request.body())["jobs"]:
+            arrived.setdefault(job["id"], time.perf_counter())
+            if job["title"] == "Benchmark job":
+                landed.set()
+        return JSONResponse({"ok": True})
+
+    config = Path(tempfile.mkdtemp()) / "watches.toml"
+    config.write_text('[sinks.hook]\ntype = "webhook"\nurl = "http://receiver/hook"\nsecret = "bench"\n')
+    settings = Settings.from_env(
+        {"UPWORK_SANDBOX": "1", "UPWORK_RATE_LIMIT": "1000", "UPWORK_WATCH_CONFIG": str(config)}
+    )
+    engine = Engine(world_for(settings, transport=httpx.ASGITransport(app=create_app(box))))
+    watches = engine.watches()
+    names = ["python", "fixed", "expert", "verified", "everything"]
+    filters = [{"q": "python"}, {"job_type": "fixed"}, {"level": "expert"}, {"payment_verified": True}, {}]
+    for name, f in zip(names, filters, strict=True):
+        await watches.create(Watch(name, "feed", WatchFilters.model_validate(f), sinks=("hook",), interval_minutes=1))
+        await watches.check(name)  # seeded
+    before = len(box.feed_log)
+    for name in names:
+        report = await watches.check(name)
+        assert not report.found
+    per_watch = (len(box.feed_log) - before) / len(names)
+    receiver = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Starlette(routes=[Route("/hook", hook, methods=["POST"])]))
+    )
+    deliverer = Deliverer(watches.store, watches.config, receiver)
+    await deliverer.deliver_due()  # the seeding deliveries
+    latencies, direct = [], []
+    runner.TICK = 0.05  # look again soon: the bench times the pipeline, not the schedule
+    for _ in range(rounds):
+        t = time.perf_counter()
+        await engine.client.job_feed.jobs(
+            __import__("upwork_mcp.api.job_feed", fromlist=["FeedQuery"]).FeedQuery(limit=50)
+        )
+        direct.append(time.perf_counter() - t)
+        with watches.store.db.transaction() as tx:
+            tx.execute("UPDATE watches SET checked = 0")  # due now, as when its interval has passed
+        landed = anyio.Event()
+        job = post_job(box, title="Benchmark job")
+        appeared = time.perf_counter()
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: runner.run(watches, deliverer, once=False, say=lambda _: None))
+                await landed.wait()
+                tg.cancel_scope.cancel()
+        latencies.append(arrived[f"upwork-{job['id']}"] - appeared)
+    await receiver.aclose()
+    await engine.aclose()
+    return {
+        "requests_per_quiet_check": per_watch,
+        "watches": len(names),
+        "delivery_s": statistics.median(latencies),
+        "feed_request_s": statistics.median(direct),
+    }
+
+
 async def main(rounds: int, calls: int) -> dict[str, Any]:
     return {
         "cold_start": await cold_start(rounds),
@@ -286,12 +368,13 @@ async def main(rounds: int, calls: int) -> dict[str, Any]:
         "upstream_requests": await upstream_requests(),
         "paging": await paging(max(3, rounds // 2)),
         "tools_list": await tools_list_size(),
+        "watches": await watches_bench(max(5, rounds)),
     }
 
 
 def report(r: dict[str, Any]) -> str:
     c, t, p, u = r["cold_start"], r["tokens"], r["per_call"], r["upstream_requests"]
-    g, s = r["paging"], r["tools_list"]
+    g, s, w = r["paging"], r["tools_list"], r["watches"]
     verdict = lambda ok: "meets goal" if ok else "MISSES goal"  # noqa: E731
     lines = [
         "| benchmark | ours | baseline (same run) | ratio | goal | verdict |",
@@ -307,6 +390,11 @@ def report(r: dict[str, Any]) -> str:
         f"{verdict(g['extra_s'] <= 0.45)} |",
         f"| tools/list per tool, {s['tools']} tools | {s['bytes_per_tool']:.0f} bytes | largest {s['largest']} "
         f"{s['largest_bytes']} bytes | - | ≤ 1600 bytes | {verdict(s['bytes_per_tool'] <= 1600)} |",
+        f"| watch check with nothing new, {w['watches']} feed watches | {w['requests_per_quiet_check']:g} request(s) "
+        f"per watch | - | - | 1 | {verdict(w['requests_per_quiet_check'] <= 1)} |",
+        f"| new job -> webhook, `watch run` loop (watch due) | {w['delivery_s'] * 1000:.0f} ms | "
+        f"{w['feed_request_s'] * 1000:.1f} ms (one feed request) | "
+        f"{w['delivery_s'] / w['feed_request_s']:.1f}x | - | - |",
         "",
         "| read tool | upstream requests per call |",
         "| --- | --- |",
