@@ -1,0 +1,46 @@
+"""`upwork-mcp watch ...` on the embedded sandbox, in process, and the sandbox's job-posting endpoint."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from upwork_mcp.cli import main
+from upwork_mcp.sandbox import Sandbox, create_app
+
+pytestmark = pytest.mark.anyio
+URL = "https://www.upwork.com/nx/search/jobs/?q=api&amount=100-&t=1&contractor_tier=2&duration_v3=week"
+
+
+def test_watch_commands_add_list_check_preview_run_remove(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", "add", "apis", "--sandbox", "--url", URL]) == 0
+    added = capsys.readouterr().out
+    assert "q=api job_type=fixed budget_min=100.0 level=intermediate" in added and "duration_v3=week" in added
+    assert main(["watch", "add", "apis", "--sandbox"]) == 1  # the name is taken
+    assert "exists" in capsys.readouterr().err
+    assert main(["watch", "add", "quick", "--sandbox", "--source", "search", "--interval", "5"]) == 1
+    assert "at least 15" in capsys.readouterr().err
+    assert main(["watch", "list", "--sandbox"]) == 0 and "apis: feed" in capsys.readouterr().out
+    assert main(["watch", "check", "--sandbox"]) == 0
+    assert "first check" in capsys.readouterr().out
+    assert main(["watch", "check", "--sandbox"]) == 0 and "apis: 0 new" in capsys.readouterr().out
+    assert main(["watch", "preview", "apis", "--sandbox", "--limit", "1"]) == 0
+    assert "(from the last check)" in capsys.readouterr().out
+    assert main(["watch", "run", "--once", "--sandbox"]) == 0
+    assert main(["watch", "remove", "apis", "--sandbox"]) == 0
+    assert main(["watch", "remove", "apis", "--sandbox"]) == 1
+    assert main(["watch", "config", "--sandbox"]) == 0 and "[scoring.weights]" in capsys.readouterr().out
+
+
+async def test_the_sandbox_posts_and_changes_jobs_on_request(sandbox: Sandbox) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sandbox)), base_url="http://sb") as http:
+        made = await http.post("/__sandbox__/jobs", json={"count": 2, "title": "Posted now", "hourly": [30, 60]})
+        job_id = made.json()["jobs"][0]["id"]
+        changed = await http.post(f"/__sandbox__/jobs/{job_id}", json={"status": "closed"})
+        bad = await http.post("/__sandbox__/jobs", json={"count": 0})
+        feed = await http.get("/jobs", params={"limit": 5}, headers={"X-API-KEY": sandbox.feed_key})
+    assert made.status_code == 200 and len(made.json()["jobs"]) == 2 and changed.status_code == 200
+    assert bad.status_code == 400 and "count" in bad.json()["error"]
+    titles = [j["title"] for j in feed.json()["data"]]
+    assert titles[0] == "Posted now" and titles.count("Posted now") == 1  # the closed one is off the open feed
+    assert sandbox.data.job_by_id(job_id)["_status"] == "CLOSED"
