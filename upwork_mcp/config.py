@@ -59,6 +59,13 @@ class Settings(BaseModel):
     # How a write is approved when the client cannot ask its user: "human" (a link to a page on this
     # machine, or `upwork-mcp approve`), or "token" (the model holds the approval; unattended agents).
     write_approval: Literal["human", "token"] = "human"
+    # Team deployments. Shared state on PostgreSQL instead of the embedded SQLite file:
+    database_url: SecretStr | None = None
+    # Over HTTP, "bearer": one shared token (UPWORK_MCP_HTTP_TOKEN) acting as the one login; "oauth": each user
+    # logs in to their own Upwork through the MCP authorization flow.
+    http_auth: Literal["bearer", "oauth"] = "bearer"
+    public_url: str | None = None  # the server's address as its users reach it (OAuth issuer and resource)
+    encryption_key: SecretStr | None = None  # seals each user's Upwork login in the store ("new,old" rotates)
     approval_port: int = Field(default=0, ge=0, le=65535)
     header_timeout: float = Field(default=10.0, gt=0, le=300)
 
@@ -189,6 +196,19 @@ def _approval(raw: str) -> str:
     return raw.lower()
 
 
+def _auth(raw: str) -> str:
+    if raw.lower() not in ("bearer", "oauth"):
+        raise ValueError("use bearer (one shared token, one login) or oauth (each user logs in)")
+    return raw.lower()
+
+
+def _public_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("give the server's base URL as its users reach it, e.g. https://upwork-mcp.example.com")
+    return raw.rstrip("/")
+
+
 def _store(raw: str) -> str:
     if raw.lower() not in ("file", "keyring"):
         raise ValueError("use file or keyring")
@@ -223,9 +243,20 @@ _ENV: dict[str, tuple[str, Any]] = {
     "write_approval": ("UPWORK_WRITE_APPROVAL", _approval),
     "approval_port": ("UPWORK_APPROVAL_PORT", _int),
     "header_timeout": ("UPWORK_MCP_HEADER_TIMEOUT", _float),
+    "database_url": ("UPWORK_DATABASE_URL", SecretStr),
+    "http_auth": ("UPWORK_MCP_AUTH", _auth),
+    "public_url": ("UPWORK_MCP_PUBLIC_URL", _public_url),
+    "encryption_key": ("UPWORK_ENCRYPTION_KEY", SecretStr),
 }
 
-_SECRET_VARS = {"UPWORK_CLIENT_SECRET", "UPWORK_ACCESS_TOKEN", "UPWORK_JOB_FEED_API_KEY", "UPWORK_MCP_HTTP_TOKEN"}
+_SECRET_VARS = {
+    "UPWORK_CLIENT_SECRET",
+    "UPWORK_ACCESS_TOKEN",
+    "UPWORK_JOB_FEED_API_KEY",
+    "UPWORK_MCP_HTTP_TOKEN",
+    "UPWORK_DATABASE_URL",
+    "UPWORK_ENCRYPTION_KEY",
+}
 
 
 def _shown(var: str, raw: str) -> str:

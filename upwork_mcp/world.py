@@ -77,9 +77,10 @@ def pulled_schema_path(settings: Settings) -> Path:
 
 def open_store(settings: Settings) -> Store:
     """The store every process of this user shares (the embedded SQLite database in the data dir)."""
-    from .store import SQLiteDatabase, Store  # lazy: sqlite3 and the store load when state is first needed
+    from .store import Store, open_database  # lazy: the store loads when state is first needed
 
-    return Store(SQLiteDatabase(state_path(settings)))
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return Store(open_database(url, state_path(settings)))
 
 
 def default_store(settings: Settings) -> TokenStore:

@@ -5,8 +5,17 @@ store = Store(SQLiteDatabase(path))     # the embedded default; the composition 
 
 from __future__ import annotations
 
-from ._db import Database, SQLiteDatabase
+from ._db import Database, PostgresDatabase, SQLiteDatabase, open_database
 from .core import Approval, Store, StoreMemory
 from .watches import WatchStore
 
-__all__ = ["Approval", "Database", "SQLiteDatabase", "Store", "StoreMemory", "WatchStore"]
+__all__ = [
+    "Approval",
+    "Database",
+    "PostgresDatabase",
+    "SQLiteDatabase",
+    "Store",
+    "StoreMemory",
+    "WatchStore",
+    "open_database",
+]

@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+from ..errors import ConfigError
 
 Row = dict[str, Any]
 
@@ -109,3 +112,75 @@ class SQLiteDatabase:
 
     def ddl(self, statement: str) -> str:
         return statement.format(blob="BLOB", real="REAL", bigint="INTEGER")
+
+
+class PostgresDatabase:
+    """PostgreSQL, for deployments of several processes or machines (`UPWORK_DATABASE_URL`).
+
+    A transaction's `lock` is a transaction-scoped advisory lock on the name's hash: writers that
+    name the same key run one at a time, as they do on SQLite's single writer, and the lock goes with
+    the transaction whatever happens to the process. Connections are pooled per process.
+    """
+
+    name = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        import psycopg  # lazy: only deployments on PostgreSQL need the driver
+
+        self._psycopg = psycopg
+        self.url = url
+        self._idle: list[Any] = []
+        self._guard = threading.Lock()
+        self._slots = threading.BoundedSemaphore(pool_size)
+        try:
+            with self.transaction() as tx:
+                tx.execute("SELECT 1")
+        except psycopg.OperationalError as exc:
+            raise ConfigError(f"Cannot connect to the PostgreSQL database in UPWORK_DATABASE_URL: {exc}") from None
+
+    def _take(self) -> Any:
+        self._slots.acquire()
+        with self._guard:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None or conn.closed:
+            try:
+                conn = self._psycopg.connect(self.url, connect_timeout=10, autocommit=True)
+            except BaseException:
+                self._slots.release()
+                raise
+        return conn
+
+    def _give(self, conn: Any) -> None:
+        with self._guard:
+            if not conn.closed and not conn.broken:
+                self._idle.append(conn)
+        self._slots.release()
+
+    @contextlib.contextmanager
+    def transaction(self, *, lock: str | None = None) -> Iterator[Transaction]:
+        conn = self._take()
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                if lock is not None:
+                    cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock,))
+                yield Transaction(cursor, "%s")
+        finally:
+            self._give(conn)
+
+    def ddl(self, statement: str) -> str:
+        return statement.format(blob="BYTEA", real="DOUBLE PRECISION", bigint="BIGINT")
+
+    def close(self) -> None:
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+def open_database(url: str | None, sqlite_path: Path) -> Database:
+    """PostgreSQL when a URL is given (postgresql://...), else the embedded SQLite file."""
+    if url:
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("UPWORK_DATABASE_URL must be a postgresql:// URL (or unset for the embedded SQLite).")
+        return PostgresDatabase(url)
+    return SQLiteDatabase(sqlite_path)

@@ -82,4 +82,35 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             expires {real} NOT NULL)""",
         ],
     ),
+    (
+        3,
+        "teams: Upwork logins per user (encrypted), leases, the shared rate limit, the server's own OAuth",
+        [
+            """CREATE TABLE IF NOT EXISTS user_tokens (
+            user_key TEXT PRIMARY KEY,
+            sealed {blob} NOT NULL,
+            name TEXT,
+            tenant_id TEXT,
+            updated {real} NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            until {real} NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS rate_limits (
+            key TEXT PRIMARY KEY,
+            next_at {real} NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS oauth_clients (
+            client_id TEXT PRIMARY KEY,
+            info TEXT NOT NULL,
+            created {real} NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS oauth_grants (
+            handle TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            family TEXT NOT NULL,
+            data TEXT NOT NULL,
+            expires {real} NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS oauth_grants_expires ON oauth_grants (expires)",
+            "CREATE INDEX IF NOT EXISTS oauth_grants_family ON oauth_grants (family)",
+        ],
+    ),
 ]
