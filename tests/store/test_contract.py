@@ -4,6 +4,7 @@ processes would have) race for it."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -123,7 +124,7 @@ def test_the_shared_rate_limit_hands_out_distinct_slots(database: Database) -> N
     Store(database)
     starts = race(database, lambda s: TeamStore(s).reserve("upwork:key", 0.1), n=10)
     ordered = sorted(starts)
-    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
     assert all(g >= 0.1 - 1e-5 for g in gaps)  # never two requests in one slot (Unix-time floats: ~1e-7)
 
 
