@@ -38,6 +38,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "upwork_mcp.stdio",
             "upwork_mcp.server",
             "upwork_mcp.tool_schemas",
+            "upwork_mcp.team",
             "upwork_mcp.cli",
             "upwork_mcp.transports",
             "upwork_mcp.commands",
@@ -49,7 +50,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ),
 ]
 # The MCP side of the package: composition, CLI and HTTP serving.
-MCP_SIDE = ("upwork_mcp.server", "upwork_mcp.cli", "upwork_mcp.transports", "upwork_mcp.stdio")
+MCP_SIDE = ("upwork_mcp.server", "upwork_mcp.cli", "upwork_mcp.transports", "upwork_mcp.stdio", "upwork_mcp.team")
 
 
 def _module_name(path: Path) -> str:

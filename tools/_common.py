@@ -75,6 +75,8 @@ class AppState:
     settings: Settings
     make_client: Callable[[], UpworkClient]
     make_watches: Callable[[], Watches]
+    # The user a request acts for in a team deployment (their Upwork login); None with one login.
+    principal: Callable[[], str | None]
     # A watch resource changed: tell the sessions that subscribed to it (either protocol era).
     notify_updated: Callable[[Any, str], Awaitable[None]]
     # Deliver what watches queued for their sinks, now, as far as the sinks answer.

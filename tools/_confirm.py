@@ -98,6 +98,9 @@ class Verdict:
 async def gate(ctx: Ctx, *, kind: str, payload: dict[str, Any], decision: Any, token: str | None) -> Verdict:
     """Approved (the user said yes, or a valid approval came back), declined, or a preview is needed."""
     state = app(ctx)
+    who = state.principal()
+    if who is not None:  # a team deployment: an approval binds the user it was made for
+        payload = {**payload, "as_user": who}
     if token is not None:
         return Verdict("approved", reservation=await state.confirmations.redeem(kind, payload, token))
     if not isinstance(decision, AcceptedElicitation):

@@ -50,8 +50,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup_logging(level, args.log_file)
     from .server import build_server  # lazy: the MCP SDK loads only for commands that serve
 
-    server = build_server(settings)
     transport = getattr(args, "transport", "stdio") or "stdio"
+    if getattr(args, "auth", None):
+        settings = settings.model_copy(update={"http_auth": args.auth})
+    oauth_base = None
+    if settings.http_auth == "oauth":
+        if transport == "stdio":
+            raise ConfigError("--auth oauth is for the HTTP transports: add --transport streamable-http (or sse).")
+        if settings.public_url is None and args.port == 0:
+            raise ConfigError("--auth oauth needs a fixed address: give --port, or set UPWORK_MCP_PUBLIC_URL.")
+        from .team import public_base  # lazy: team deployments only
+
+        oauth_base = public_base(settings, args.host, args.port)
+    server = build_server(settings, oauth_base=oauth_base)
     if transport == "stdio":
         from .stdio import serve_stdio  # lazy: with the SDK
 
@@ -388,6 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the MCP server (the default command)")
     server_flags(serve)
     serve.add_argument("--transport", choices=["stdio", "sse", "streamable-http"], default="stdio")
+    serve.add_argument(
+        "--auth",
+        choices=["bearer", "oauth"],
+        help="HTTP only: bearer (one shared token, one login; the default) or oauth (each user logs in to their own "
+        "Upwork; needs UPWORK_DATABASE_URL or the embedded database, and UPWORK_ENCRYPTION_KEY)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (named on stderr)")
     serve.add_argument(

@@ -34,7 +34,7 @@ from ._bundled import prompts_dir, tools_package
 from .approvals import ApprovalPage
 from .config import Settings
 from .confirmations import AsyncConfirmations, Confirmations, Ticket
-from .errors import BadRequestError, ConfigError, GraphQLError, UpworkError
+from .errors import BadRequestError, ConfigError, GraphQLError, NotAuthenticatedError, UpworkError
 from .facts import PROPOSAL_STATUSES
 from .notes import collecting
 from .prompt_templates import load
@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 
     from ._http import Limiter
     from .api import UpworkClient
+    from .auth.tokens import TokenSet
     from .store import Store
+    from .team import UpworkLogins
     from .watches.service import Watches
 
 log = logging.getLogger("upwork_mcp.server")
@@ -248,17 +250,61 @@ class Runtime:
 
     def engine(self) -> Engine:
         if self._engine is None:
-            from ._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
-
-            self.limiter = self.limiter or RateLimiter(self.settings.rate_limit)
+            self.limiter = self.limiter or self._limiter()
             self._engine = Engine(self.world, limiter=self.limiter, store=self.store())
         return self._engine
 
+    def _limiter(self) -> Limiter:
+        """Upwork's limit for this process, or, on a shared database, for every process using this API key."""
+        if self.settings.database_url is not None:
+            from .api.client import key_id  # lazy: with the engine
+            from .store.team import SharedLimiter, TeamStore
+
+            return SharedLimiter(TeamStore(self.store()), f"upwork:{key_id(self.settings)}", self.settings.rate_limit)
+        from ._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
+
+        return RateLimiter(self.settings.rate_limit)
+
+    def principal(self) -> str | None:
+        """The user this request acts for, in a team deployment (`--auth oauth`); None otherwise."""
+        if self.settings.http_auth != "oauth":
+            return None
+        from mcp.server.auth.middleware.auth_context import get_access_token  # lazy: team deployments only
+
+        token = get_access_token()
+        if token is None or not token.subject:
+            raise NotAuthenticatedError("This server needs each user's own login: connect with OAuth.")
+        return token.subject
+
+    def logins(self, base: str) -> UpworkLogins:
+        """This server as the OAuth authorization server of its users, each logging in to their own Upwork."""
+        from .store.team import TeamStore  # lazy: team deployments only
+        from .team import UpworkLogins
+        from .world import sealer_for
+
+        team = TeamStore(self.store())
+        return UpworkLogins(
+            self.settings, team, sealer_for(self.settings), lambda: self.engine().loop, self.identify, base
+        )
+
+    async def identify(self, tokens: TokenSet) -> tuple[str, str | None]:
+        """Who a fresh Upwork login belongs to (their user id and name), asked of Upwork with it."""
+        from .api import UpworkClient  # lazy: with the engine
+        from .auth.manager import StaticToken
+
+        engine = self.engine()
+        client = UpworkClient(self.settings, engine.loop, StaticToken(tokens.access_token), memory=engine.memory)
+        me = await client.account.me()
+        if me.user is None:
+            raise UpworkError("Upwork did not say who logged in.")
+        return me.user.id, me.user.name
+
     def client(self) -> UpworkClient:
-        return self.engine().client
+        user = self.principal()
+        return self.engine().client_for(user) if user else self.engine().client
 
     def watches(self) -> Watches:
-        return self.engine().watches()
+        return self.engine().watches(owner=self.principal())
 
     async def deliver(self) -> None:
         """Send what the watches queued, within 15 s (what is left waits for `upwork-mcp watch run`)."""
@@ -328,13 +374,18 @@ class Runtime:
             await engine.aclose()
 
 
-def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> MCPServer[Any]:
+def build_server(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, oauth_base: str | None = None
+) -> MCPServer[Any]:
+    """The MCP server. With `oauth_base` (the server's address as users reach it) and `--auth oauth`, each
+    user logs in to their own Upwork through the MCP authorization flow."""
     common = importlib.import_module(f"{tools_package().__name__}._common")
     runtime = Runtime(settings, transport)
     state = common.AppState(
         settings=runtime.settings,
         make_client=runtime.client,
         make_watches=runtime.watches,
+        principal=runtime.principal,
         notify_updated=runtime.notify_updated,
         deliver=runtime.deliver,
         make_confirmations=runtime.confirmations,
@@ -351,6 +402,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
             await runtime.leave()
 
     specs = tool_specs(settings)
+    logins = runtime.logins(oauth_base) if settings.http_auth == "oauth" and oauth_base else None
     server: MCPServer[Any] = MCPServer(
         "upwork-mcp",
         title="Upwork",
@@ -360,13 +412,26 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=[served_tool(spec, settings.read_only) for spec in specs],
+        **_oauth(logins),
     )
+    if logins is not None:
+        from .team import CALLBACK_PATH  # lazy: team deployments only
+
+        server.custom_route(CALLBACK_PATH, methods=["GET"])(logins.callback)
     chosen = toolsets(settings)
     _register_resources(server, chosen, importlib.import_module(f"{tools_package().__name__}.resources"))
     _register_prompts(server, {spec.name for spec in specs})
     _register_completions(server, state)
     _register_subscriptions(server, runtime)
     return server
+
+
+def _oauth(logins: Any) -> dict[str, Any]:
+    if logins is None:
+        return {}
+    from .team import auth_settings  # lazy: team deployments only
+
+    return {"auth_server_provider": logins, "auth": auth_settings(logins.base)}
 
 
 def _register_subscriptions(server: MCPServer[Any], runtime: Runtime) -> None:

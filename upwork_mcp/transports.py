@@ -21,6 +21,7 @@ from mcp.server.transport_security import TransportSecurityMiddleware, Transport
 from starlette.requests import Request
 
 from .config import Settings
+from .errors import ConfigError
 from .server import build_server
 from .serving import serve_asgi
 
@@ -106,7 +107,7 @@ def http_app(
             transport_security=security, host=host, stateless_http=settings.stateless, json_response=settings.stateless
         )
     app = HostOriginGate(app, security)
-    if settings.http_token is not None:
+    if settings.http_token is not None and settings.http_auth != "oauth":
         app = BearerGate(app, settings.http_token.get_secret_value())
     return app
 
@@ -118,7 +119,7 @@ def run_http(server: MCPServer[Any], settings: Settings, transport: Transport, *
             "UPWORK_MCP_ALLOWED_HOSTS to the names clients use.",
             file=sys.stderr,
         )
-    if host not in ("127.0.0.1", "localhost", "::1") and settings.http_token is None:
+    if host not in ("127.0.0.1", "localhost", "::1") and settings.http_token is None and settings.http_auth != "oauth":
         print("upwork-mcp: warning: serving beyond loopback without UPWORK_MCP_HTTP_TOKEN.", file=sys.stderr)
     path = "/sse" if transport == "sse" else "/mcp"
     serve_asgi(
@@ -131,6 +132,9 @@ def run_http(server: MCPServer[Any], settings: Settings, transport: Transport, *
 
 
 def create_app() -> Any:
-    """ASGI factory for uvicorn/gunicorn workers: settings from the environment, streamable HTTP."""
+    """ASGI factory for uvicorn/gunicorn workers: settings from the environment, streamable HTTP. With
+    UPWORK_MCP_AUTH=oauth the server's address comes from UPWORK_MCP_PUBLIC_URL."""
     settings = Settings.from_env(os.environ)
-    return http_app(build_server(settings), settings, "streamable-http")
+    if settings.http_auth == "oauth" and settings.public_url is None:
+        raise ConfigError("UPWORK_MCP_AUTH=oauth needs UPWORK_MCP_PUBLIC_URL: the address users reach this server at.")
+    return http_app(build_server(settings, oauth_base=settings.public_url), settings, "streamable-http")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .auth.manager import Login
     from .auth.source import TokenSource
     from .store import Store
+    from .store.sealing import Sealer
     from .watches.service import Watches
 
 
@@ -83,7 +84,23 @@ def open_store(settings: Settings) -> Store:
     return Store(open_database(url, state_path(settings)))
 
 
+def sealer_for(settings: Settings) -> Sealer:
+    from .store.sealing import Sealer  # lazy: cryptography loads only where logins are sealed
+
+    if settings.encryption_key is None:
+        raise ConfigError(
+            "Logins kept in the database are sealed: set UPWORK_ENCRYPTION_KEY (`upwork-mcp keys new` prints one)."
+        )
+    return Sealer(settings.encryption_key.get_secret_value())
+
+
 def default_store(settings: Settings) -> TokenStore:
+    if settings.database_url is not None:
+        # Several processes or machines: the one login lives in the shared database, sealed.
+        from .store.team import TeamStore  # lazy: as above
+        from .store.tokens import DatabaseTokenStore
+
+        return DatabaseTokenStore(TeamStore(open_store(settings)), sealer_for(settings), "default")
     path = settings.resolved_token_file()
     if settings.token_store == "keyring":
         # One keychain entry per user, whatever key: a client started without UPWORK_CLIENT_ID finds it too.
@@ -120,13 +137,33 @@ class Engine:
         from .store import StoreMemory  # lazy: with the engine
 
         self.store = store or open_store(settings)
-        memory = StoreMemory(self.store)
-        self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens, memory=memory)
-        self._watches: Watches | None = None
+        self.memory = StoreMemory(self.store)
+        self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens, memory=self.memory)
+        self._watches: dict[str | None, Watches] = {}
+        self._users: dict[str, UpworkClient] = {}
 
-    def watches(self) -> Watches:
-        """The watches over this engine and its store, with the user's watch settings (read once)."""
-        if self._watches is None:
+    def client_for(self, user: str) -> UpworkClient:
+        """The Upwork client of one user of a team deployment: their sealed login, this engine's loop and limit."""
+        client = self._users.get(user)
+        if client is None:
+            from .api import UpworkClient  # lazy: with the engine
+            from .auth.manager import TokenManager
+            from .store.team import TeamStore
+            from .store.tokens import DatabaseTokenStore
+
+            settings = self.world.settings
+            tokens = DatabaseTokenStore(TeamStore(self.store), sealer_for(settings), user)
+            manager = TokenManager(settings, tokens, self.loop)
+            client = UpworkClient(settings, self.loop, manager, memory=self.memory)
+            if len(self._users) >= 1000:  # a long-running server forgets the least recent users
+                self._users.pop(next(iter(self._users)))
+            self._users[user] = client
+        return client
+
+    def watches(self, owner: str | None = None) -> Watches:
+        """The watches over this engine and its store, with the user's watch settings (read once); in a team
+        deployment, one user's."""
+        if owner not in self._watches:
             from .api.client import key_id  # lazy: with the first watch
             from .store import WatchStore
             from .watches.config import load
@@ -134,8 +171,9 @@ class Engine:
 
             settings = self.world.settings
             config = load(settings.resolved_watch_config())
-            self._watches = Watches(self.client, WatchStore(self.store), config, key=key_id(settings))
-        return self._watches
+            client = self.client_for(owner) if owner else self.client
+            self._watches[owner] = Watches(client, WatchStore(self.store), config, key=key_id(settings), owner=owner)
+        return self._watches[owner]
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -15,6 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+import anyio.to_thread
+
 from .core import Store
 
 
@@ -139,3 +142,21 @@ class TeamStore:
         with self.db.transaction() as tx:
             row = tx.one("SELECT info FROM oauth_clients WHERE client_id = ?", (client_id,))
         return str(row["info"]) if row else None
+
+
+class SharedLimiter:
+    """The request loop's limiter, shared by every process and machine on this store: each request takes
+    the next free slot of `key` (one API key), `interval` apart, then waits for it."""
+
+    MARGIN = 1.05  # as the in-process limiter: jitter on the wire must not bunch requests past the limit
+
+    def __init__(self, team: TeamStore, key: str, rate: float) -> None:
+        self.team = team
+        self.key = key
+        self.interval = self.MARGIN / rate
+
+    async def acquire(self) -> None:
+        start = await anyio.to_thread.run_sync(self.team.reserve, self.key, self.interval)
+        wait = start - self.team._clock()
+        if wait > 0:
+            await anyio.sleep(wait)

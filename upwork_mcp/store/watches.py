@@ -59,15 +59,22 @@ class Delivery:
 
 
 class WatchStore:
-    def __init__(self, store: Store) -> None:
+    """`owner` scopes the watches to one user of a team deployment (their names are stored as owner/name)."""
+
+    def __init__(self, store: Store, *, owner: str | None = None) -> None:
         self.store = store
         self.db = store.db
         self._clock = store._clock
+        self._prefix = f"{owner}/" if owner else ""
+
+    def _n(self, name: str) -> str:
+        return self._prefix + name
 
     # -- definitions -----------------------------------------------------------------------------------
 
     def add(self, name: str, spec: dict[str, Any], *, replace: bool = False) -> bool:
         """Save a watch; False when `name` exists and `replace` is not set."""
+        name = self._n(name)
         now = self._clock()
         with self.db.transaction(lock=f"watch:{name}") as tx:
             exists = tx.one("SELECT name FROM watches WHERE name = ?", (name,))
@@ -84,15 +91,17 @@ class WatchStore:
 
     def get(self, name: str) -> WatchRow | None:
         with self.db.transaction() as tx:
-            row = tx.one("SELECT * FROM watches WHERE name = ?", (name,))
-        return _watch(row) if row else None
+            row = tx.one("SELECT * FROM watches WHERE name = ?", (self._n(name),))
+        return _watch({**row, "name": name}) if row else None
 
     def all(self) -> list[WatchRow]:
         with self.db.transaction() as tx:
             rows = tx.all("SELECT * FROM watches ORDER BY name")
-        return [_watch(r) for r in rows]
+        mine = [r for r in rows if r["name"].startswith(self._prefix) and "/" not in r["name"][len(self._prefix) :]]
+        return [_watch({**r, "name": r["name"][len(self._prefix) :]}) for r in mine]
 
     def remove(self, name: str) -> bool:
+        name = self._n(name)
         with self.db.transaction(lock=f"watch:{name}") as tx:
             gone = tx.execute("DELETE FROM watches WHERE name = ?", (name,))
             for table in ("watch_seen", "watch_jobs"):
@@ -101,6 +110,7 @@ class WatchStore:
         return gone == 1
 
     def counts(self, name: str) -> dict[str, int]:
+        name = self._n(name)
         with self.db.transaction() as tx:
             seen = tx.one("SELECT COUNT(*) AS n FROM watch_seen WHERE watch = ?", (name,))
             rows = tx.all("SELECT state, COUNT(*) AS n FROM outbox WHERE watch = ? GROUP BY state", (name,))
@@ -113,6 +123,7 @@ class WatchStore:
     def claim(self, name: str, candidates: Sequence[Candidate], sinks: Sequence[str]) -> list[Claimed]:
         """Mark `candidates` seen for the watch; return the ones this caller reports (new, or changed),
         newest first, each queued for every sink in the same transaction."""
+        name = self._n(name)
         now = self._clock()
         reported: list[Claimed] = []
         with self.db.transaction(lock=f"watch:{name}") as tx:
@@ -161,6 +172,7 @@ class WatchStore:
 
     def known(self, name: str, job_ids: Sequence[str]) -> set[str]:
         """Which of `job_ids` the watch has reported or marked seen (read only: nothing is claimed)."""
+        name = self._n(name)
         if not job_ids:
             return set()
         marks = ", ".join("?" for _ in job_ids)
@@ -182,6 +194,7 @@ class WatchStore:
 
     def latest(self, name: str) -> list[str]:
         """The jobs (JSON) the watch's last checks returned, newest first, within the last 24 hours."""
+        name = self._n(name)
         with self.db.transaction() as tx:
             rows = tx.all(
                 "SELECT payload FROM watch_jobs WHERE watch = ? AND fetched > ? ORDER BY posted DESC",

@@ -102,10 +102,11 @@ class Watches:
         config: WatchConfig,
         *,
         key: str,
+        owner: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
-        self.store = store
+        self.store = WatchStore(store.store, owner=owner) if owner else store  # one user's, in a team
         self.config = config
         self.key = key  # the API key's id: the search budget is per key
         self._clock = clock
