@@ -36,7 +36,10 @@ async def graphql_endpoint(request: Request) -> Response:
         box.rate_limited += 1
         return JSONResponse({"message": "Rate limit exceeded"}, status_code=429, headers={"Retry-After": "1"})
     tenant = request.headers.get("x-upwork-api-tenantid")
-    if tenant and tenant not in {o["id"] for o in box.data.organizations}:
+    from .personas import persona_organizations  # with the query, as graphql-core
+
+    mine = persona_organizations(box, box.token_persona.get(token, 0))
+    if tenant and tenant not in {o["id"] for o in mine}:
         return JSONResponse({"message": f"This user has no access to tenant {tenant[:40]}"}, status_code=403)
     try:
         body = json.loads(await request.body())
@@ -54,7 +57,7 @@ async def graphql_endpoint(request: Request) -> Response:
     box.api_requests += 1
     from .graphql_api import run_query  # graphql-core loads with the first query, not at start-up
 
-    return JSONResponse(run_query(box, body, tenant=tenant))
+    return JSONResponse(run_query(box, body, tenant=tenant, persona=box.token_persona.get(token, 0)))
 
 
 async def faults_endpoint(request: Request) -> Response:

@@ -59,7 +59,7 @@ def schema_for(box: Sandbox) -> Any:
     return schema
 
 
-def run_query(box: Sandbox, body: dict[str, Any], *, tenant: str | None) -> dict[str, Any]:
+def run_query(box: Sandbox, body: dict[str, Any], *, tenant: str | None, persona: int = 0) -> dict[str, Any]:
     """Execute one GraphQL request body; always a JSON-ready answer (HTTP 200)."""
     query = body.get("query")
     if not isinstance(query, str) or not query.strip():
@@ -85,7 +85,7 @@ def run_query(box: Sandbox, body: dict[str, Any], *, tenant: str | None) -> dict
     result = execute(
         schema,
         document,
-        context_value={"sandbox": box, "tenant": tenant},
+        context_value={"sandbox": box, "tenant": tenant, "persona": persona},
         variable_values=variables,
         operation_name=body.get("operationName"),
         field_resolver=field_resolver,

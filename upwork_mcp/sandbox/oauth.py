@@ -10,6 +10,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from .personas import MAX_PERSONAS
 from .state import CODE_TTL, Grant, Sandbox
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -45,9 +46,16 @@ async def authorize(request: Request) -> Response:
     challenge = q.get("code_challenge")
     if challenge and q.get("code_challenge_method", "plain") != "S256":
         return _back(redirect_uri, error="invalid_request", error_description="only S256 is supported", state=state)
+    persona_raw = q.get("sandbox_user", "0")
+    if not persona_raw.isdigit() or int(persona_raw) >= MAX_PERSONAS:
+        return PlainTextResponse(f"sandbox_user must be 0 to {MAX_PERSONAS - 1}.", status_code=400)
     code = "sbx_code_" + secrets.token_urlsafe(24)  # prefixed so tests can spot a leak
     box.codes[code] = Grant(
-        client_id=client_id, redirect_uri=redirect_uri, code_challenge=challenge, expires_at=box.clock() + CODE_TTL
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        code_challenge=challenge,
+        expires_at=box.clock() + CODE_TTL,
+        persona=int(persona_raw),
     )
     return _back(redirect_uri, code=code, state=state)
 
@@ -76,7 +84,7 @@ async def token(request: Request) -> Response:
             verifier = str(form.get("code_verifier") or "")
             if not verifier or not hmac.compare_digest(create_s256_code_challenge(verifier), grant.code_challenge):
                 return _oauth_error("invalid_grant", "PKCE verification failed")
-        return JSONResponse(box.issue_tokens())
+        return JSONResponse(box.issue_tokens(grant.persona))
     if grant_type == "refresh_token":
         issued = box.rotate(str(form.get("refresh_token") or ""))
         if issued is None:

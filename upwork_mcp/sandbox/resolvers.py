@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from .personas import persona_organizations, persona_rooms, persona_user
 from .search import SearchInputError, page_window, search_jobs
 from .state import Sandbox
 from .views import posting, work_history
@@ -19,6 +20,15 @@ MAX_SEARCH_PAGE = 100  # Upwork's job search pages run to 100
 def _sandbox(info: Any) -> Sandbox:
     box: Sandbox = info.context["sandbox"]
     return box
+
+
+def _persona(info: Any) -> int:
+    """Who the request's token belongs to (0: the seeded freelancer)."""
+    return int(info.context.get("persona", 0))
+
+
+def _own_room(info: Any, room_id: str | None) -> bool:
+    return any(r["id"] == room_id for r in persona_rooms(_sandbox(info), _persona(info)))
 
 
 def _fail(message: str, classification: str = "DataFetchingException") -> GraphQLError:
@@ -165,7 +175,7 @@ def _rooms(
 ) -> Any:
     box = _sandbox(info)
     flt = filter or {}
-    rooms = box.data.rooms
+    rooms = persona_rooms(box, _persona(info))
     if flt.get("unreadRoomsOnly_eq"):
         rooms = [r for r in rooms if r["numUnread"]]
     if flt.get("activeSince_eq"):
@@ -196,7 +206,7 @@ def _moment(value: str, name: str) -> str:
 def _stories(_: Any, info: Any, filter: dict[str, Any] | None = None) -> Any:
     box = _sandbox(info)
     room_id = (filter or {}).get("roomId_eq")
-    if room_id not in box.data.stories:
+    if room_id not in box.data.stories or not _own_room(info, room_id):
         raise _fail(f"Room not found: {room_id}")
     newest_first = list(reversed(box.data.stories[room_id]))
     offset, count = _window(((filter or {}).get("storyFilter") or {}).get("pagination"))
@@ -207,7 +217,7 @@ def _stories(_: Any, info: Any, filter: dict[str, Any] | None = None) -> Any:
 
 def _contract_room(_: Any, info: Any, contractId: str) -> Any:
     box = _sandbox(info)
-    for room in box.data.rooms:
+    for room in persona_rooms(box, _persona(info)):
         if room["contractId"] == contractId:
             return _room_view(box, room)
     raise _fail(f"No room for contract {contractId}")
@@ -216,13 +226,13 @@ def _contract_room(_: Any, info: Any, contractId: str) -> Any:
 def _create_story(_: Any, info: Any, input: dict[str, Any]) -> Any:
     box = _sandbox(info)
     room_id, message = input["roomId"], input.get("message") or ""
-    if room_id not in box.data.stories:
+    if room_id not in box.data.stories or not _own_room(info, room_id):
         raise _fail(f"Room not found: {room_id}")
     if not message.strip():
         raise _fail("message must not be empty", "ValidationError")
     if len(message) > MAX_MESSAGE_CHARS:
         raise _fail(f"message is longer than {MAX_MESSAGE_CHARS} characters", "ValidationError")
-    user = box.data.user
+    user = persona_user(box, _persona(info))
     story = {
         "id": f"story_sent_{len(box.sent_messages) + 1:06d}",
         "message": message,
@@ -266,13 +276,13 @@ def _profile(_: Any, info: Any, profileKey: str) -> Any:
 
 
 def _organization(_: Any, info: Any) -> Any:
-    box = _sandbox(info)
+    orgs = persona_organizations(_sandbox(info), _persona(info))
     tenant = info.context.get("tenant")
-    return next((o for o in box.data.organizations if o["id"] == tenant), box.data.organizations[0])
+    return next((o for o in orgs if o["id"] == tenant), orgs[0])
 
 
 def _company_selector(_: Any, info: Any) -> Any:
-    orgs = _sandbox(info).data.organizations
+    orgs = persona_organizations(_sandbox(info), _persona(info))
     return {
         "items": [
             {

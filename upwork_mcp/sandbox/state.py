@@ -36,6 +36,7 @@ class Grant:
     redirect_uri: str
     code_challenge: str | None
     expires_at: float
+    persona: int = 0  # who logged in (sandbox_user=N)
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Sandbox:
     rate_limited: int = 0  # GraphQL requests refused with 429 for going over the per-IP limit
     feed_log: list[dict[str, str]] = field(default_factory=list)  # the query parameters of every /jobs request
     posted: int = 0  # jobs posted while running (POST /__sandbox__/jobs, or the trickle)
+    token_persona: dict[str, int] = field(default_factory=dict)  # access or refresh token -> who it is for
+    extra_rooms: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # the other people's rooms
     _hits: dict[str, deque[float]] = field(default_factory=dict)
     _issued: int = 0
     _data: Dataset | None = None
@@ -93,12 +96,14 @@ class Sandbox:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def issue_tokens(self) -> dict[str, Any]:
+    def issue_tokens(self, persona: int = 0) -> dict[str, Any]:
         now = self.clock()
         access = "sbx_at_" + secrets.token_urlsafe(24)
         refresh = "sbx_rt_" + secrets.token_urlsafe(24)
         self.access_tokens[access] = now + ACCESS_TTL
         self.refresh_tokens[refresh] = now + REFRESH_TTL
+        if persona:
+            self.token_persona[access] = self.token_persona[refresh] = persona
         self._issued += 1
         # Upwork sometimes sends expires_in as a string: so does the sandbox, every other time.
         expires_in: int | str = int(ACCESS_TTL) if self._issued % 2 else str(int(ACCESS_TTL))
@@ -110,7 +115,7 @@ class Sandbox:
         if expires is None or expires <= now:
             return None
         self.refresh_tokens[refresh] = min(expires, now + REFRESH_GRACE)
-        return self.issue_tokens()
+        return self.issue_tokens(self.token_persona.get(refresh, 0))
 
     def token_valid(self, token: str) -> bool:
         expires = self.access_tokens.get(token)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .resolvers import _fail, _sandbox, _window, connection
+from .personas import persona_user
+from .resolvers import _fail, _persona, _sandbox, _window, connection
 from .state import Sandbox
 from .work import time_report_rows
 
@@ -127,7 +128,8 @@ def _time_report(info: Any, timeReportDate_bt: dict[str, Any], pagination: dict[
 
 def _user_view(_: Any, info: Any) -> Any:
     """The current user, with the fields that take arguments resolved over the seeded work."""
-    return {**_sandbox(info).data.user, "offer": _user_offers, "contractTimeReport": _time_report}
+    user = persona_user(_sandbox(info), _persona(info))
+    return {**user, "offer": _user_offers, "contractTimeReport": _time_report}
 
 
 def _work_diary(_: Any, info: Any, workDiaryContractInput: dict[str, Any]) -> Any:
