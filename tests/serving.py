@@ -27,8 +27,16 @@ def wait_until(done: Callable[[], bool], *, timeout: float = START_TIMEOUT, what
 @contextmanager
 def serving(app: Any, *, lifespan: str = "on") -> Iterator[str]:
     """Serve the ASGI `app` on 127.0.0.1 (a port bound here first) in a thread; yield its base URL."""
-    sock = socket.socket()
+    with serving_app(lambda _: app, lifespan=lifespan) as base:
+        yield base
+
+
+@contextmanager
+def serving_app(make: Callable[[int], Any], *, lifespan: str = "on") -> Iterator[str]:
+    """Like `serving`, for an app that must know its own port: `make(port)` builds it once the port is bound."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
+    app = make(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
