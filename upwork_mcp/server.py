@@ -260,6 +260,7 @@ class Runtime:
             from .api.client import key_id  # lazy: with the engine
             from .store.team import SharedLimiter, TeamStore
 
+            log.info("the Upwork rate limit is shared through the database")
             return SharedLimiter(TeamStore(self.store()), f"upwork:{key_id(self.settings)}", self.settings.rate_limit)
         from ._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
 

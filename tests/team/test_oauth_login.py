@@ -19,6 +19,7 @@ from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from pydantic import AnyUrl
 
 from tests.conftest import LoopbackSandbox
 from tests.serving import serving_app
@@ -88,7 +89,7 @@ async def signed_in(base: str, person: int) -> Any:
     auth = OAuthClientProvider(
         server_url=f"{base}/mcp",
         client_metadata=OAuthClientMetadata(
-            client_name="test client", redirect_uris=["http://localhost:1/callback"], scope="upwork"
+            client_name="test client", redirect_uris=[AnyUrl("http://localhost:1/callback")], scope="upwork"
         ),
         storage=Memory(),
         redirect_handler=browser,
