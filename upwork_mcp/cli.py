@@ -315,6 +315,23 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    """`keys new` prints a sealing key; `keys rotate` seals every stored login with the newest key."""
+    from .store.sealing import new_key  # lazy: cryptography, for this command only
+
+    if args.keys_command == "new":
+        print(new_key())
+        return 0
+    from .store.team import TeamStore  # lazy: as above
+    from .world import open_store, sealer_for
+
+    settings = _settings(args)
+    sealer = sealer_for(settings)
+    count = TeamStore(open_store(settings)).reseal_all(sealer.reseal)
+    print(f"{count} stored login(s) sealed with the first key of UPWORK_ENCRYPTION_KEY; the old key can now go.")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .commands import schema  # lazy: graphql-core loads for this command
 
@@ -461,6 +478,12 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(func=cmd_doctor)
 
     _watch_parser(sub)
+
+    keys = sub.add_parser("keys", help="the key that seals stored logins (team deployments)")
+    key_actions = keys.add_subparsers(dest="keys_command", required=True)
+    key_actions.add_parser("new", help="print a new key for UPWORK_ENCRYPTION_KEY")
+    key_actions.add_parser("rotate", help="seal every stored login with the first key of UPWORK_ENCRYPTION_KEY")
+    keys.set_defaults(func=cmd_keys)
 
     sandbox = sub.add_parser("sandbox", help="serve the offline Upwork (GraphQL, OAuth, job feed) on 127.0.0.1")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -140,3 +140,15 @@ def test_logins_are_kept_as_sealed_bytes_and_grants_are_single_use(store: Store,
     team.put_grant("access", "h2", "fam2", {"x": 1}, expires=10**12)
     team.put_grant("refresh", "h3", "fam2", {"x": 2}, expires=10**12)
     assert team.revoke_family("fam2") == 2 and team.grant("access", "h2") is None
+
+
+def test_rotating_the_key_reseals_every_login(store: Store) -> None:
+    from upwork_mcp.store.sealing import Sealer, new_key
+
+    old, new = new_key(), new_key()
+    team = TeamStore(store)
+    team.save_login("u1", Sealer(old).seal(b"secret login"))
+    rotated = Sealer(f"{new},{old}")
+    assert team.reseal_all(rotated.reseal) == 1
+    sealed = team.login("u1").sealed  # type: ignore[union-attr]
+    assert Sealer(new).open(sealed) == b"secret login"  # the old key is no longer needed

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,21 @@ class TeamStore:
         with self.db.transaction() as tx:
             rows = tx.all("SELECT * FROM user_tokens ORDER BY user_key")
         return [UserLogin(r["user_key"], bytes(r["sealed"]), r["name"], r["tenant_id"]) for r in rows]
+
+    def reseal_all(self, reseal: Callable[[bytes], bytes]) -> int:
+        """Every stored login sealed again (with the newest key): how many."""
+        count = 0
+        for login in self.logins():
+            with self.db.transaction(lock=f"user:{login.user_key}") as tx:
+                row = tx.one("SELECT sealed FROM user_tokens WHERE user_key = ?", (login.user_key,))
+                if row is None:
+                    continue
+                tx.execute(
+                    "UPDATE user_tokens SET sealed = ? WHERE user_key = ?",
+                    (reseal(bytes(row["sealed"])), login.user_key),
+                )
+                count += 1
+        return count
 
     def forget_login(self, user_key: str) -> None:
         with self.db.transaction(lock=f"user:{user_key}") as tx:
