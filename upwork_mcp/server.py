@@ -27,7 +27,7 @@ from mcp_types import (
     TextContent,
     UnsubscribeRequestParams,
 )
-from pydantic import ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from . import __version__
 from ._bundled import prompts_dir, tools_package
@@ -180,7 +180,8 @@ class ServedTool(Tool):
             if _is_int(value) and abs(value) > MAX_INT:
                 raise ToolError(f"{self.name}: {key}: {value} is too large (at most {MAX_INT}).")
         try:
-            self.fn_metadata.arg_model.model_validate(self.fn_metadata.pre_parse_json(arguments))
+            # Strictly (no `true` for a number): a per-call mode, so no second model is built per tool.
+            self.fn_metadata.arg_model.model_validate(self.fn_metadata.pre_parse_json(arguments), strict=True)
         except ValidationError as exc:
             raise ToolError(f"{self.name}: {plain(exc)}.") from exc
         return await super().run(arguments, context, convert_result=convert_result)
@@ -205,16 +206,6 @@ def served_tool(spec: Any, server_read_only: bool) -> ServedTool:
         description=inspect.getdoc(spec.fn),
         annotations=spec.annotations(server_read_only=server_read_only),
     )
-    base = tool.fn_metadata.arg_model
-    strict = type(
-        f"{spec.name}_arguments",
-        (base,),
-        {
-            "__module__": base.__module__,
-            "model_config": ConfigDict(**{**base.model_config, "extra": "forbid", "strict": True}),
-        },
-    )
-    tool.fn_metadata.arg_model = strict
     compact_input(tool.parameters)
     tool.parameters["additionalProperties"] = False
     if tool.output_schema is not None:
