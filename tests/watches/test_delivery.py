@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.watches.test_watches import feed_watch, watching
+from tests.watches.helpers import feed_watch, watching
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.sandbox.posting import post_job
 from upwork_mcp.watches import delivery
