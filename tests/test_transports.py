@@ -20,7 +20,7 @@ from tests.serving import serving
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.server import build_server
-from upwork_mcp.transports import http_app
+from upwork_mcp.server.transports import http_app
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 TOKEN = "test-http-token-7d1c"

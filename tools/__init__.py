@@ -4,13 +4,14 @@
 module (or a spec in an existing one), its snapshot in tests/toolsnaps and its tests; everything
 else (the server, the tests' expectations, the README's table) is derived from here.
 
-Shipped inside the wheel as `upwork_mcp.tools`; loaded through `upwork_mcp._bundled`.
+Shipped inside the wheel as `upwork_mcp.tools`; loaded through `upwork_mcp._bundled`. What the
+server takes from here it takes through the functions below, never by importing modules by name.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._common import ToolSpec
@@ -29,10 +30,28 @@ TOOLSETS: tuple[str, ...] = (
 )
 
 
+def toolset_modules() -> tuple[ModuleType, ...]:
+    """The toolset modules, in registry order (a test keeps their names equal to TOOLSETS)."""
+    # lazy: a server that serves its published definitions starts without importing a tool module
+    from . import account, contracts, feed, freelancers, graphql, jobs, messages, proposals, watches, work
+
+    return (jobs, watches, proposals, contracts, work, messages, freelancers, graphql, feed, account)
+
+
 def all_specs() -> list[ToolSpec]:
     """Every tool of every toolset, in registry order."""
-    specs: list[ToolSpec] = []
-    for toolset in TOOLSETS:
-        module = importlib.import_module(f"{__name__}.{toolset}")
-        specs.extend(module.TOOLS)
-    return specs
+    return [spec for module in toolset_modules() for spec in module.TOOLS]
+
+
+def all_resources() -> list[Any]:
+    """Every resource and resource template, with the toolset each belongs to."""
+    from . import resources  # lazy: as above
+
+    return list(resources.RESOURCES)
+
+
+def clean(text: str) -> str:
+    """Third-party text as the tools show it (invisible and bidi controls removed)."""
+    from ._text import clean as clean_text  # lazy: as above
+
+    return clean_text(text) or ""

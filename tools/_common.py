@@ -1,11 +1,11 @@
-"""What every toolset shares: the app state, the tool spec, compact responses, argument types."""
+"""What every toolset shares: the runtime they depend on, the tool spec, compact responses, argument types."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
@@ -17,7 +17,7 @@ from ._text import clean, clean_all
 
 if TYPE_CHECKING:
     from upwork_mcp.api import UpworkClient
-    from upwork_mcp.confirmations import AsyncConfirmations, Ticket
+    from upwork_mcp.approvals import AsyncApprovals, Ticket
     from upwork_mcp.models._base import Money
     from upwork_mcp.models.proposals import Milestone
     from upwork_mcp.watches.service import Watches
@@ -67,63 +67,77 @@ class OutModel(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null)
 
 
-@dataclass
-class AppState:
-    """What the tools of one server share, across every session. The Upwork client is made on first use,
-    so start-up pays no HTTP imports."""
-
-    settings: Settings
-    make_client: Callable[[], UpworkClient]
-    make_watches: Callable[[], Watches]
-    # The user a request acts for in a team deployment (their Upwork login); None with one login.
-    principal: Callable[[], str | None]
-    # A watch resource changed: tell the sessions that subscribed to it (either protocol era).
-    notify_updated: Callable[[Any, str], Awaitable[None]]
-    # Deliver what watches queued for their sinks, now, as far as the sinks answer.
-    deliver: Callable[[], Awaitable[None]]
-    make_confirmations: Callable[[], AsyncConfirmations]
-    approval_link: Callable[[Ticket], str]
-    schema: Callable[[], Awaitable[tuple[Any, str]]]  # (the schema documents are checked against, its label)
+class App(Protocol):
+    """What the tools depend on: the server's runtime, as the lifespan yields it (one per server, shared by
+    every session). The Upwork client is made on first use, so start-up pays no HTTP imports."""
 
     @property
-    def read_only(self) -> bool:
-        return self.settings.read_only
+    def settings(self) -> Settings: ...
+
+    @property
+    def read_only(self) -> bool: ...
 
     @property
     def client(self) -> UpworkClient:
-        return self.make_client()
+        """The Upwork client of the user this request acts for."""
+        ...
 
     @property
     def watches(self) -> Watches:
-        return self.make_watches()
+        """This user's watches."""
+        ...
 
     @property
-    def confirmations(self) -> AsyncConfirmations:
-        return self.make_confirmations()
+    def approvals(self) -> AsyncApprovals: ...
+
+    def principal(self) -> str | None:
+        """The user a request acts for in a team deployment (their Upwork login); None with one login."""
+        ...
+
+    async def notify_updated(self, ctx: Any, uri: str) -> None:
+        """A watch resource changed: tell the sessions that subscribed to it (either protocol era)."""
+        ...
+
+    async def deliver(self) -> None:
+        """Deliver what watches queued for their sinks, now, as far as the sinks answer."""
+        ...
+
+    def approval_link(self, ticket: Ticket) -> str:
+        """Where a person approves the write `ticket` stands for."""
+        ...
+
+    async def schema(self) -> tuple[Any, str]:
+        """The schema documents are checked against, and its label."""
+        ...
 
 
-Ctx = Context[AppState, Any]
+Ctx = Context[App, Any]
 
 
-def app(ctx: Ctx) -> AppState:
+def app(ctx: Ctx) -> App:
     return ctx.request_context.lifespan_context
 
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """One tool as the registry knows it. `read_only` has no default: every tool says whether it writes."""
+    """One tool as the registry knows it. `read_only` has no default: every tool says whether it writes, and
+    a write says whether it destroys and whether repeating it is harmless (MCP assumes the worst of both)."""
 
     fn: Callable[..., Any]
     title: str
     read_only: bool = field(kw_only=True)
-    destructive: bool = field(default=False, kw_only=True)
-    idempotent: bool = field(default=True, kw_only=True)
+    destructive: bool | None = field(default=None, kw_only=True)
+    idempotent: bool | None = field(default=None, kw_only=True)
     # A write tool kept in read-only mode because it then refuses its writes (run_graphql).
     guarded: bool = field(default=False, kw_only=True)
     # Writes only this server's own state (watches), never Upwork: kept when the server is read-only.
     local: bool = field(default=False, kw_only=True)
     # Upwork's root operations it runs ("a|b": any one of them will do); `doctor` probes them per key.
     needs: tuple[str, ...] = field(default=(), kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not self.read_only and (self.destructive is None or self.idempotent is None):
+            raise TypeError(f"{self.name} writes: say destructive= and idempotent= (MCP assumes both the worst way)")
 
     @property
     def name(self) -> str:
@@ -144,8 +158,8 @@ class ToolSpec:
         # The title is published once, as the tool's own `title` (annotations.title predates it).
         return ToolAnnotations(
             read_only_hint=read_only,
-            destructive_hint=self.destructive and not read_only,
-            idempotent_hint=self.idempotent or read_only,
+            destructive_hint=bool(self.destructive) and not read_only,
+            idempotent_hint=bool(self.idempotent) or read_only,
             open_world_hint=True,
         )
 

@@ -23,7 +23,7 @@ from mcp.server.mcpserver import AcceptedElicitation, Elicit
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
-from upwork_mcp.confirmations import Ticket
+from upwork_mcp.approvals import Reservation, Ticket
 from upwork_mcp.errors import (
     APIConnectionError,
     APIError,
@@ -31,7 +31,6 @@ from upwork_mcp.errors import (
     ServerError,
     UpworkError,
 )
-from upwork_mcp.store import Approval
 
 from ._common import Ctx, app
 
@@ -68,7 +67,7 @@ class Verdict:
     said: str = ""
     ticket: Ticket | None = None
     link: str | None = None
-    reservation: Approval | None = None  # the approval being spent by this write
+    reservation: Reservation | None = None  # the approval being spent by this write
 
     @property
     def go(self) -> bool:
@@ -102,12 +101,12 @@ async def gate(ctx: Ctx, *, kind: str, payload: dict[str, Any], decision: Any, t
     if who is not None:  # a team deployment: an approval binds the user it was made for
         payload = {**payload, "as_user": who}
     if token is not None:
-        return Verdict("approved", reservation=await state.confirmations.redeem(kind, payload, token))
+        return Verdict("approved", reservation=await state.approvals.redeem(kind, payload, token))
     if not isinstance(decision, AcceptedElicitation):
         return Verdict("declined", said="the user declined")
     if decision.data is None:  # the client cannot be asked
         human = state.settings.write_approval == "human"
-        ticket = await state.confirmations.issue(kind, payload, human=human)
+        ticket = await state.approvals.issue(kind, payload, human=human)
         if human:
             return Verdict("needs_approval", ticket=ticket, link=state.approval_link(ticket))
         return Verdict("needs_confirmation", ticket=ticket)
@@ -135,14 +134,14 @@ async def perform(
     ctx: Ctx, verdict: Verdict, write: Callable[[], Awaitable[T]], *, result_id: Callable[[T], str], check: str
 ) -> T:
     """Do the approved write once; settle its approval by what happened; explain a failure precisely."""
-    confirmations = app(ctx).confirmations
+    approvals = app(ctx).approvals
     reservation = verdict.reservation
     try:
         done = await write()
     except UpworkError as exc:
         if refused_before_processing(exc):
             if reservation is not None:
-                await confirmations.settle(reservation, "refused")
+                await approvals.settle(reservation, "refused")
             again = (
                 "The approval is still valid: call again with the same confirmation_token."
                 if reservation
@@ -150,10 +149,10 @@ async def perform(
             )
             raise ToolError(f"{exc} Upwork did not process the write; nothing was written. {again}") from exc
         if reservation is not None:
-            await confirmations.settle(reservation, "unknown")
+            await approvals.settle(reservation, "unknown")
         raise ToolError(
             f"{exc} The write may or may not have reached Upwork and was not resent: {check} before writing again."
         ) from exc
     if reservation is not None:
-        await confirmations.settle(reservation, "sent", result_id(done))
+        await approvals.settle(reservation, "sent", result_id(done))
     return done

@@ -339,10 +339,16 @@ async def score_jobs(
 
 
 TOOLS = [
-    ToolSpec(create_watch, "Create an Upwork job watch", read_only=False, idempotent=False, local=True),
+    ToolSpec(
+        create_watch, "Create an Upwork job watch", read_only=False, destructive=False, idempotent=False, local=True
+    ),
     ToolSpec(list_watches, "List my Upwork job watches", read_only=True),
     ToolSpec(preview_watch, "Preview an Upwork job watch", read_only=True),
-    ToolSpec(check_watches, "Check my Upwork job watches", read_only=False, idempotent=False, local=True),
-    ToolSpec(delete_watch, "Delete an Upwork job watch", read_only=False, destructive=True, local=True),
+    ToolSpec(
+        check_watches, "Check my Upwork job watches", read_only=False, destructive=False, idempotent=False, local=True
+    ),
+    ToolSpec(
+        delete_watch, "Delete an Upwork job watch", read_only=False, destructive=True, idempotent=True, local=True
+    ),
     ToolSpec(score_jobs, "Score Upwork jobs", read_only=True),
 ]

@@ -1,137 +1,220 @@
-"""The human step for writes: an approval page on this machine's loopback address.
+"""The approval life cycle of a write: records and their state machine, in the store so every process
+of the same user agrees. (The page a person approves on is `server/approval_page.py`; the flow a write
+tool follows is `tools/_confirm.py`.)
 
-A client that cannot ask its user (no elicitation) gets, with the preview, a link to a page served
-here on 127.0.0.1 that shows the exact payload and needs a click. The model cannot take that step:
-the page answers a POST only with the form's own one-time field and the page's own Origin (what a
-browser sends on a click), and the approval is recorded in the store, where the server reads it.
-`upwork-mcp approve ID` in a terminal does the same.
+A write that could not be confirmed in the client gets an approval record bound to the digest of its
+exact payload, in one of two modes:
+
+- human (the default): the record starts `pending`; a person approves it out of band (the approval
+  page on this machine, or `upwork-mcp approve ID` in a terminal). The model holds only its id, which
+  sends nothing until a person said yes.
+- token (`UPWORK_WRITE_APPROVAL=token`, for unattended agents): the record starts `approved` and the
+  model gets a signed token; holding it is the approval.
+
+Redeeming moves the record `approved -> sending` (compare-and-set: one caller wins), and the write's
+outcome settles it: `sent`; back to `approved` when Upwork refused before processing (the approval
+stays usable); or `unknown` when the connection broke after sending (check, never resend blindly).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import html
 import json
-import threading
-from typing import Any
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from .confirmations import ConfirmationError, Confirmations, Ticket
+import anyio.to_thread
 
-_PAGE = """<!doctype html><meta charset=utf-8><meta name=viewport content="width=device-width">
-<title>Approve an Upwork write</title>
-<body style="font-family:sans-serif;max-width:46em;margin:2em auto;line-height:1.4">
-<h2>{heading}</h2>{body}</body>"""
+from .errors import ConfirmationRequired
+from .store import Approval, Store
+
+__all__ = ["Approval", "ApprovalError", "Approvals", "AsyncApprovals", "Reservation", "Ticket", "digest"]
+
+PREFIX = "confirm_"
+KEY_NAME = "confirmation-signing-key"
+SENDING_STALE = 300.0  # a `sending` record this old belongs to a process that died mid-write
+
+Outcome = Literal["sent", "refused", "unknown"]
 
 
-def _csrf(page_key: str) -> str:
-    return hmac.new(page_key.encode(), b"approve-form", hashlib.sha256).hexdigest()[:32]
+class ApprovalError(ConfirmationRequired):
+    """The approval can't be used for this payload; the message says which case it is and what to do."""
 
 
-def render_payload(kind: str, payload: dict[str, Any]) -> str:
-    """The exact payload as HTML: every field, long text kept as written (escaped, never interpreted)."""
-    rows = []
-    for key, value in payload.items():
-        if value in (None, "", {}):
-            continue
-        shown = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
-        rows.append(
-            f"<dt><b>{html.escape(key)}</b></dt><dd><pre style='white-space:pre-wrap;background:#f4f4f4;"
-            f"padding:.6em'>{html.escape(shown)}</pre></dd>"
+@dataclass(frozen=True)
+class Reservation:
+    """An approval held by one write while it is being made: settle it with the write's outcome."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    mode: str
+    expires_in: int
+    token: str | None  # token mode: what the model sends back; human mode: None
+    page_key: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def digest(kind: str, payload: Any) -> str:
+    blob = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Approvals:
+    def __init__(self, store: Store, *, ttl: float = 600.0, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._clock = clock
+        self._key: bytes | None = None
+
+    def _signing_key(self) -> bytes:
+        if self._key is None:
+            self._key = self.store.secret(KEY_NAME, lambda: secrets.token_bytes(32))
+        return self._key
+
+    def _mac(self, approval_id: str, expires: float, payload_digest: str) -> str:
+        message = f"{approval_id}|{expires!r}|{payload_digest}".encode()
+        return _b64(hmac.new(self._signing_key(), message, hashlib.sha256).digest()[:18])
+
+    # -- issuing ---------------------------------------------------------------------------------------
+
+    def issue(self, kind: str, payload: dict[str, Any], *, human: bool) -> Ticket:
+        now = self._clock()
+        approval_id = _b64(secrets.token_bytes(12))
+        expires = now + self.ttl
+        payload_digest = digest(kind, payload)
+        record = Approval(
+            id=approval_id,
+            kind=kind,
+            digest=payload_digest,
+            payload=json.dumps(payload, ensure_ascii=False),
+            mode="human" if human else "token",
+            state="pending" if human else "approved",
+            page_key=_b64(secrets.token_bytes(18)),
+            created=now,
+            expires=expires,
+            updated=now,
         )
-    return f"<p>Write: <code>{html.escape(kind)}</code></p><dl>{''.join(rows)}</dl>"
+        self.store.add_approval(record)
+        token = None if human else f"{PREFIX}{approval_id}.{self._mac(approval_id, expires, payload_digest)}"
+        return Ticket(id=approval_id, mode=record.mode, expires_in=int(self.ttl), token=token, page_key=record.page_key)
 
+    # -- redeeming -------------------------------------------------------------------------------------
 
-class ApprovalPage:
-    """Serves /approve/{id} on 127.0.0.1 in a background thread, started on first use."""
-
-    def __init__(self, confirmations: Confirmations, *, port: int = 0) -> None:
-        self.confirmations = confirmations
-        self.port = port
-        self._base: str | None = None
-        self._lock = threading.Lock()
-
-    def link(self, ticket: Ticket) -> str:
-        return f"{self.base_url()}/approve/{ticket.id}?k={ticket.page_key}"
-
-    def base_url(self) -> str:
-        with self._lock:
-            if self._base is None:
-                self._base = self._start()
-            return self._base
-
-    def _start(self) -> str:
-        import uvicorn  # lazy: only a client without elicitation in human mode needs the page
-
-        from .serving import listening_socket  # lazy: with the page (serving loads uvicorn)
-
-        sock = listening_socket("127.0.0.1", self.port)
-        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        server = uvicorn.Server(uvicorn.Config(self.app(base), log_level="warning", lifespan="off"))
-        threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="approval-page").start()
-        return base
-
-    def app(self, base: str) -> Any:
-        from starlette.applications import Starlette  # lazy: with the page
-        from starlette.requests import Request
-        from starlette.responses import HTMLResponse
-        from starlette.routing import Route
-
-        confirmations = self.confirmations
-
-        def page(heading: str, body: str, status: int = 200) -> HTMLResponse:
-            return HTMLResponse(
-                _PAGE.format(heading=html.escape(heading), body=body),
-                status_code=status,
-                headers={
-                    "Cache-Control": "no-store",
-                    "X-Frame-Options": "DENY",
-                    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-                },
-            )
-
-        def find(approval_id: str, key: str) -> Any:
-            record = confirmations.store.approval(approval_id)
-            if record is None or record.mode != "human" or not hmac.compare_digest(key, record.page_key):
-                return None
-            return record
-
-        async def show(request: Request) -> HTMLResponse:
-            record = find(request.path_params["id"], request.query_params.get("k", ""))
+    def redeem(self, kind: str, payload: dict[str, Any], token: str) -> Reservation:
+        """Reserve the approval `token` names for exactly this payload, or raise ApprovalError."""
+        payload_digest = digest(kind, payload)
+        if token.startswith(PREFIX):
+            approval_id, _, mac = token.removeprefix(PREFIX).partition(".")
+            record = self.store.approval(approval_id) if approval_id and mac else None
             if record is None:
-                return page("Not found", "<p>No such approval on this machine.</p>", 404)
-            body = render_payload(record.kind, json.loads(record.payload))
-            if record.state != "pending":
-                return page(f"Already answered: {record.state}", body)
-            form = (
-                f"<form method=post><input type=hidden name=k value='{html.escape(record.page_key)}'>"
-                f"<input type=hidden name=csrf value='{_csrf(record.page_key)}'>"
-                "<button name=decision value=approve style='font-size:1.1em'>Approve this write</button> "
-                "<button name=decision value=decline>Decline</button></form>"
+                if approval_id and mac:
+                    raise ApprovalError(
+                        "That confirmation token was signed by another installation of upwork-mcp (a different "
+                        "data directory), or has long expired. Call again without confirmation_token for a new "
+                        "preview."
+                    )
+                raise ApprovalError(
+                    "That is not a confirmation token this server issued. Call again without "
+                    "confirmation_token to get a preview, and show it to the user."
+                )
+            if not hmac.compare_digest(mac, self._mac(record.id, record.expires, record.digest)):
+                raise ApprovalError(
+                    "That confirmation token was signed by another installation of upwork-mcp; "
+                    "call again without confirmation_token for a new preview."
+                )
+        else:
+            record = self.store.approval(token)
+            if record is None or record.mode != "human":
+                raise ApprovalError(
+                    "That is not an approval id or confirmation token this server issued. Call "
+                    "again without confirmation_token to get a preview."
+                )
+        if record.kind != kind or record.digest != payload_digest:
+            raise ApprovalError(
+                "The approval is for a different payload: the text or target changed since "
+                "the preview. Call again without confirmation_token to preview exactly what "
+                "will be sent."
             )
-            return page("Approve this Upwork write?", body + form)
+        self._check_state(record)
+        if not self.store.move_approval(record.id, ("approved",), "sending"):
+            fresh = self.store.approval(record.id)
+            self._check_state(fresh or record, racing=True)
+        return Reservation(record.id)
 
-        async def decide(request: Request) -> HTMLResponse:
-            form = await request.form()
-            key, csrf = str(form.get("k", "")), str(form.get("csrf", ""))
-            record = find(request.path_params["id"], key)
-            # A click in the browser sends the page's own Origin; a script or another site does not.
-            if (
-                record is None
-                or request.headers.get("origin") != base
-                or request.headers.get("sec-fetch-site", "same-origin") != "same-origin"
-                or not hmac.compare_digest(csrf, _csrf(key))
-            ):
-                return page("Refused", "<p>This approval can only be given from its own page.</p>", 403)
-            approve = form.get("decision") == "approve"
-            try:
-                confirmations.decide(record.id, approve)
-            except ConfirmationError as exc:
-                return page("Not changed", f"<p>{html.escape(str(exc))}</p>", 409)
-            if approve:
-                return page("Approved", "<p>Go back to your assistant: it can make the write now, once.</p>")
-            return page("Declined", "<p>Nothing will be written.</p>")
+    def _check_state(self, record: Approval, *, racing: bool = False) -> None:
+        now = self._clock()
+        if record.state == "sent":
+            raise ApprovalError(
+                "That approval was already used: the write went through once and will not be "
+                "repeated. Check the result (e.g. list_messages) before writing again."
+            )
+        if record.state == "unknown" or (record.state == "sending" and now - record.updated > SENDING_STALE):
+            raise ApprovalError(
+                "The earlier attempt with this approval may or may not have reached Upwork (the "
+                "connection broke after sending). Check (e.g. list_messages) before writing "
+                "again; it will not be resent blindly."
+            )
+        if record.state == "sending":
+            raise ApprovalError("This approval is being used by another call right now; wait for its result.")
+        if record.expires <= now:
+            raise ApprovalError("That approval expired. Call again without confirmation_token for a new preview.")
+        if record.state == "declined":
+            raise ApprovalError("The user declined this write; nothing was sent.")
+        if record.state == "pending":
+            raise ApprovalError(
+                "Not approved yet: the user has to approve it first (the link or the "
+                f"`upwork-mcp approve {record.id}` command given with the preview). Nothing "
+                "was sent."
+            )
+        if racing:
+            raise ApprovalError("This approval changed while it was being used; call again.")
 
-        return Starlette(
-            routes=[Route("/approve/{id}", show, methods=["GET"]), Route("/approve/{id}", decide, methods=["POST"])]
-        )
+    def settle(self, reservation: Reservation, outcome: Outcome, result: str | None = None) -> None:
+        """Record how the write went: `refused` gives the approval back for a retry."""
+        target = {"sent": "sent", "refused": "approved", "unknown": "unknown"}[outcome]
+        self.store.move_approval(reservation.id, ("sending",), target, result=result)
+
+    # -- the human step --------------------------------------------------------------------------------
+
+    def pending(self) -> list[Approval]:
+        return self.store.approvals(("pending",))
+
+    def decide(self, approval_id: str, approve: bool) -> Approval:
+        """A person's answer, from the approval page or the terminal."""
+        record = self.store.approval(approval_id)
+        if record is None or record.mode != "human":
+            raise ApprovalError(f"No approval {approval_id!r} is waiting; `upwork-mcp approve` lists them.")
+        if record.expires <= self._clock():
+            raise ApprovalError("That approval expired; ask for a new preview.")
+        if not self.store.move_approval(approval_id, ("pending",), "approved" if approve else "declined"):
+            raise ApprovalError(f"That approval was already answered ({record.state}).")
+        return record
+
+
+class AsyncApprovals:
+    """The same, for async callers: every store call runs in a worker thread."""
+
+    def __init__(self, inner: Approvals) -> None:
+        self.inner = inner
+        self.ttl = inner.ttl
+
+    async def issue(self, kind: str, payload: dict[str, Any], *, human: bool) -> Ticket:
+        return await anyio.to_thread.run_sync(lambda: self.inner.issue(kind, payload, human=human))
+
+    async def redeem(self, kind: str, payload: dict[str, Any], token: str) -> Reservation:
+        return await anyio.to_thread.run_sync(self.inner.redeem, kind, payload, token)
+
+    async def settle(self, reservation: Reservation, outcome: Outcome, result: str | None = None) -> None:
+        await anyio.to_thread.run_sync(self.inner.settle, reservation, outcome, result)

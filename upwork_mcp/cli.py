@@ -59,16 +59,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise ConfigError("--auth oauth is for the HTTP transports: add --transport streamable-http (or sse).")
         if settings.public_url is None and args.port == 0:
             raise ConfigError("--auth oauth needs a fixed address: give --port, or set UPWORK_MCP_PUBLIC_URL.")
-        from .team import public_base  # lazy: team deployments only
+        from .server.oauth import public_base  # lazy: team deployments only
 
         oauth_base = public_base(settings, args.host, args.port)
     server = build_server(settings, oauth_base=oauth_base)
     if transport == "stdio":
-        from .stdio import serve_stdio  # lazy: with the SDK
+        from .server.stdio import serve_stdio  # lazy: with the SDK
 
         anyio.run(serve_stdio, server)
     else:
-        from .transports import run_http  # lazy: HTTP serving loads only when asked for
+        from .server.transports import run_http  # lazy: HTTP serving loads only when asked for
 
         run_http(server, settings, "sse" if transport == "sse" else "streamable-http", host=args.host, port=args.port)
     return 0
@@ -265,14 +265,14 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from .commands import approve  # lazy: the store loads for this command
-    from .confirmations import Confirmations
+    from .approvals import Approvals  # lazy: the store loads for this command
+    from .commands import approve
     from .world import open_store, world_for
 
     settings = world_for(_settings(args)).settings
-    confirmations = Confirmations(open_store(settings))
+    approvals = Approvals(open_store(settings))
     if not args.approval_id:
-        print("\n".join(approve.list_pending(confirmations)))
+        print("\n".join(approve.list_pending(approvals)))
         return 0
 
     def ask(question: str) -> bool:
@@ -281,7 +281,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
             return True
         return input(question).strip().lower() in ("y", "yes")
 
-    print("\n".join(approve.decide(confirmations, args.approval_id, ask=ask, decline=args.decline)))
+    print("\n".join(approve.decide(approvals, args.approval_id, ask=ask, decline=args.decline)))
     return 0
 
 

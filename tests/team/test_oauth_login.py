@@ -25,9 +25,9 @@ from tests.conftest import LoopbackSandbox
 from tests.serving import serving_app
 from upwork_mcp.config import Settings
 from upwork_mcp.server import build_server
+from upwork_mcp.server.transports import http_app
 from upwork_mcp.store import SQLiteDatabase, Store
 from upwork_mcp.store.team import TeamStore
-from upwork_mcp.transports import http_app
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 KEY = "b4SMb0t71PLpz3u5RcgY0VYEn6HC5A4SXfuvA5edSD4="  # a Fernet key for the test

@@ -38,7 +38,12 @@ def test_a_tool_spec_must_say_whether_it_writes() -> None:
 
     with pytest.raises(TypeError, match="read_only"):
         common.ToolSpec(new_tool, "A new tool")  # no read_only: refused, never published as read-only
-    assert common.ToolSpec(new_tool, "A new tool", read_only=False).read_only is False
+    # A write says whether it destroys and whether repeating it is harmless: no quiet default either way.
+    for missing in ({"destructive": False}, {"idempotent": False}, {}):
+        with pytest.raises(TypeError, match="destructive= and idempotent="):
+            common.ToolSpec(new_tool, "A new tool", read_only=False, **missing)
+    spec = common.ToolSpec(new_tool, "A new tool", read_only=False, destructive=True, idempotent=False)
+    assert spec.annotations().destructive_hint is True and spec.annotations().idempotent_hint is False
 
 
 def test_declarations_are_consistent() -> None:
@@ -47,7 +52,7 @@ def test_declarations_are_consistent() -> None:
     for spec in tools_package().all_specs():
         assert isinstance(spec.read_only, bool), spec.name
         if spec.read_only:
-            assert not spec.destructive and spec.idempotent and not spec.guarded, spec.name
+            assert not spec.destructive and spec.idempotent is not False and not spec.guarded, spec.name
         if spec.guarded:
             assert not spec.read_only, f"{spec.name}: guarded means a write tool that refuses writes when read-only"
 

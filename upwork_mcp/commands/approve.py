@@ -10,8 +10,7 @@ import json
 import time
 from collections.abc import Callable
 
-from ..confirmations import Confirmations
-from ..store import Approval
+from ..approvals import Approval, Approvals
 
 
 def _describe(record: Approval, *, full: bool) -> list[str]:
@@ -28,24 +27,24 @@ def _describe(record: Approval, *, full: bool) -> list[str]:
     return lines
 
 
-def list_pending(confirmations: Confirmations) -> list[str]:
-    pending = confirmations.pending()
+def list_pending(approvals: Approvals) -> list[str]:
+    pending = approvals.pending()
     if not pending:
         return ["No write is waiting for approval."]
     lines = [line for record in pending for line in _describe(record, full=False)]
     return [*lines, "Approve one with `upwork-mcp approve ID` (it shows the whole text first)."]
 
 
-def decide(confirmations: Confirmations, approval_id: str, *, ask: Callable[[str], bool], decline: bool) -> list[str]:
-    record = confirmations.store.approval(approval_id)
+def decide(approvals: Approvals, approval_id: str, *, ask: Callable[[str], bool], decline: bool) -> list[str]:
+    record = approvals.store.approval(approval_id)
     if record is None or record.mode != "human" or record.state != "pending":
         state = f" (it is {record.state})" if record else ""
         return [f"No write {approval_id!r} is waiting for approval{state}. `upwork-mcp approve` lists them."]
     shown = _describe(record, full=True)
     if decline:
-        confirmations.decide(approval_id, False)
+        approvals.decide(approval_id, False)
         return [*shown, "Declined: nothing will be written."]
     if not ask("\n".join([*shown, "Approve this write? [y/N] "])):
         return ["Not approved; it stays waiting until it expires. `--decline` refuses it."]
-    confirmations.decide(approval_id, True)
+    approvals.decide(approval_id, True)
     return ["Approved. The assistant can make this write now, once."]

@@ -37,14 +37,14 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ._http import RequestLoop
-from .auth.oauth import AuthorizationRequest, authorization_request, exchange_code
-from .auth.tokens import TokenSet
-from .config import Settings
-from .errors import ConfigError, UpworkError
-from .store.sealing import Sealer
-from .store.team import TeamStore
-from .store.tokens import DatabaseTokenStore
+from .._http import RequestLoop
+from ..auth.oauth import AuthorizationRequest, authorization_request, exchange_code
+from ..auth.tokens import TokenSet
+from ..config import Settings
+from ..errors import ConfigError, UpworkError
+from ..store.sealing import Sealer
+from ..store.team import TeamStore
+from ..store.tokens import DatabaseTokenStore
 
 CALLBACK_PATH = "/oauth/upwork/callback"
 SCOPE = "upwork"

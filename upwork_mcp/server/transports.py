@@ -1,7 +1,7 @@
 """Serving over HTTP: SSE or streamable HTTP, with Host/Origin checks and an optional bearer token.
 
     upwork-mcp serve --transport streamable-http --port 8000          # one process
-    uvicorn --factory upwork_mcp.transports:create_app --workers 4     # stateless, several workers
+    uvicorn --factory upwork_mcp.server.transports:create_app --workers 4     # stateless, several workers
 
 Binds 127.0.0.1 unless told otherwise. A foreign Host gets 421 and a foreign Origin 403 (the
 SDK's DNS-rebinding checks, configured here); with UPWORK_MCP_HTTP_TOKEN every request needs
@@ -20,10 +20,10 @@ from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from starlette.requests import Request
 
-from .config import Settings
-from .errors import ConfigError
-from .server import build_server
-from .serving import serve_asgi
+from ..config import Settings
+from ..errors import ConfigError
+from ..serving import serve_asgi
+from . import build_server
 
 Transport = Literal["sse", "streamable-http"]
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")

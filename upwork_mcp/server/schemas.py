@@ -10,7 +10,11 @@ where it is used. Validation stays with the strict argument model (the server) a
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
+
+from .calls import ServedTool, surfaced
 
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SCHEMA_VALUES = ("items", "additionalProperties", "not")
@@ -95,3 +99,20 @@ def compact_output(schema: dict[str, Any]) -> None:
     """In place: no generated titles, no `additionalProperties: false` (results are built by the server)."""
     _walk(schema, output=True)
     _inline_single_use(schema)
+
+
+@functools.cache
+def served_tool(spec: Any, server_read_only: bool) -> ServedTool:
+    """The registered form of a spec, with its compact published schemas; made once per process."""
+    tool: ServedTool = ServedTool.from_function(  # type: ignore[assignment]  # from_function returns cls(...)
+        surfaced(spec.fn),
+        name=spec.name,
+        title=spec.title,
+        description=inspect.getdoc(spec.fn),
+        annotations=spec.annotations(server_read_only=server_read_only),
+    )
+    compact_input(tool.parameters)
+    tool.parameters["additionalProperties"] = False
+    if tool.output_schema is not None:
+        compact_output(tool.output_schema)
+    return tool

@@ -1,0 +1,124 @@
+"""Every call through the MCP surface: argument checks, and the one place an error becomes what the model reads.
+
+`surfaced()` wraps tools and resources alike: an `UpworkError` becomes a `ToolError` (or a
+`ResourceError`) whose text says what happened and, where the surface knows better than the engine,
+what to do next (`advice()`); notes the engine left (`upwork_mcp.notes`) are appended to a tool's text.
+`ServedTool` checks a call's arguments strictly before the SDK sees them.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp_types import CallToolResult, TextContent
+from pydantic import ValidationError
+
+from ..errors import BadRequestError, GraphQLError, UpworkError
+from ..notes import collecting
+
+MAX_INT = 2**31 - 1  # Upwork's integers are 32-bit
+
+# Upwork's complaints about a value the model gave, said in our words about the argument that carried it.
+ARGUMENT_ERRORS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "cursor",
+        ("cursor", "pagination", "after must", "offset"),
+        "cursor {value!r} is not one this tool returned: pass next_cursor unchanged, or omit it for the first page.",
+    ),
+    (
+        "q",
+        ("searchexpression", "search expression", "could not be parsed", "lucene"),
+        'q {value!r} could not be read as a search: use words, "quoted phrases", OR between words, and -word '
+        "to exclude one.",
+    ),
+)
+
+
+def _about_argument(exc: UpworkError, arguments: dict[str, Any]) -> str | None:
+    if not isinstance(exc, GraphQLError | BadRequestError):
+        return None
+    said = str(exc).lower()
+    for name, markers, message in ARGUMENT_ERRORS:
+        value = arguments.get(name)
+        if value not in (None, "") and any(marker in said for marker in markers):
+            return message.format(value=str(value)[:60])
+    return None
+
+
+def advice(exc: UpworkError, arguments: dict[str, Any]) -> str:
+    """What the model reads for `exc`: the engine's plain statement, or ours about the argument that caused it."""
+    return _about_argument(exc, arguments) or str(exc)
+
+
+def plain(exc: ValidationError) -> str:
+    """A pydantic error as one plain line: which argument, what is wrong (no dump, no URL)."""
+    parts = []
+    for err in exc.errors(include_url=False)[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "value"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def surfaced(fn: Callable[..., Awaitable[Any]], *, resource: bool = False) -> Callable[..., Awaitable[Any]]:
+    """`fn` as the surface serves it: its failures in words the model can act on, its notes after its text."""
+    failure: type[Exception] = ResourceError if resource else ToolError
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with collecting() as notes:
+                result = await fn(*args, **kwargs)
+        except UpworkError as exc:
+            raise failure(advice(exc, kwargs)) from exc
+        except ValidationError as exc:
+            raise failure(f"Invalid arguments: {plain(exc)}") from exc
+        if notes and isinstance(result, CallToolResult) and result.content:
+            first = result.content[0]
+            if isinstance(first, TextContent):
+                first.text += "".join(f"\nNote: {n}" for n in notes)
+        return result
+
+    # Resolved annotations: the SDK reads them from the wrapper, whose globals are not the tool module's.
+    wrapper.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
+    return wrapper
+
+
+class ServedTool(Tool):
+    """A tool whose arguments are checked strictly before the SDK sees them: an unknown or misspelt
+    argument is refused with the valid names, `true` is not a number, and every problem is one line."""
+
+    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+        properties = self.parameters.get("properties", {})
+        unknown = [key for key in arguments if key not in properties]
+        if unknown:
+            raise ToolError(
+                f"{self.name} has no argument {', '.join(repr(k) for k in unknown)}; its arguments are "
+                f"{', '.join(properties)}."
+            )
+        # An id sent as a number (contract_id: 30044500) is taken as the string it stands for.
+        arguments = {
+            k: str(v) if _is_int(v) and _takes_text(properties.get(k, {})) else v for k, v in arguments.items()
+        }
+        for key, value in arguments.items():
+            if _is_int(value) and abs(value) > MAX_INT:
+                raise ToolError(f"{self.name}: {key}: {value} is too large (at most {MAX_INT}).")
+        try:
+            # Strictly (no `true` for a number): a per-call mode, so no second model is built per tool.
+            self.fn_metadata.arg_model.model_validate(self.fn_metadata.pre_parse_json(arguments), strict=True)
+        except ValidationError as exc:
+            raise ToolError(f"{self.name}: {plain(exc)}.") from exc
+        return await super().run(arguments, context, convert_result=convert_result)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _takes_text(schema: dict[str, Any]) -> bool:
+    types = {schema.get("type")} | {option.get("type") for option in schema.get("anyOf", [])}
+    return "string" in types and not types & {"integer", "number"}

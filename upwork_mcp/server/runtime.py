@@ -1,0 +1,199 @@
+"""What one server shares across its sessions: one rate limiter, one login, one engine, one store.
+
+The lifespan yields the `Runtime` itself; the tools depend on it through the small `tools._common.App`
+protocol. SSE and stdio enter the lifespan once per connection; sharing here keeps every session of the
+process under one rate limit and one token refresh. The engine's HTTP client closes when the last session
+ends and is made again on the next call.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.to_thread
+
+from ..approvals import Approvals, AsyncApprovals, Ticket
+from ..config import Settings
+from ..errors import NotAuthenticatedError, UpworkError
+from ..world import Engine, open_store, pulled_schema_path, world_for
+from .approval_page import ApprovalPage
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .._http import Limiter
+    from ..api import UpworkClient
+    from ..auth.tokens import TokenSet
+    from ..store import Store
+    from ..watches.service import Watches
+    from .oauth import UpworkLogins
+
+log = logging.getLogger("upwork_mcp.server")
+
+
+class Runtime:
+    """The server's shared state; what the tools reach as `app(ctx)`."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None) -> None:
+        self.world = world_for(settings, transport=transport)
+        self.limiter: Limiter | None = None
+        self.sessions = 0
+        self._engine: Engine | None = None
+        self._approvals: AsyncApprovals | None = None
+        self._page: ApprovalPage | None = None
+        self._store: Store | None = None
+        self._pulled: tuple[float, tuple[Any, str]] | None = None
+        self._subscribers: dict[str, list[Any]] = {}
+
+    # -- what the tools read -----------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.world.settings
+
+    @property
+    def read_only(self) -> bool:
+        return self.settings.read_only
+
+    @property
+    def client(self) -> UpworkClient:
+        user = self.principal()
+        return self.engine().client_for(user) if user else self.engine().client
+
+    @property
+    def watches(self) -> Watches:
+        return self.engine().watches(owner=self.principal())
+
+    @property
+    def approvals(self) -> AsyncApprovals:
+        """Approvals in the store, opened on first use (start-up touches no database)."""
+        if self._approvals is None:
+            self._approvals = AsyncApprovals(Approvals(self.store()))
+        return self._approvals
+
+    def principal(self) -> str | None:
+        """The user this request acts for, in a team deployment (`--auth oauth`); None otherwise."""
+        if self.settings.http_auth != "oauth":
+            return None
+        from mcp.server.auth.middleware.auth_context import get_access_token  # lazy: team deployments only
+
+        token = get_access_token()
+        if token is None or not token.subject:
+            raise NotAuthenticatedError("This server needs each user's own login: connect with OAuth.")
+        return token.subject
+
+    async def notify_updated(self, ctx: Any, uri: str) -> None:
+        """resources/updated for `uri`: on subscriptions/listen streams (2026-07-28) and to the sessions
+        that sent resources/subscribe (earlier versions)."""
+        await ctx.notify_resource_updated(uri)
+        for session in list(self._subscribers.get(uri, ())):
+            try:
+                await session.send_resource_updated(uri)
+            except Exception:  # a session that went away is not this call's failure
+                self.unsubscribe(session, uri)
+
+    async def deliver(self) -> None:
+        """Send what the watches queued, within 15 s (what is left waits for `upwork-mcp watch run`)."""
+        import httpx  # lazy: with the first delivery
+
+        from ..watches.delivery import Deliverer  # lazy: as above
+
+        watches = self.watches
+        with anyio.move_on_after(15):
+            async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+                await Deliverer(watches.store, watches.config, http).deliver_due()
+
+    def approval_link(self, ticket: Ticket) -> str:
+        if self._page is None:
+            self._page = ApprovalPage(self.approvals.inner, port=self.settings.approval_port)
+        return self._page.link(ticket)
+
+    async def schema(self) -> tuple[Any, str]:
+        """The schema run_graphql checks documents against: a complete pull with this key, else the bundle."""
+        return await anyio.to_thread.run_sync(self._load_schema)
+
+    # -- what the server itself uses ---------------------------------------------------------------------
+
+    def store(self) -> Store:
+        """The state this user's processes share, opened on first use (start-up touches no database)."""
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self.limiter = self.limiter or self._limiter()
+            self._engine = Engine(self.world, limiter=self.limiter, store=self.store())
+        return self._engine
+
+    def _limiter(self) -> Limiter:
+        """Upwork's limit for this process, or, on a shared database, for every process using this API key."""
+        if self.settings.database_url is not None:
+            from ..api.client import key_id  # lazy: with the engine
+            from ..store.team import SharedLimiter, TeamStore
+
+            log.info("the Upwork rate limit is shared through the database")
+            return SharedLimiter(TeamStore(self.store()), f"upwork:{key_id(self.settings)}", self.settings.rate_limit)
+        from .._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
+
+        return RateLimiter(self.settings.rate_limit)
+
+    def logins(self, base: str) -> UpworkLogins:
+        """This server as the OAuth authorization server of its users, each logging in to their own Upwork."""
+        from ..store.team import TeamStore  # lazy: team deployments only
+        from ..world import sealer_for
+        from .oauth import UpworkLogins
+
+        team = TeamStore(self.store())
+        return UpworkLogins(
+            self.settings, team, sealer_for(self.settings), lambda: self.engine().loop, self.identify, base
+        )
+
+    async def identify(self, tokens: TokenSet) -> tuple[str, str | None]:
+        """Who a fresh Upwork login belongs to (their user id and name), asked of Upwork with it."""
+        from ..api import UpworkClient  # lazy: with the engine
+        from ..auth.manager import StaticToken
+
+        engine = self.engine()
+        client = UpworkClient(self.settings, engine.loop, StaticToken(tokens.access_token), memory=engine.memory)
+        me = await client.account.me()
+        if me.user is None:
+            raise UpworkError("Upwork did not say who logged in.")
+        return me.user.id, me.user.name
+
+    def subscribe(self, session: Any, uri: str) -> None:
+        # Held strongly: the SDK keeps no other reference between requests. A session that has gone away
+        # is dropped the first time a notification to it fails.
+        subscribers = self._subscribers.setdefault(uri, [])
+        if all(s is not session for s in subscribers):
+            subscribers.append(session)
+
+    def unsubscribe(self, session: Any, uri: str) -> None:
+        self._subscribers[uri] = [s for s in self._subscribers.get(uri, []) if s is not session]
+
+    def _load_schema(self) -> tuple[Any, str]:
+        from .. import graphql as documents  # lazy: graphql-core and a 2,859-type schema load off the event loop
+        from ..graphql import introspection
+
+        path = pulled_schema_path(self.settings)
+        stamp = path.stat().st_mtime if path.exists() else None
+        if stamp is not None and self._pulled is not None and self._pulled[0] == stamp:
+            return self._pulled[1]
+        pulled = introspection.load(path) if stamp is not None else None
+        if stamp is not None and pulled is not None and pulled.complete:
+            when = datetime.fromtimestamp(pulled.pulled_at, UTC).strftime("%Y-%m-%d")
+            self._pulled = (stamp, (pulled.schema(), f"the schema pulled from Upwork with this key on {when}"))
+            return self._pulled[1]
+        return documents.bundled_schema(), documents.BUNDLED_LABEL
+
+    async def enter(self) -> None:
+        self.sessions += 1
+
+    async def leave(self) -> None:
+        self.sessions -= 1
+        if self.sessions == 0 and self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.aclose()
