@@ -10,6 +10,7 @@ server takes from here it takes through the functions below, never by importing 
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,14 @@ def toolset_modules() -> tuple[ModuleType, ...]:
     from . import account, contracts, feed, freelancers, graphql, jobs, messages, proposals, watches, work
 
     return (jobs, watches, proposals, contracts, work, messages, freelancers, graphql, feed, account)
+
+
+def specs_of(toolset: str) -> list[ToolSpec]:
+    """The tools of one toolset, importing only its module (a published tool's first call)."""
+    if toolset not in TOOLSETS:
+        raise KeyError(toolset)
+    module = importlib.import_module(f"{__name__}.{toolset}")  # the registry's own modules, named by TOOLSETS
+    return list(module.TOOLS)
 
 
 def all_specs() -> list[ToolSpec]:

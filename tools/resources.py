@@ -17,8 +17,6 @@ from upwork_mcp import graphql as documents
 
 from ._common import Ctx, app
 from ._text import clean_all, untrusted
-from .jobs import _detail
-from .watches import WatchOut, found_out
 
 
 def _marked(model: BaseModel, source: str) -> str:
@@ -27,6 +25,8 @@ def _marked(model: BaseModel, source: str) -> str:
 
 
 async def job_resource(job_id: str, ctx: Ctx) -> str:
+    from .jobs import _detail  # lazy: the server lists resources at start-up without loading tool modules
+
     return _marked(_detail(await app(ctx).client.jobs.get(job_id), detailed=True), "a job written by its client")
 
 
@@ -46,6 +46,8 @@ async def watch_resource(name: str, ctx: Ctx) -> str:
 
     from upwork_mcp.watches.listing import Listing  # lazy: as above
     from upwork_mcp.watches.service import Found  # lazy: as above
+
+    from .watches import WatchOut, found_out  # lazy: as above
 
     watches = app(ctx).watches
     watch, row = await watches.get(name)

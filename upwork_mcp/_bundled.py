@@ -42,5 +42,10 @@ def tools_package() -> ModuleType:
     return module
 
 
+def tools_root() -> Path:
+    """The folder the tool modules are in (inside the package in a wheel, beside it in a checkout)."""
+    return _source_root("tools")
+
+
 def prompts_dir() -> Path:
     return _source_root("prompts")

@@ -10,7 +10,7 @@ token from the environment, or the sandbox's own login) and the credentials.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +37,14 @@ class World:
     """Where requests go and how they are authenticated."""
 
     settings: Settings  # as used: in the sandbox, its own URLs and credentials
-    transport: httpx.AsyncBaseTransport | None  # None: the network
+    # None: the network. A function: the transport, made when the first request needs it (the embedded
+    # sandbox's data and app are built then, not at start-up).
+    transport: httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTransport] | None
     store: TokenStore
     login: Login | None  # a login that needs no person (the sandbox's); None for real Upwork
+
+    def resolved_transport(self) -> httpx.AsyncBaseTransport | None:
+        return self.transport() if callable(self.transport) else self.transport
 
 
 def world_for(
@@ -58,7 +63,12 @@ def world_for(
     from . import sandbox  # lazy: only the sandbox world needs it
 
     used = sandbox.settings_for(settings)
-    chosen = transport or sandbox.embedded_transport(settings.sandbox_faults)
+    faults = settings.sandbox_faults
+
+    def embedded() -> httpx.AsyncBaseTransport:
+        return sandbox.embedded_transport(faults)
+
+    chosen = transport or embedded
 
     async def login(loop: RequestLoop) -> Any:
         return await sandbox.sandbox_login(loop, used)
@@ -126,7 +136,7 @@ class Engine:
 
         settings = world.settings
         self.world = world
-        self.http = new_http_client(settings.timeout, world.transport)
+        self.http = new_http_client(settings.timeout, world.resolved_transport())
         self.loop = RequestLoop(
             self.http,
             timeout=settings.timeout,

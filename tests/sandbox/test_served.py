@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -31,6 +33,10 @@ FACTS_QUERY = """
 """
 
 
+# Generous: the first GraphQL answer builds Upwork's 2,859-type schema, slow on a loaded 2-core machine.
+HTTP = SimpleNamespace(get=partial(httpx.get, timeout=120), post=partial(httpx.post, timeout=120))
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
@@ -41,7 +47,7 @@ def served() -> Iterator[str]:
 def _token(base: str) -> str:
     verifier = "v" * 64
     redirect = "http://127.0.0.1:8765/callback"
-    consent = httpx.get(
+    consent = HTTP.get(
         base + "/ab/account-security/oauth2/authorize",
         params={
             "response_type": "code",
@@ -53,7 +59,7 @@ def _token(base: str) -> str:
         },
     )
     code = httpx.URL(consent.headers["location"]).params["code"]
-    answer = httpx.post(
+    answer = HTTP.post(
         base + "/api/v3/oauth2/token",
         data={
             "grant_type": "authorization_code",
@@ -68,7 +74,7 @@ def _token(base: str) -> str:
 
 
 def test_the_facts_page_search_document_answers_with_edges_cursors_and_page_info(served: str) -> None:
-    answer = httpx.post(
+    answer = HTTP.post(
         served + "/graphql", json={"query": FACTS_QUERY}, headers={"Authorization": f"Bearer {_token(served)}"}
     ).json()
     search = answer["data"]["marketplaceJobPostingsSearch"]
@@ -79,11 +85,11 @@ def test_the_facts_page_search_document_answers_with_edges_cursors_and_page_info
 
 
 def test_the_feed_answers_in_the_seeds_envelope(served: str) -> None:
-    body = httpx.get(
+    body = HTTP.get(
         served + "/jobs", params={"limit": 3, "payment_verified": "true"}, headers={"X-API-KEY": "sandbox-feed-key"}
     ).json()
     assert set(body) == {"success", "data", "count", "last_updated"} and body["success"] is True
     assert body["count"] == len(body["data"]) == 3
     assert {"id", "title", "job_type", "contractor_tier", "buyer", "client_activity", "url"} <= set(body["data"][0])
-    unauthorized = httpx.get(served + "/jobs")
+    unauthorized = HTTP.get(served + "/jobs")
     assert unauthorized.status_code == 401 and unauthorized.json()["success"] is False

@@ -14,7 +14,7 @@ from mcp import Client
 from tests.mcp_client import all_tool_names, tool_names
 from upwork_mcp._bundled import tools_package
 from upwork_mcp.config import Settings
-from upwork_mcp.server import build_server, tool_specs, tool_table
+from upwork_mcp.server import build_server, published, tool_specs, tool_table
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +103,39 @@ async def test_each_tool_schema_matches_its_snapshot() -> None:
         assert path.read_text() == rendered, f"{tool.name} schema changed: UPDATE_TOOLSNAPS=1 and review the diff"
     names = {p.stem for p in SNAPS.glob("*.json")}
     assert names == all_tool_names(), f"stale snapshots: {names - all_tool_names()}"
+
+
+def test_the_published_definitions_are_what_the_tools_declare() -> None:
+    """The server lists tools from published.json without building them: it must say what building them says."""
+    built = published.definitions()
+    if os.environ.get("UPDATE_TOOLSNAPS") == "1":
+        published.PUBLISHED.write_text(published.render(built))
+    assert published.PUBLISHED.read_text() == published.render(built), (
+        "upwork_mcp/server/published.json is stale: UPDATE_TOOLSNAPS=1 pytest tests/tools/test_conventions.py"
+    )
+
+
+@pytest.mark.parametrize("env", [{}, {"UPWORK_READ_ONLY": "1"}, {"UPWORK_TOOLSETS": "jobs,graphql"}])
+async def test_listing_from_published_definitions_equals_listing_built_tools(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from_published = [t.model_dump(mode="json", by_alias=True) for t in await _tools(env)]
+    monkeypatch.setattr(published, "PUBLISHED", ROOT / "no-such-file.json")  # the slow path: build every tool
+    built = [t.model_dump(mode="json", by_alias=True) for t in await _tools(env)]
+    assert from_published == built
+
+
+async def test_a_published_tool_is_loaded_on_its_first_call_and_checks_arguments_strictly() -> None:
+    server = build_server(Settings.from_env({"UPWORK_SANDBOX": "1"}))
+    listed = {t.name: t for t in server._tool_manager.list_tools()}
+    assert all(isinstance(t, published.PublishedTool) for t in listed.values())
+    assert "loaded" not in listed["list_categories"].__dict__  # listing built nothing
+    async with Client(server) as client:
+        wrong = await client.call_tool("search_jobs", {"limit": True})
+        assert wrong.is_error and "search_jobs: limit" in wrong.content[0].text
+        ok = await client.call_tool("list_categories", {})
+        assert not ok.is_error and ok.structured_content
+    assert "loaded" in listed["list_categories"].__dict__ and "loaded" not in listed["get_offer"].__dict__
 
 
 def test_the_readme_tool_table_is_the_registry() -> None:

@@ -14,14 +14,24 @@ from typing import TYPE_CHECKING
 
 from .credentials import settings_for
 from .faults import Faults
-from .login import sandbox_login
 from .state import Sandbox
 
 if TYPE_CHECKING:
     import httpx  # lazy: httpx (with rich and pygments) loads with the first call
     from starlette.applications import Starlette
 
+    from .._http import RequestLoop
+    from ..auth.tokens import TokenSet
+    from ..config import Settings
+
 __all__ = ["Faults", "Sandbox", "create_app", "embedded_transport", "sandbox_login", "settings_for"]
+
+
+async def sandbox_login(loop: RequestLoop, settings: Settings) -> TokenSet:
+    """The sandbox's own login: no person, no browser (the OAuth flow runs against the sandbox in process)."""
+    from .login import sandbox_login as login  # lazy: the OAuth client loads with the first call
+
+    return await login(loop, settings)
 
 
 def create_app(sandbox: Sandbox | None = None) -> Starlette:

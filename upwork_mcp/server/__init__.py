@@ -1,9 +1,13 @@
 """The MCP side: `build_server(settings)` -> an MCPServer serving the registry's tools, resources and prompts.
 
-One job per module: `registry` (what a configuration serves), `schemas` (the published schemas),
-`calls` (argument checks and the one error wrapper), `runtime` (the state the tools depend on),
-`registration` (resources, prompts, completions, subscriptions), `approval_page` (the human step in a
-browser), `oauth` (the server as its users' authorization server), `stdio` and `transports` (serving).
+One job per module:
+- `registry`: what a configuration serves (toolsets, read-only filtering), the README's table;
+- `schemas`: a tool's compact published schemas; `published`: tools listed from those, loaded on first call;
+- `calls`: argument checks and the one wrapper that turns errors into what the model reads;
+- `runtime`: the state the tools depend on (the lifespan yields it);
+- `registration`: resources, prompts, completions, subscriptions;
+- `approval_page`: the human step in a browser; `oauth`: the server as its users' authorization server;
+- `stdio`, `transports`: serving.
 """
 
 from __future__ import annotations
@@ -17,17 +21,18 @@ from mcp.server import MCPServer
 from .. import __version__
 from .._bundled import tools_package
 from ..config import Settings
+from . import published
+from .published import served_tools
 from .registration import register_completions, register_prompts, register_resources, register_subscriptions
 from .registry import first_sentence, tool_specs, tool_table, toolsets
 from .runtime import Runtime
-from .schemas import served_tool
 
 if TYPE_CHECKING:
     import httpx
 
     from .oauth import UpworkLogins
 
-__all__ = ["Runtime", "build_server", "first_sentence", "tool_specs", "tool_table", "toolsets"]
+__all__ = ["Runtime", "build_server", "first_sentence", "published", "tool_specs", "tool_table", "toolsets"]
 
 INSTRUCTIONS = (
     "Tools over the user's Upwork account (jobs, contracts, messages, freelancers, GraphQL) and the Upwork "
@@ -51,7 +56,7 @@ def build_server(
         finally:
             await runtime.leave()
 
-    specs = tool_specs(settings)
+    tools = served_tools(settings)
     logins = runtime.logins(oauth_base) if settings.http_auth == "oauth" and oauth_base else None
     server: MCPServer[Any] = MCPServer(
         "upwork-mcp",
@@ -61,16 +66,16 @@ def build_server(
         + (" This server runs on the offline sandbox: no real account is touched." if runtime.settings.sandbox else ""),
         lifespan=lifespan,
         log_level=settings.log_level,
-        tools=[served_tool(spec, settings.read_only) for spec in specs],
+        tools=tools,
         **_oauth(logins),
     )
     if logins is not None:
         from .oauth import CALLBACK_PATH  # lazy: team deployments only
 
         server.custom_route(CALLBACK_PATH, methods=["GET"])(logins.callback)
-    tools = tools_package()
-    register_resources(server, toolsets(settings), tools.all_resources())
-    register_prompts(server, {spec.name for spec in specs}, tools.clean)
+    registry = tools_package()
+    register_resources(server, toolsets(settings), registry.all_resources())
+    register_prompts(server, {tool.name for tool in tools}, registry.clean)
     register_completions(server, runtime)
     register_subscriptions(server, runtime)
     return server
