@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import anyio.lowlevel
@@ -45,6 +48,13 @@ SECRET_MARKERS = ("sbx_at_", "sbx_rt_", "sbx_code_", "sandbox-secret", "sandbox-
 def assert_no_secret(text: str, where: str) -> None:
     leaked = [m for m in SECRET_MARKERS if m in text]
     assert not leaked, f"a secret ({leaked}) appeared in {where}: {text[:300]}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Collection imports modules that may write to the user's dirs (the schema cache): point them away first."""
+    base = Path(tempfile.mkdtemp(prefix="upwork-mcp-tests-"))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = str(base / name.lower())
 
 
 @pytest.fixture(autouse=True)

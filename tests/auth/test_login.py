@@ -37,7 +37,7 @@ def browser(follow: bool = True, tamper=None):  # type: ignore[no-untyped-def]
         shown.append(url)
 
     async def visit(url: str) -> None:
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(timeout=60) as http:
             consent = await http.get(url)
             location = consent.headers["location"]
             if tamper:
@@ -116,7 +116,7 @@ async def test_a_forged_callback_is_ignored_and_the_login_goes_on(loopback: Loop
     async def run_login(client: UpworkClient) -> None:
         result["lines"] = await cmd_login(client, show_url=shown.append, open_browser=None, paste=None, timeout=20)
 
-    async with open_client(settings) as client, httpx.AsyncClient() as http:
+    async with open_client(settings) as client, httpx.AsyncClient(timeout=60) as http:
         with anyio.fail_after(30):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(run_login, client)
@@ -172,7 +172,7 @@ async def test_manual_login_takes_the_pasted_address(loopback: LoopbackSandbox, 
     shown: list[str] = []
 
     async def paste() -> str:
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(timeout=60) as http:
             return (await http.get(shown[0])).headers["location"] + "\n"
 
     async with open_client(settings) as client:
@@ -220,7 +220,7 @@ def test_the_cli_prints_the_url_alone_on_stdout_and_saves_the_login(loopback: Lo
     )
     url = proc.stdout.readline().strip()
     assert url.startswith(loopback.url + "/ab/account-security/oauth2/authorize?")  # the URL alone on its line
-    location = httpx.get(url).headers["location"]
+    location = httpx.get(url, timeout=60).headers["location"]
     with urllib.request.urlopen(location, timeout=10) as page:
         assert b"Login received" in page.read()
     out, err = proc.communicate(timeout=60)

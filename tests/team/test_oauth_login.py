@@ -74,7 +74,7 @@ async def signed_in(base: str, person: int) -> Any:
     result: dict[str, AuthorizationCodeResult] = {}
 
     async def browser(url: str) -> None:
-        async with httpx.AsyncClient() as b:
+        async with httpx.AsyncClient(timeout=60) as b:  # generous: a loaded 2-core machine
             to_upwork = await b.get(url)  # this server's /authorize sends the person to Upwork
             assert to_upwork.status_code == 302, to_upwork.text
             back = await b.get(to_upwork.headers["location"] + f"&sandbox_user={person}")  # Upwork's consent

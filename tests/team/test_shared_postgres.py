@@ -61,7 +61,7 @@ def warm(loopback: LoopbackSandbox) -> None:
     second, during which requests queue and would then be counted as one burst."""
     token = loopback.box.issue_tokens()["access_token"]
     body = {"query": documents.operation("SearchJobs"), "variables": JobSearchFilters(limit=1).to_variables()}
-    answer = httpx.post(f"{loopback.url}/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
+    answer = httpx.post(f"{loopback.url}/graphql", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60)
     assert answer.status_code == 200 and answer.json()["data"], answer.text[:200]
 
 
