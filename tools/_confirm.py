@@ -32,7 +32,7 @@ from upwork_mcp.errors import (
     UpworkError,
 )
 
-from ._common import Ctx, app
+from ._app import Ctx, app
 
 T = TypeVar("T")
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from mcp_types import CallToolResult
 
-from ._common import Ctx, OutModel, ToolSpec, app, respond
+from ._app import Ctx, app
+from ._common import OutModel, ToolSpec, respond
 from ._text import untrusted
 
 

@@ -9,15 +9,14 @@ from pydantic import Field
 
 from upwork_mcp.api._paging import offset_of
 
+from ._app import Ctx, app
 from ._common import (
-    Ctx,
     Cursor,
     MilestoneOut,
     OutModel,
     ResponseFormat,
     TenantId,
     ToolSpec,
-    app,
     joined,
     milestone_line,
     milestone_out,

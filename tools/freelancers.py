@@ -7,7 +7,8 @@ from typing import Annotated
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from ._common import Ctx, OutModel, ResponseFormat, ToolSpec, app, compact_money, joined, money, respond
+from ._app import Ctx, app
+from ._common import OutModel, ResponseFormat, ToolSpec, compact_money, joined, money, respond
 from ._text import clean, listing, shorten, untrusted
 
 

@@ -11,7 +11,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from ._common import Ctx, OutModel, TenantId, ToolSpec, app, respond
+from ._app import Ctx, app
+from ._common import OutModel, TenantId, ToolSpec, respond
 from ._confirm import Decision, ask, gate, perform
 from ._text import untrusted
 

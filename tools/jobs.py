@@ -10,7 +10,8 @@ from pydantic import Field
 from upwork_mcp.api._paging import offset_of
 from upwork_mcp.facts import JOB_URL
 
-from ._common import Ctx, Cursor, OutModel, ResponseFormat, ToolSpec, ago, app, compact_money, joined, money, respond
+from ._app import Ctx, app
+from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, respond
 from ._text import clean, listing, shorten, untrusted
 
 if TYPE_CHECKING:  # engine models load with the first call, not at start-up

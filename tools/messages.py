@@ -13,7 +13,8 @@ from pydantic import AfterValidator, Field
 from upwork_mcp.errors import UpworkError
 from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
-from ._common import Ctx, OutModel, TenantId, ToolSpec, ago, app, respond
+from ._app import Ctx, app
+from ._common import OutModel, TenantId, ToolSpec, ago, respond
 from ._confirm import Decision, ask, gate, perform
 from ._text import clean, listing, shorten
 

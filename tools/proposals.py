@@ -8,14 +8,13 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import BeforeValidator, Field
 
+from ._app import Ctx, app
 from ._common import (
-    Ctx,
     MilestoneOut,
     OutModel,
     ResponseFormat,
     TenantId,
     ToolSpec,
-    app,
     joined,
     milestone_line,
     milestone_out,

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from upwork_mcp import graphql as documents
 
-from ._common import Ctx, app
+from ._app import Ctx, app
 from ._text import clean_all, untrusted
 
 

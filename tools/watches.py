@@ -9,7 +9,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from ._common import Ctx, OutModel, ResponseFormat, ToolSpec, app, joined, respond
+from ._app import Ctx, app
+from ._common import OutModel, ResponseFormat, ToolSpec, joined, respond
 from ._text import clean, listing
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ from typing import Annotated
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from ._common import Ctx, OutModel, ResponseFormat, TenantId, ToolSpec, app, joined, money, respond
+from ._app import Ctx, app
+from ._common import OutModel, ResponseFormat, TenantId, ToolSpec, joined, money, respond
 from ._text import clean, listing
 
 Day = Annotated[

@@ -17,8 +17,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformdirs import user_cache_dir
-
 if TYPE_CHECKING:
     from graphql import GraphQLSchema
 
@@ -51,6 +49,7 @@ def bundled_schema() -> GraphQLSchema:
     # lazy: graphql-core loads with the first document
     from graphql import build_ast_schema, build_client_schema, introspection_from_schema, parse
     from graphql import version as graphql_version
+    from platformdirs import user_cache_dir
 
     sdl = schema_sdl()
     key = hashlib.sha256(f"{graphql_version}\0{sdl}".encode()).hexdigest()[:24]

@@ -10,11 +10,9 @@ Only the composition root (`upwork_mcp.world`, the CLI) imports this package.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .credentials import settings_for
-from .faults import Faults
-from .state import Sandbox
 
 if TYPE_CHECKING:
     import httpx  # lazy: httpx (with rich and pygments) loads with the first call
@@ -23,6 +21,22 @@ if TYPE_CHECKING:
     from .._http import RequestLoop
     from ..auth.tokens import TokenSet
     from ..config import Settings
+    from .faults import Faults
+    from .state import Sandbox
+
+
+def __getattr__(name: str) -> Any:
+    """`Sandbox` and `Faults` load when first named: a server on the sandbox starts without its seeded data."""
+    if name == "Sandbox":
+        from .state import Sandbox  # lazy: as the docstring says
+
+        return Sandbox
+    if name == "Faults":
+        from .faults import Faults  # lazy: as above
+
+        return Faults
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Faults", "Sandbox", "create_app", "embedded_transport", "sandbox_login", "settings_for"]
 
@@ -43,6 +57,9 @@ def create_app(sandbox: Sandbox | None = None) -> Starlette:
 @cache
 def embedded_sandbox(faults: str = "") -> Sandbox:
     """The one sandbox of this process, used by `--sandbox` (faults: UPWORK_SANDBOX_FAULTS)."""
+    from .faults import Faults  # lazy: with the first request
+    from .state import Sandbox
+
     return Sandbox.create(faults=Faults.parse(faults))
 
 

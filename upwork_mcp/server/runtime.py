@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
-from ..approvals import Approvals, AsyncApprovals, Ticket
 from ..config import Settings
 from ..errors import NotAuthenticatedError, UpworkError
 from ..world import Engine, open_store, pulled_schema_path, world_for
-from .approval_page import ApprovalPage
 
 if TYPE_CHECKING:
     import httpx
 
     from .._http import Limiter
     from ..api import UpworkClient
+    from ..approvals import AsyncApprovals, Ticket
     from ..auth.tokens import TokenSet
     from ..store import Store
     from ..watches.service import Watches
+    from .approval_page import ApprovalPage
     from .oauth import UpworkLogins
 
 log = logging.getLogger("upwork_mcp.server")
@@ -71,6 +71,8 @@ class Runtime:
     def approvals(self) -> AsyncApprovals:
         """Approvals in the store, opened on first use (start-up touches no database)."""
         if self._approvals is None:
+            from ..approvals import Approvals, AsyncApprovals  # lazy: the store loads with the first write
+
             self._approvals = AsyncApprovals(Approvals(self.store()))
         return self._approvals
 
@@ -108,6 +110,8 @@ class Runtime:
 
     def approval_link(self, ticket: Ticket) -> str:
         if self._page is None:
+            from .approval_page import ApprovalPage  # lazy: only a client that cannot be asked needs the page
+
             self._page = ApprovalPage(self.approvals.inner, port=self.settings.approval_port)
         return self._page.link(ticket)
 
