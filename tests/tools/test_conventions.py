@@ -7,6 +7,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from mcp import Client
@@ -14,7 +15,10 @@ from mcp import Client
 from tests.mcp_client import all_tool_names, tool_names
 from upwork_mcp._bundled import tools_package
 from upwork_mcp.config import Settings
-from upwork_mcp.server import build_server, published, tool_specs, tool_table
+from upwork_mcp.server import Runtime, build_server, published, tool_specs, tool_table
+
+if TYPE_CHECKING:
+    from tools._app import App
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +32,12 @@ async def _tools(env: dict[str, str] | None = None) -> list:
 
 async def test_the_full_surface_is_served() -> None:
     assert {t.name for t in await _tools()} == all_tool_names()
+
+
+def test_the_lifespan_yields_the_runtime_the_tools_depend_on() -> None:
+    # mypy checks the assignment (scripts/check): the runtime satisfies the tools' App protocol.
+    runtime: App = Runtime(Settings.from_env({"UPWORK_SANDBOX": "1"}), None)
+    assert runtime.settings.sandbox and runtime.principal() is None and not runtime.read_only
 
 
 def test_a_tool_spec_must_say_whether_it_writes() -> None:
