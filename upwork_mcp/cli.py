@@ -399,8 +399,13 @@ def _watch_parser(sub: Any) -> None:
     )
     actions.add_parser("config", help="print the watch settings file (or the defaults) and its path")
     for parser in actions.choices.values():
-        parser.add_argument("--sandbox", action="store_true", help="against the embedded sandbox")
+        sandbox_flag(parser)
     watch.set_defaults(func=cmd_watch)
+
+
+def sandbox_flag(parser: argparse.ArgumentParser) -> None:
+    """The one `--sandbox` flag: the command acts on the embedded offline sandbox and its own state."""
+    parser.add_argument("--sandbox", action="store_true", help="use the embedded offline sandbox (no account)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -409,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     def server_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--sandbox", action="store_true", help="use the embedded offline sandbox (no account)")
+        sandbox_flag(p)
         p.add_argument("--read-only", action="store_true", help="serve no write tools; refuse mutations")
         p.add_argument("--toolsets", help="comma list of toolsets (`upwork-mcp tools` shows each tool's), or all")
 
@@ -463,18 +468,18 @@ def build_parser() -> argparse.ArgumentParser:
     use_org = auth_sub.add_parser("use-org", help="set the organization used by default")
     use_org.add_argument("org_id")
     for p in auth_sub.choices.values():
-        p.add_argument("--sandbox", action="store_true", help="against the embedded sandbox")
+        sandbox_flag(p)
     auth.set_defaults(func=cmd_auth)
 
     approve = sub.add_parser("approve", help="approve a write an assistant asked for (lists them without an id)")
     approve.add_argument("approval_id", nargs="?", help="the id the assistant gave; omit to list what waits")
     approve.add_argument("--decline", action="store_true", help="refuse the write")
     approve.add_argument("--yes", action="store_true", help="approve without asking (after reading the text)")
-    approve.add_argument("--sandbox", action="store_true", help="the sandbox's approvals")
+    sandbox_flag(approve)
     approve.set_defaults(func=cmd_approve)
 
     doctor = sub.add_parser("doctor", help="check settings, login, reachability, tenant and permissions")
-    doctor.add_argument("--sandbox", action="store_true")
+    sandbox_flag(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
     _watch_parser(sub)
@@ -515,7 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what", nargs="?", help="pull, an operation (e.g. SearchJobs) or a type (e.g. MarketplaceJobPosting)"
     )
     schema.add_argument("--all", action="store_true", help="with pull: walk every type when introspection is per type")
-    schema.add_argument("--sandbox", action="store_true", help="with pull: the embedded sandbox")
+    sandbox_flag(schema)
     schema.set_defaults(func=cmd_schema)
     return parser
 

@@ -26,13 +26,16 @@ from ..serving import serve_asgi
 from . import build_server
 
 Transport = Literal["sse", "streamable-http"]
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # as a bind address or a Host name
+ANY_ADDRESS = ("0.0.0.0", "::")
+# As they appear in Host and Origin headers (an IPv6 literal in brackets).
+LOOPBACK = tuple(f"[{h}]" if ":" in h else h for h in LOOPBACK_HOSTS)
 
 
 def security_for(settings: Settings, host: str, port: int) -> TransportSecuritySettings:
     hosts = [f"{name}:*" for name in LOOPBACK] + list(LOOPBACK)
     origins = [f"http://{name}:*" for name in LOOPBACK] + [f"http://{name}" for name in LOOPBACK]
-    if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
+    if host not in LOOPBACK_HOSTS + ANY_ADDRESS:
         hosts += [host, f"{host}:{port}"]
     for extra in settings.allowed_hosts:
         hosts += [extra] if ":" in extra else [extra, f"{extra}:*"]
@@ -113,13 +116,13 @@ def http_app(
 
 
 def run_http(server: MCPServer[Any], settings: Settings, transport: Transport, *, host: str, port: int) -> None:
-    if host in ("0.0.0.0", "::") and not settings.allowed_hosts:
+    if host in ANY_ADDRESS and not settings.allowed_hosts:
         print(
             "upwork-mcp: listening on all interfaces, but only loopback Host headers are accepted; set "
             "UPWORK_MCP_ALLOWED_HOSTS to the names clients use.",
             file=sys.stderr,
         )
-    if host not in ("127.0.0.1", "localhost", "::1") and settings.http_token is None and settings.http_auth != "oauth":
+    if host not in LOOPBACK_HOSTS and settings.http_token is None and settings.http_auth != "oauth":
         print("upwork-mcp: warning: serving beyond loopback without UPWORK_MCP_HTTP_TOKEN.", file=sys.stderr)
     path = "/sse" if transport == "sse" else "/mcp"
     serve_asgi(
