@@ -10,6 +10,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 from upwork_mcp.api._paging import offset_of
+from upwork_mcp.api.job_feed import feed_query
 from upwork_mcp.facts import FeedSort
 
 from ._app import Ctx, app
@@ -169,7 +170,6 @@ async def fetch_job_feed(
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
     """Newest jobs from the Upwork Jobs API feed (UPWORK_JOB_FEED_API_KEY), with buyer data search lacks."""
-    from upwork_mcp.api.job_feed import feed_query  # lazy: the engine (httpx) loads with the first call
 
     page = FEED_PAGE_MAX if q else limit  # keywords are matched here, on a full page
     offset = offset_of(cursor)

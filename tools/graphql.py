@@ -11,6 +11,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from upwork_mcp.graphql.analysis import DocumentError, check, measure, operation
+
 from ._app import Ctx, app
 from ._common import OutModel, TenantId, ToolSpec, respond
 from ._confirm import Decision, ask, gate, perform
@@ -25,7 +27,6 @@ MAX_TEXT_CHARS = 30_000
 
 def inspect_document(query: str, operation_name: str | None) -> Literal["query", "mutation"]:
     """Parse and bound the document (in time linear in its length); return its kind or raise a ToolError."""
-    from upwork_mcp.graphql.analysis import DocumentError, measure, operation  # lazy: graphql-core
 
     try:
         op = operation(query, operation_name)
@@ -51,7 +52,6 @@ def inspect_document(query: str, operation_name: str | None) -> Literal["query",
 
 async def check_against_schema(ctx: Ctx, query: str) -> None:
     """Validate locally (in a worker thread): an invalid document costs no request to Upwork."""
-    from upwork_mcp.graphql.analysis import check  # lazy: graphql-core
 
     schema, label = await app(ctx).schema()
     problems = await anyio.to_thread.run_sync(check, schema, query)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from upwork_mcp.api import JobSearchFilters
 from upwork_mcp.api._paging import offset_of
 from upwork_mcp.facts import JOB_URL
 
@@ -155,7 +156,6 @@ async def search_jobs(
 ) -> Annotated[CallToolResult, JobSearchResult]:
     """Search open Upwork jobs by keywords, skills, category, budget, rate, level, workload, duration, recency,
     competition and client quality. get_job gives a full posting."""
-    from upwork_mcp.api import JobSearchFilters  # lazy: the engine (httpx) loads with the first call
 
     client = app(ctx).client
 

@@ -9,6 +9,8 @@ from typing import Annotated
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from upwork_mcp.api.hours import parse_day
+
 from ._app import Ctx, app
 from ._common import OutModel, ResponseFormat, TenantId, ToolSpec, joined, money, respond
 from ._text import clean, listing
@@ -29,7 +31,6 @@ def _today() -> date:
 
 def _range(start: str | None, end: str | None, default_days: int | None = None) -> tuple[date, date]:
     """The dates asked for; by default this week (Monday to Sunday), or the last `default_days` days."""
-    from upwork_mcp.api.hours import parse_day  # lazy: the engine (httpx) loads with the first call
 
     today = _today()
     if default_days is None:
@@ -160,7 +161,6 @@ async def get_work_diary(
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, WorkDiaryOut]:
     """One contract's work diary for a day: hours (10-minute cells), tracked vs manual, activity, memos."""
-    from upwork_mcp.api.hours import parse_day  # lazy: the engine (httpx) loads with the first call
 
     diary = await app(ctx).client.hours.work_diary(contract_id, parse_day(date, "date"), tenant_id=tenant_id)
     manual = [c for c in diary.cells if c.manual]

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
+from ..api.job_feed import feed_query
+from ..api.jobs import JobSearchFilters, parse_job_ref
 from ..errors import InvalidInputError, UpworkError
 from ..store.watches import Candidate, WatchRow, WatchStore
 from .config import WatchConfig
@@ -192,7 +194,6 @@ class Watches:
     async def lookup(self, ref: str) -> Listing:
         """A job to score: a feed id (`upwork-...`) from a watch's results, or a search job (id, URL or
         ciphertext) read in full and merged over what a watch saw of it."""
-        from ..api.jobs import parse_job_ref  # the engine's piece, loaded with the first lookup
 
         if ref.startswith("upwork-"):
             stored = await anyio.to_thread.run_sync(self.store.find, ref)
@@ -246,8 +247,6 @@ class Watches:
         return found, requests
 
     async def _page(self, watch: Watch, since: datetime | None, offset: int) -> list[Listing]:
-        from ..api.job_feed import feed_query  # the engine's pieces, loaded with the first check
-        from ..api.jobs import JobSearchFilters
 
         if watch.source == "feed":
             envelope = await self.client.job_feed.jobs(feed_query(**watch.filters.feed_fields(since, PAGE, offset)))
