@@ -119,6 +119,11 @@ class RequestLoop:
         self._rand = rand
         self.requests_sent = 0
 
+    async def back_off(self, attempt: int) -> None:
+        """Wait as a retry would, for a caller retrying what only it can judge transient (a 200 whose
+        GraphQL errors say Upwork timed out inside)."""
+        await self._sleep(self.policy.backoff(attempt, self._rand))
+
     async def send(
         self,
         method: str,

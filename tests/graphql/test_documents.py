@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import OperationDefinitionNode, parse, validate
+from graphql import GraphQLNonNull, OperationDefinitionNode, parse, validate
 from graphql.execution.values import get_variable_values
 
 from upwork_mcp import graphql as documents
@@ -21,10 +21,22 @@ def test_the_bundled_schema_is_upworks_snapshot_plus_its_overlay() -> None:
     assert SCHEMA.query_type is not None and "vendorProposals" in SCHEMA.query_type.fields
     search_filter = SCHEMA.get_type("MarketplaceJobPostingsSearchFilter")
     assert {"daysPosted_eq", "duration_any"} <= set(search_filter.fields)  # type: ignore[union-attr]
-    overlay = documents._read(documents.OVERLAY_FILE)
-    for line in overlay.splitlines():
-        if line.startswith("extend "):
-            assert "2026" in overlay.split(line)[0].splitlines()[-1], f"no source and date above {line!r}"
+    changes = documents.overlay_changes()
+    assert changes and all(c.kind in ("seen", "gone") and c.on.startswith("2026-") and c.source for c in changes), [
+        c for c in changes if not (c.on and c.source)
+    ]
+
+
+def test_the_september_drift_is_applied_what_upwork_dropped_is_gone_and_the_level_may_be_null() -> None:
+    result = SCHEMA.get_type("MarketplaceJobPostingSearchResult")
+    level = result.fields["experienceLevel"].type  # type: ignore[union-attr]
+    assert not isinstance(level, GraphQLNonNull)
+    client = SCHEMA.get_type("MarketplaceJobPostingSearchClientInfo")
+    assert not {"companyName", "memberSinceDateTime"} & set(client.fields)  # type: ignore[union-attr]
+    assert "totalSpent" in client.fields  # type: ignore[union-attr]
+    assert "clientCompany" not in SCHEMA.get_type("MarketplaceJobPosting").fields  # type: ignore[union-attr]
+    assert {d.name for d in SCHEMA.directives}.isdisjoint({"seen", "gone"})  # the overlay's bookkeeping only
+    assert documents.gone("MarketplaceJobPosting.clientCompany") is not None
 
 
 @pytest.mark.parametrize("name", documents.operation_names())

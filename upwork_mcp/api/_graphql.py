@@ -1,10 +1,12 @@
 """GraphQL over the request loop: named operations, errors[] and partial data, and what a key may read.
 
-A bundled operation that Upwork refuses in part (a field beyond the key's permissions, or a field
-the live schema no longer has) is not sunk whole: the refused fields are dropped from the selection
-(graphql-core, on the document's AST), the query is sent once more, the refusal is remembered for the
-key, and a note says what is missing. A refused root operation is remembered too, so callers with a
-fallback (contracts through the work history) go straight to it. Mutations are never rewritten.
+A bundled operation that Upwork refuses in part (a field beyond the key's permissions, a field the
+live schema no longer has, or a non-null field Upwork answers null, which loses the whole answer) is not
+sunk whole: the refused fields are dropped from the selection (graphql-core, on the document's AST), the
+query is sent once more, the refusal is remembered for the key, and a note says what is missing and why.
+A refused root operation is remembered too, so callers with a fallback (contracts through the work
+history) go straight to it. Upwork's transient "Transform timeout" is asked again once. Mutations are
+never rewritten or resent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ from .memory import Capabilities
 
 SERVICE = "Upwork"
 LOGIN_HINT = "Run `upwork-mcp auth login` to log in again."
+RECHECK_HINT = "then run `upwork-mcp doctor` to re-check what this key may read"
+MAX_RESENDS = 3  # a query pruned of what Upwork refused is sent again at most this many times
+
+# Why a field was left out: each reason reads after "(...)" in a note and decides the error's kind.
+WHY_PERMISSION = "this API key lacks the permission to read it"
+WHY_GONE = "it is gone from Upwork's schema"
+WHY_NULL = "Upwork answers it null though its schema says it never is, which loses the whole answer"
 
 # The API-key permission each root field needs, as named in Upwork's API Center where the
 # name is known from Upwork's docs; otherwise described plainly.
@@ -59,7 +68,8 @@ PERMISSIONS: dict[str, str] = {
 
 # What to do when a lookup finds nothing, by root field.
 NOT_FOUND_HINTS: dict[str, str] = {
-    "marketplaceJobPosting": "Job ids come from search_jobs; a ~01 ciphertext must be seen in a search first.",
+    "marketplaceJobPosting": "Job ids come from search_jobs (a ~02 ciphertext is ~02 + the id); a ~01 ciphertext "
+    "must be seen in a search first.",
     "contractDetails": "Contract ids come from list_contracts.",
     "roomStories": "Room ids come from list_rooms.",
     "contractRoom": "Contract ids come from list_contracts.",
@@ -74,6 +84,14 @@ _PERMISSION_MARKERS = ("oauth2 permission", "no access to requested resource", "
 _NOT_FOUND_MARKERS = ("not found", "does not exist")
 _NAMED_IN_BRACKETS = re.compile(r"\[([A-Za-z0-9_., ]+)\]")
 _UNDEFINED_FIELD = re.compile(r"Field '([A-Za-z0-9_]+)' in type '([A-Za-z0-9_]+)' is undefined")
+# graphql-java's NonNullableFieldWasNullError: "... The non-nullable type is 'String' within parent type 'X'"
+_NULL_IN_NON_NULL = re.compile(r"within parent type '([A-Za-z0-9_]+)'")
+_TRANSIENT = ("transform timeout",)  # Upwork timed out inside; the same query usually answers next time
+# What a root's failure most likely means when Upwork names nothing but "Exception occurred".
+EXCEPTION_HINTS: dict[str, str] = {
+    "marketplaceJobPostingsSearch": "Upwork's job search answers this when pagination_eq lacks `after` (send "
+    '{first: 50, after: "0"}) or searchType is missing (send USER_JOBS_SEARCH).',
+}
 
 
 @dataclass
@@ -93,26 +111,42 @@ class GraphQLResult:
         return out
 
 
-def refused_names(errors: list[dict[str, Any]]) -> tuple[list[str], str]:
-    """The fields Upwork refused (by name) and why: a missing permission, or unknown to its schema."""
-    names: list[str] = []
-    why = ""
+def refused_names(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """The fields Upwork refused, by name, and why: a missing permission, gone from its schema, or a
+    non-null field it answered null."""
+    found: dict[str, str] = {}
     for err in errors:
         message = str(err.get("message", ""))
-        lowered = message.lower()
-        if any(marker in lowered for marker in _PERMISSION_MARKERS):
-            why = why or "this API key lacks the permission to read it"
-            for group in _NAMED_IN_BRACKETS.findall(message):
-                names += [n.strip() for n in group.split(",") if "." in n]
-            path = [str(p) for p in err.get("path") or [] if not str(p).isdigit()]
+        path = [str(p) for p in err.get("path") or [] if not str(p).isdigit()]
+        if any(marker in message.lower() for marker in _PERMISSION_MARKERS):
+            named = [n.strip() for group in _NAMED_IN_BRACKETS.findall(message) for n in group.split(",") if "." in n]
             if len(path) >= 2:
-                names.append(f"{path[-2]}.{path[-1]}")
+                named.append(f"{path[-2]}.{path[-1]}")
             elif len(path) == 1:
-                names.append(f"Query.{path[0]}")
+                named.append(f"Query.{path[0]}")
+            found.update((n, found.get(n, WHY_PERMISSION)) for n in named)
+            continue
         for field_name, type_name in _UNDEFINED_FIELD.findall(message):
-            why = why or "Upwork's live schema no longer has it"
-            names.append(f"{type_name}.{field_name}")
-    return list(dict.fromkeys(names)), why
+            found.setdefault(f"{type_name}.{field_name}", WHY_GONE)
+        parent = _NULL_IN_NON_NULL.search(message)
+        if parent and path:
+            found.setdefault(f"{parent.group(1)}.{path[-1]}", WHY_NULL)
+    return found
+
+
+def transient(errors: list[dict[str, Any]]) -> bool:
+    """Whether every error says Upwork timed out inside ("Transform timeout (1s) - path: ...")."""
+    return bool(errors) and all(
+        any(marker in str(e.get("message", "")).lower() for marker in _TRANSIENT) for e in errors
+    )
+
+
+def left_out(name: str, fields: dict[str, str]) -> str:
+    """One note: what was left out of an operation, grouped by why."""
+    by_why: dict[str, list[str]] = {}
+    for field_name, why in fields.items():
+        by_why.setdefault(why or WHY_PERMISSION, []).append(field_name)
+    return f"Left out of {name}: " + "; ".join(f"{', '.join(names)} ({why})" for why, names in by_why.items()) + "."
 
 
 class GraphQLExecutor:
@@ -142,39 +176,54 @@ class GraphQLExecutor:
         for root in roots:
             if f"Query.{root}" in known:
                 raise self._refused_root(root, known[f"Query.{root}"])
-        missing: list[str] = []
+        missing: dict[str, str] = {}
         fields = {k: v for k, v in known.items() if not k.startswith("Query.")}
         if fields:
-            text, missing = await self._prune(text, set(fields))
-            self._check_roots_left(roots, text, missing, fields, remembered=True)
-        for attempt in range(2):
+            text, dropped = await self._prune(text, set(fields))
+            missing = {d: fields.get(d, WHY_PERMISSION) for d in dropped}
+            self._check_roots_left(roots, text, missing, remembered=True)
+        resends = 0
+        timed_out = False
+        while True:
             try:
                 result = await self.execute(text, variables, operation_name=name, tenant_id=tenant_id)
                 break
             except (PermissionDeniedError, GraphQLError) as exc:
-                names, why = refused_names(exc.errors)
-                refused_roots = [n for n in names if n.split(".")[-1] in roots and n.split(".")[0] in ("Query", "")]
-                if isinstance(exc, PermissionDeniedError) and not names and len(roots) == 1:
-                    refused_roots = [f"Query.{roots[0]}"]  # "Authorization failed", naming nothing
-                    why = "this API key lacks the permission"
-                if refused_roots or not names:
+                errors = exc.errors
+                if transient(errors) and not timed_out:
+                    timed_out = True  # once: a second timeout in a row is reported
+                    await self.loop.back_off(0)
+                    continue
+                refused = refused_names(errors)
+                refused_roots = {
+                    n: w for n, w in refused.items() if n.split(".")[-1] in roots and n.split(".")[0] in ("Query", "")
+                }
+                if isinstance(exc, PermissionDeniedError) and not refused and len(roots) == 1:
+                    refused_roots = {f"Query.{roots[0]}": WHY_PERMISSION}  # "Authorization failed", naming nothing
+                if refused_roots or not refused:
                     if refused_roots and self.capabilities is not None:
-                        await self.capabilities.remember(refused_roots, why)
+                        await self._remember(refused_roots)
                     raise
-                if attempt == 1:
+                if resends == MAX_RESENDS:
                     raise
-                pruned, dropped = await self._prune(text, set(names))
+                pruned, dropped = await self._prune(text, set(refused))
                 if not dropped:
                     raise
                 if self.capabilities is not None:
-                    await self.capabilities.remember(names, why)
-                self._check_roots_left(roots, pruned, dropped, dict.fromkeys(dropped, why), remembered=False)
-                text, missing = pruned, missing + dropped
-                note(f"Left out of {name}: {', '.join(dropped)} ({why}).")
-        result.missing = missing
+                    await self._remember(refused)
+                now = {d: refused.get(d, WHY_PERMISSION) for d in dropped}
+                self._check_roots_left(roots, pruned, now, remembered=False)
+                text, missing = pruned, {**missing, **now}
+                resends += 1
+        result.missing = list(missing)
         if missing:
-            note(f"Left out of {name}: {', '.join(missing)} (this API key can't read them).")
+            note(left_out(name, missing))
         return result
+
+    async def _remember(self, refused: dict[str, str]) -> None:
+        assert self.capabilities is not None
+        for why in dict.fromkeys(refused.values()):
+            await self.capabilities.remember([n for n, w in refused.items() if w == why], why)
 
     async def _prune(self, text: str, names: set[str]) -> tuple[str, list[str]]:
         from ..graphql.analysis import prune  # lazy: graphql-core and the schema load only when needed
@@ -185,22 +234,28 @@ class GraphQLExecutor:
         return await anyio.to_thread.run_sync(work)
 
     def _check_roots_left(
-        self, roots: tuple[str, ...], text: str, dropped: list[str], why: dict[str, str], *, remembered: bool
+        self, roots: tuple[str, ...], text: str, dropped: dict[str, str], *, remembered: bool
     ) -> None:
         """A query whose every field under a root was refused (`user { offer }` without the offers
         permission) is refused whole: there is nothing left to ask for."""
         left = documents.root_fields(text) if text.strip() else ()
         if all(root in left for root in roots):
             return
-        name = next((n for n in dropped if n in PERMISSIONS), dropped[0] if dropped else roots[0])
-        raise self._refused_root(name, why.get(name, "this API key lacks the permission"), remembered=remembered)
+        name = next((n for n in dropped if n in PERMISSIONS), next(iter(dropped), roots[0]))
+        raise self._refused_root(name, dropped.get(name, WHY_PERMISSION), remembered=remembered)
 
-    def _refused_root(self, root: str, why: str, *, remembered: bool = True) -> PermissionDeniedError:
-        permission = PERMISSIONS.get(root, "the permission this query needs")
+    def _refused_root(self, root: str, why: str, *, remembered: bool = True) -> APIError:
         when = " within the last day" if remembered else ""
+        if why in (WHY_GONE, WHY_NULL):
+            return GraphQLError(
+                f"Upwork can't answer {root} as this server asks for it{when}: {why}. Nothing is left to ask for; "
+                "update upwork-mcp, or ask for other fields with run_graphql.",
+                errors=[],
+            )
+        permission = PERMISSIONS.get(root, "the permission this query needs")
         return PermissionDeniedError(
             f"Upwork refused {root} for this API key{when} (it lacks {permission}). Enable it for "
-            "the key in Upwork's API Center, then log in again.",
+            f"the key in Upwork's API Center, {RECHECK_HINT}.",
             permission=permission,
             status_code=200,
         )
@@ -260,7 +315,7 @@ def classify_errors(
         permission = PERMISSIONS.get(root or "", "the permission this query needs")
         return PermissionDeniedError(
             f"Upwork refused this query: the API key lacks {permission!s}. Enable it for the key in "
-            f"Upwork's API Center (Upwork said: {message}).",
+            f"Upwork's API Center, {RECHECK_HINT} (Upwork said: {message}).",
             permission=permission,
             status_code=200,
             errors=errors,
@@ -268,5 +323,16 @@ def classify_errors(
     if any(marker in lowered for marker in _NOT_FOUND_MARKERS):
         hint = NOT_FOUND_HINTS.get(root or "", "Check the id.")
         return NotFoundError(f"Upwork found no such item ({message}). {hint}", status_code=200)
+    if transient(errors):
+        return GraphQLError(
+            f"Upwork timed out while answering ({message}). It is transient: try again in a moment.",
+            errors=errors,
+            partial_data=partial_data,
+        )
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return GraphQLError(f"Upwork returned a GraphQL error: {message}{more}", errors=errors, partial_data=partial_data)
+    hint = EXCEPTION_HINTS.get(root or "", "") if "exception occurred" in lowered else ""
+    return GraphQLError(
+        f"Upwork returned a GraphQL error: {message}{more}" + (f". {hint}" if hint else ""),
+        errors=errors,
+        partial_data=partial_data,
+    )

@@ -1,8 +1,9 @@
 """Upwork's schema and the named operation documents.
 
 The schema is Upwork's own: `upwork-live-2026-04.graphql` is the live API's introspection of
-2026-04-23 (names and types only) and `overlay.graphql` adds what later live probes saw, each with
-its source and date. Every operation document here validates against the two (a test).
+2026-04-23 (names and types only) and `overlay.graphql` records what later live probes saw (fields
+added, changed or dropped), each with its source and date; `drift.py` applies it. Every operation
+document here validates against the result (a test).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from graphql import GraphQLSchema
+    from graphql import DocumentNode, GraphQLSchema
+
+    from .drift import Change
 
 log = logging.getLogger("upwork_mcp.graphql")
 
 SNAPSHOT_FILE = "upwork-live-2026-04.graphql"
-OVERLAY_FILE = "overlay.graphql"
+OVERLAY_FILE = "overlay.graphql"  # also read by drift.py
 SCHEMA_FILES = (SNAPSHOT_FILE, OVERLAY_FILE)
 BUNDLED_LABEL = "the bundled snapshot of Upwork's schema (introspected 2026-04-23, plus later additions)"
 
@@ -34,8 +37,32 @@ def _read(name: str) -> str:
 
 @cache
 def schema_sdl() -> str:
-    """The bundled schema as SDL: the snapshot, then the overlay."""
+    """The bundled schema's sources as SDL: the snapshot, then the overlay (with its sources and dates)."""
     return _read(SNAPSHOT_FILE) + "\n" + _read(OVERLAY_FILE)
+
+
+@cache
+def schema_document() -> DocumentNode:
+    """The snapshot with the overlay applied: what to build a schema from."""
+    from graphql import parse  # lazy: graphql-core loads with the first document
+
+    from .drift import apply  # lazy: as above (it imports graphql-core)
+
+    return apply(parse(_read(SNAPSHOT_FILE), no_location=True), parse(_read(OVERLAY_FILE), no_location=True))
+
+
+def overlay_changes() -> tuple[Change, ...]:
+    """Every field the overlay adds, changes or drops, with its date and source."""
+    from .drift import overlay_changes  # lazy: graphql-core loads with the first document
+
+    return overlay_changes()
+
+
+def gone(name: str) -> Change | None:
+    """The overlay's record of `Type.field` if Upwork dropped it from its schema."""
+    from .drift import gone  # lazy: graphql-core loads with the first document
+
+    return gone(name)
 
 
 @cache
@@ -47,12 +74,13 @@ def bundled_schema() -> GraphQLSchema:
     (keyed by the SDL and graphql-core's version) and later processes start from it.
     """
     # lazy: graphql-core loads with the first document
-    from graphql import build_ast_schema, build_client_schema, introspection_from_schema, parse
+    from graphql import build_ast_schema, build_client_schema, introspection_from_schema
     from graphql import version as graphql_version
     from platformdirs import user_cache_dir
 
-    sdl = schema_sdl()
-    key = hashlib.sha256(f"{graphql_version}\0{sdl}".encode()).hexdigest()[:24]
+    # The overlay is applied by drift.py: a change to either makes another schema.
+    sources = f"{graphql_version}\0{schema_sdl()}\0{_read('drift.py')}"
+    key = hashlib.sha256(sources.encode()).hexdigest()[:24]
     cached = Path(user_cache_dir("upwork-mcp", appauthor=False)) / f"schema-{key}.json"
     try:
         return build_client_schema(json.loads(cached.read_text(encoding="utf-8")), assume_valid=True)
@@ -60,7 +88,7 @@ def bundled_schema() -> GraphQLSchema:
         pass
     except Exception as exc:  # a damaged cache file is rebuilt, never trusted
         log.warning("rebuilding the cached schema (%s)", type(exc).__name__)
-    schema = build_ast_schema(parse(sdl, no_location=True), assume_valid=True, assume_valid_sdl=True)
+    schema = build_ast_schema(schema_document(), assume_valid=True, assume_valid_sdl=True)
     _write_atomically(cached, json.dumps(introspection_from_schema(schema), separators=(",", ":")))
     return schema
 

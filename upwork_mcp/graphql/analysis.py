@@ -32,6 +32,8 @@ from graphql import (
     visit,
 )
 
+from .drift import gone
+
 Kind = Literal["query", "mutation", "subscription"]
 
 
@@ -196,6 +198,10 @@ def check(schema: GraphQLSchema, text: str, *, limit: int = 8) -> list[str]:
         lines.append(problem.message + where)
         found = _UNKNOWN_FIELD.search(problem.message)
         type_name = found.group(2) if found else None
+        dropped = gone(f"{found.group(2)}.{found.group(1)}") if found else None
+        if dropped is not None:
+            # A field Upwork dropped: no permission brings it back, and no other key has it.
+            lines.append(f"  {dropped.name} is gone from Upwork's schema (since {dropped.on}; {dropped.source}).")
         argument = _UNKNOWN_ARGUMENT.search(problem.message)
         if argument:
             named = schema.get_type(argument.group(2))
