@@ -44,10 +44,14 @@ class JobSummary(OutModel):
 
 
 class JobSearchResult(OutModel):
-    total: int | None = Field(default=None, description="jobs matching the filters")
+    total: int | None = Field(default=None, description="jobs matching the filters (unknown when applied_here)")
     jobs: list[JobSummary]
     next_cursor: str | None = Field(default=None, description="pass as cursor for the next page")
     warnings: list[str] | None = Field(default=None, description="items Upwork withheld from this page")
+    applied_here: list[str] | None = Field(
+        default=None, description="filters Upwork ignores, applied to the jobs it returned: what each kept"
+    )
+    scanned: int | None = Field(default=None, description="with applied_here: Upwork's jobs looked at")
 
 
 def _budget(job: JobSearchNode) -> str | None:
@@ -194,18 +198,32 @@ async def search_jobs(
 
     page = await client.jobs.search(filters, progress=progress)
     detailed = response_format == "detailed"
+    scanned = page.scanned or 0
     result = JobSearchResult(
         total=page.total,
         jobs=[_summary(j, detailed) for j in page.jobs],
         next_cursor=str(page.next_offset) if page.next_offset is not None else None,
         warnings=page.warnings or None,
+        applied_here=[f"{r.description}: kept {r.kept} of {scanned} ({r.why})" for r in page.local] or None,
+        scanned=page.scanned if page.local else None,
     )
     first = filters.offset + 1
-    head = (
-        f"{page.total if page.total is not None else '?'} jobs match; showing {first}-{filters.offset + len(page.jobs)}"
-    )
-    lines = [_line(first + i, j) for i, j in enumerate(result.jobs)]
+    if page.local:
+        head = (
+            f"{len(page.jobs)} jobs match among {scanned} of Upwork's "
+            f"{page.upstream_total if page.upstream_total is not None else '?'} results"
+        )
+        lines = [_line(i + 1, j) for i, j in enumerate(result.jobs)]
+    else:
+        head = (
+            f"{page.total if page.total is not None else '?'} jobs match; "
+            f"showing {first}-{filters.offset + len(page.jobs)}"
+        )
+        lines = [_line(first + i, j) for i, j in enumerate(result.jobs)]
+
     text = head + (f" (next_cursor: {result.next_cursor})" if result.next_cursor else " (last page)")
+    if result.applied_here:
+        text += "\nApplied here, not by Upwork: " + "; ".join(result.applied_here)
     text = listing(text, lines, "job titles and descriptions are written by clients")
     if result.warnings:
         text += "\nWithheld by Upwork: " + "; ".join(result.warnings)
@@ -297,15 +315,15 @@ async def get_job(
     job: Annotated[
         str,
         Field(
-            description="A job URL, its ~01 ciphertext, or the numeric id from search_jobs.",
+            description="A job URL, its ciphertext (~02... or ~01...), or the numeric id from search_jobs.",
             min_length=1,
             max_length=300,
         ),
     ],
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobDetail]:
-    """Read one job posting in full: terms, budget, client, activity, screening questions. Ids from search_jobs;
-    a ~01 ciphertext or URL once seen in a search."""
+    """Read one job posting in full: terms, budget, client, activity, screening questions. Takes a job URL, a
+    ~02 ciphertext or a numeric id (from search_jobs); an old ~01 ciphertext once seen in a search."""
     posting = await app(ctx).client.jobs.get(job)
     out = _detail(posting, response_format == "detailed")
     a = out.activity

@@ -31,12 +31,19 @@ def test_filters_become_upworks_filter_names() -> None:
     ).to_variables()
     f = v["filter"]
     assert f["searchExpression_eq"] == "python" and f["skillExpression_eq"] == "Django,FastAPI"
-    assert f["jobType_eq"] == "FIXED" and f["budgetRange_eq"] == {"rangeStart": 500}
-    assert f["hourlyRate_eq"] == {"rangeEnd": 80} and f["experienceLevel_eq"] == "EXPERT"
+    assert f["jobType_eq"] == "FIXED" and f["experienceLevel_eq"] == "EXPERT"
     assert f["daysPosted_eq"] == 3 and f["proposalRange_eq"] == {"rangeEnd": 10}
     assert f["clientHiresRange_eq"] == {"rangeStart": 1} and f["verifiedPaymentOnly_eq"] is True
     assert f["pagination_eq"] == {"first": 20, "after": "40"}  # offset as a string, as Upwork wants
     assert v["sort"] == [{"field": "CLIENT_RATING"}]
+
+
+def test_what_upwork_ignores_or_answers_with_nothing_is_never_sent() -> None:
+    # budgetRange_eq and hourlyRate_eq do nothing at Upwork; workload_eq empties every search (facts page).
+    filters = JobSearchFilters(budget_min=500, budget_max=900, hourly_min=20, hourly_max=80, workload="full_time")
+    sent = filters.to_variables()["filter"]
+    assert not {"budgetRange_eq", "hourlyRate_eq", "workload_eq"} & set(sent)
+    assert [f.name for f in filters.local()] == ["budget/hourly", "workload"]
 
 
 def test_a_range_upside_down_is_refused_with_the_fix() -> None:
@@ -49,6 +56,12 @@ def test_a_range_upside_down_is_refused_with_the_fix() -> None:
     [
         ("1790123456789012345", ("1790123456789012345", None)),
         ("~01abcdef0123456789", (None, "~01abcdef0123456789")),
+        ("~021978704153911649005", ("1978704153911649005", "~021978704153911649005")),
+        ("https://www.upwork.com/jobs/~021978704153911649005", ("1978704153911649005", "~021978704153911649005")),
+        (
+            "https://www.upwork.com/jobs/Website-Redesign_~021978704153911649005/?referrer_url_path=find",
+            ("1978704153911649005", "~021978704153911649005"),
+        ),
         ("https://www.upwork.com/jobs/~01abcdef0123456789", (None, "~01abcdef0123456789")),
         ("https://www.upwork.com/jobs/Build-an-app_~01abcdef0123456789/?referrer=x", (None, "~01abcdef0123456789")),
     ],

@@ -69,7 +69,7 @@ async def test_job_feed_health_and_filters(client: UpworkClient) -> None:
     env = await client.job_feed.jobs(FeedQuery(limit=10, payment_verified=True, job_type="fixed", budget_min=500))
     assert env.count == len(env.data) == 10
     assert all(j.buyer.payment_verified and j.job_type == 2 and j.budget.fixed_amount >= 500 for j in env.data)
-    assert all(j.url.startswith("https://www.upwork.com/jobs/~01") for j in env.data)
+    assert all(j.url.startswith("https://www.upwork.com/jobs/~0") for j in env.data)
 
 
 async def test_job_feed_without_a_key_says_which_variable(http, clock) -> None:

@@ -100,7 +100,7 @@ async def test_local_filters_and_a_pasted_search_url(sandbox: Sandbox) -> None:
     jobs = {j["id"]: j for j in sandbox.data.jobs}
     for found in report.found:
         job = jobs[found.job.id]
-        assert job["_fixed"] and 500 <= float(job["amount"]["rawValue"]) <= 2000 and job["experienceLevel"] == "EXPERT"
+        assert job["_fixed"] and 500 <= float(job["amount"]["rawValue"]) <= 2000 and job["_level"] == "EXPERT"
 
 
 async def test_search_watches_draw_on_a_daily_budget_and_need_a_slow_interval(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ class Page(Generic[T]):
     total: int | None
     next_cursor: str | None
     edges: int = 0  # slots consumed, nulled nodes included (they still advance an offset)
+    positions: list[int] = field(default_factory=list)  # each item's index among the edges
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -34,13 +35,15 @@ def connection_page(
     conn = conn or {}
     raw_edges = conn.get("edges") or []
     items: list[T] = []
-    for edge in raw_edges:
+    positions: list[int] = []
+    for index, edge in enumerate(raw_edges):
         node = (edge or {}).get("node")
         if node:
             item = model.model_validate(node)
             if seen is not None:
                 seen(item)
             items.append(item)
+            positions.append(index)
     total = conn.get("totalCount")
     info = conn.get("pageInfo")
     after = (offset or 0) + len(raw_edges)
@@ -50,7 +53,13 @@ def connection_page(
     else:
         more = isinstance(total, int) and after < total and bool(raw_edges)
         cursor = str(after) if more else None
-    return Page(items=items, total=total if isinstance(total, int) else None, next_cursor=cursor, edges=len(raw_edges))
+    return Page(
+        items=items,
+        total=total if isinstance(total, int) else None,
+        next_cursor=cursor,
+        edges=len(raw_edges),
+        positions=positions,
+    )
 
 
 def offset_of(cursor: str | None) -> int:

@@ -19,9 +19,14 @@ from .proposals import OffersAPI, ProposalsAPI
 
 
 def key_id(settings: Settings) -> str:
-    """Which API key this is, for what is remembered per key (permissions belong to the key)."""
+    """Which API key this is, for what is remembered per key (permissions belong to the key).
+
+    In the sandbox a fault set or key profile is another key: what a `profile=restricted` run was refused
+    must never be believed by a plain `--sandbox` run.
+    """
     if settings.sandbox:
-        return f"sandbox:{settings.client_id}"
+        faults = ",".join(sorted(p.strip() for p in (settings.sandbox_faults or "").split(",") if p.strip()))
+        return f"sandbox:{settings.client_id}" + (f":{faults}" if faults else "")
     return settings.client_id or ("access-token" if settings.access_token else "unknown")
 
 

@@ -1,4 +1,5 @@
-"""Jobs: search with the real filter set, one job by URL / ciphertext / numeric id, batch contents."""
+"""Jobs: search with the filters Upwork applies (and, here, the ones it ignores), one job by URL /
+ciphertext / numeric id, batch contents."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from ..errors import NotFoundError, UpworkError
 from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._concurrent import gather
 from ._graphql import GraphQLExecutor
-from ._paging import connection_page
+from ._paging import Page, connection_page
+from .job_filters import LocalFilter, Tally, local_filters
 from .memory import CIPHERTEXT_TTL, Memory
 
 Sort = Literal["recency", "relevance", "client_rating", "client_total_charge"]
 UPSTREAM_PAGE = 50  # jobs per upstream request; larger asks are fetched page by page
+MAX_SCANNED = 500  # jobs looked at, at most, to fill one page when a filter is applied here (10 requests)
 Progress = Callable[[int, int], Awaitable[None]]
 
 _CIPHER = re.compile(r"~0[0-9a-zA-Z]{6,40}")
+_CURRENT_CIPHER = re.compile(r"~02(\d{6,25})")  # ~02 + the numeric id: Upwork's current jobs
 _NUMERIC = re.compile(r"\d{1,25}")
 
 
@@ -54,8 +58,22 @@ class JobSearchFilters(BaseModel):
     sort: Sort = "recency"
     offset: int = Field(default=0, ge=0, le=5000)
     limit: int = Field(default=20, ge=1, le=200)
+    # With a filter applied here, at most this many of Upwork's jobs are looked at to fill the page.
+    max_scanned: int = Field(default=MAX_SCANNED, ge=1, le=5000)
+
+    def local(self) -> list[LocalFilter]:
+        """The filters Upwork takes but does not apply (budget, hourly rate, workload): applied here."""
+        return local_filters(
+            budget_min=self.budget_min,
+            budget_max=self.budget_max,
+            hourly_min=self.hourly_min,
+            hourly_max=self.hourly_max,
+            workload=self.workload,
+        )
 
     def to_variables(self) -> dict[str, Any]:
+        """Upwork's filter, without what it ignores (`budgetRange_eq`, `hourlyRate_eq`) or answers with
+        nothing (`workload_eq`): `local()` applies those."""
         f: dict[str, Any] = {"pagination_eq": {"first": self.limit, "after": str(self.offset)}}
         if self.query:
             f["searchExpression_eq"] = self.query
@@ -66,14 +84,14 @@ class JobSearchFilters(BaseModel):
         if self.job_type:
             f["jobType_eq"] = "HOURLY" if self.job_type == "hourly" else "FIXED"
         for key, name, lo, hi in (
-            ("budgetRange_eq", "budget", self.budget_min, self.budget_max),
-            ("hourlyRate_eq", "hourly", self.hourly_min, self.hourly_max),
+            (None, "budget", self.budget_min, self.budget_max),
+            (None, "hourly", self.hourly_min, self.hourly_max),
             ("proposalRange_eq", "proposals", self.proposals_min, self.proposals_max),
             ("clientHiresRange_eq", "client_hires", self.client_hires_min, self.client_hires_max),
         ):
-            if lo is not None or hi is not None:
-                if lo is not None and hi is not None and lo > hi:
-                    raise UpworkError(f"{name}_min ({lo}) is above {name}_max ({hi}); swap them.")
+            if lo is not None and hi is not None and lo > hi:
+                raise UpworkError(f"{name}_min ({lo}) is above {name}_max ({hi}); swap them.")
+            if key is not None and (lo is not None or hi is not None):
                 f[key] = {k: v for k, v in (("rangeStart", lo), ("rangeEnd", hi)) if v is not None}
         if self.experience_level:
             f["experienceLevel_eq"] = {"entry": "ENTRY_LEVEL", "intermediate": "INTERMEDIATE", "expert": "EXPERT"}[
@@ -91,8 +109,6 @@ class JobSearchFilters(BaseModel):
             f["categoryIds_any"] = list(self.category_ids)
         if self.subcategory_ids:
             f["subcategoryIds_any"] = list(self.subcategory_ids)
-        if self.workload:
-            f["workload_eq"] = self.workload.upper()
         if self.durations:
             f["duration_any"] = [d.upper() for d in self.durations]
         if self.timezone:
@@ -101,16 +117,21 @@ class JobSearchFilters(BaseModel):
 
 
 def parse_job_ref(ref: str) -> tuple[str | None, str | None]:
-    """(numeric id, ciphertext) from a job URL, a `~01` ciphertext or a numeric id."""
+    """(numeric id, ciphertext) from a job URL, a ciphertext or a numeric id.
+
+    A current job's ciphertext is `~02` + its numeric id, so that id is read off it; only an old `~01` +
+    hex ciphertext leaves the id unknown (None) for a lookup.
+    """
     text = ref.strip()
     if _NUMERIC.fullmatch(text):
         return text, None
     found = _CIPHER.search(text)
     if found:
-        return None, found.group(0)
+        current = _CURRENT_CIPHER.fullmatch(found.group(0))
+        return (current.group(1) if current else None), found.group(0)
     raise UpworkError(
-        f"{ref[:80]!r} is not a job reference. Give a job URL (https://www.upwork.com/jobs/~01...), "
-        "a ciphertext starting with ~01, or a numeric job id from search_jobs."
+        f"{ref[:80]!r} is not a job reference. Give a job URL (https://www.upwork.com/jobs/~02...), "
+        "its ciphertext (~02... or ~01...), or a numeric job id from search_jobs."
     )
 
 
@@ -135,6 +156,9 @@ class JobsAPI:
         Upwork pages by numeric offset, so every page's offset is known up front and the pages are
         requested concurrently (the rate limiter still spaces them), not one after another.
         """
+        local = filters.local()
+        if local:
+            return await self._search_locally(filters, local, progress)
         if filters.limit <= UPSTREAM_PAGE:
             return await self._search_page(filters)
         sizes = [min(UPSTREAM_PAGE, filters.limit - start) for start in range(0, filters.limit, UPSTREAM_PAGE)]
@@ -160,17 +184,59 @@ class JobsAPI:
             warnings=[w for p in used for w in p.warnings],
         )
 
-    async def _search_page(self, filters: JobSearchFilters) -> JobSearchPage:
+    async def _fetch(self, filters: JobSearchFilters) -> tuple[Page[JobSearchNode], list[str]]:
         result = await self._gql.run("SearchJobs", filters.to_variables())
         # Advance by edges, not nodes: a nulled node still takes a slot in Upwork's offset paging.
         page = connection_page(result.data.get("marketplaceJobPostingsSearch"), JobSearchNode, offset=filters.offset)
         await self._remember([(job.ciphertext, job.id) for job in page.items])
+        return page, result.warnings()
+
+    async def _search_page(self, filters: JobSearchFilters) -> JobSearchPage:
+        page, warnings = await self._fetch(filters)
         return JobSearchPage(
             total=page.total,
             jobs=page.items,
             offset=filters.offset,
             next_offset=int(page.next_cursor) if page.next_cursor is not None else None,
-            warnings=result.warnings(),
+            warnings=warnings,
+        )
+
+    async def _search_locally(
+        self, filters: JobSearchFilters, local: list[LocalFilter], progress: Progress | None
+    ) -> JobSearchPage:
+        """Upwork's pages, one after another, filtered here until the page is full, Upwork has no more, or
+        `max_scanned` jobs were looked at. The cursor is Upwork's offset just after the last job used."""
+        tally = Tally(local)
+        kept: list[JobSearchNode] = []
+        warnings: list[str] = []
+        offset = filters.offset
+        upstream_total: int | None = None
+        more = True
+        while more and len(kept) < filters.limit and offset - filters.offset < filters.max_scanned:
+            size = min(UPSTREAM_PAGE, filters.max_scanned - (offset - filters.offset))
+            page, said = await self._fetch(filters.model_copy(update={"offset": offset, "limit": size}))
+            upstream_total, more = page.total, page.next_cursor is not None
+            warnings += said
+            used = page.edges
+            for job, position in zip(page.items, page.positions, strict=True):
+                if tally.passes(job):
+                    kept.append(job)
+                    if len(kept) == filters.limit:
+                        used = position + 1
+                        more = more or used < page.edges
+                        break
+            offset += used
+            if progress is not None:
+                await progress(offset - filters.offset, filters.max_scanned)
+        return JobSearchPage(
+            total=None,
+            jobs=kept,
+            offset=filters.offset,
+            next_offset=offset if more else None,
+            warnings=warnings,
+            local=tally.reports(),
+            scanned=tally.scanned,
+            upstream_total=upstream_total,
         )
 
     async def get(self, ref: str) -> JobPosting:
@@ -179,8 +245,9 @@ class JobsAPI:
             job_id = await self._memory.get("job-id-by-ciphertext", cipher or "")
             if job_id is None:
                 raise NotFoundError(
-                    f"Upwork's job lookup needs the numeric job id, and {cipher} was not in a search of the last "
-                    "24 hours. Run search_jobs (its results carry both ids) or give the numeric id."
+                    f"Upwork's job lookup needs the numeric job id. {cipher} is an old-style (~01) ciphertext that "
+                    "does not contain it, and no search of the last 24 hours showed that job. Find it with "
+                    "search_jobs (its results carry both ids), or give the numeric id."
                 )
         result = await self._gql.run("GetJob", {"id": job_id})
         node = result.data.get("marketplaceJobPosting")

@@ -64,6 +64,13 @@ class Capabilities:
         """A refusal that no longer holds (the key was given the permission)."""
         await self._memory.put_many(self._namespace, dict.fromkeys(names, "{}"), 0.0)
 
+    async def clear(self) -> int:
+        """Forget every refusal of this key (a new login, or the key's permissions edited): how many."""
+        names = list(await self._memory.items(self._namespace))
+        if names:
+            await self.forget(names)
+        return len(names)
+
     async def remember(self, names: list[str], why: str) -> None:
         payload = json.dumps({"why": why, "at": time.time()})
         await self._memory.put_many(self._namespace, dict.fromkeys(names, payload), CAPABILITY_TTL)

@@ -44,13 +44,21 @@ async def cmd_login(
     if previous is not None and previous.tenant_id:
         tokens = tokens.model_copy(update={"tenant_id": previous.tenant_id})
     await manager.save(tokens)
+    # A login is when a key's new permissions take effect: what it was refused before must be asked again.
+    forgotten = await client.capabilities.clear()
     me = await client.account.me(refresh=True)
     who = me.user.name if me.user else "unknown user"
     org = me.organization.name if me.organization else "?"
-    return [
+    lines = [
         f"Logged in as {who} (organization in use: {org}).",
         f"Tokens saved to {_where(client.settings)}; the access token refreshes by itself.",
     ]
+    if forgotten:
+        lines.append(
+            f"Forgot {forgotten} refusal{'s' if forgotten != 1 else ''} remembered for this key; "
+            "`upwork-mcp doctor` shows what it may read now."
+        )
+    return lines
 
 
 def _where(settings: Settings) -> str:

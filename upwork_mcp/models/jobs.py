@@ -51,12 +51,26 @@ class JobSearchNode(APIModel):
         return bool(self.amount and (self.amount.amount or 0) > 0)
 
 
+class LocalFilterReport(APIModel):
+    """A filter applied to the returned jobs because Upwork does not apply it (api/job_filters.py)."""
+
+    name: str
+    description: str
+    why: str
+    kept: int = 0  # of the jobs scanned, how many passed this filter on its own
+
+
 class JobSearchPage(APIModel):
-    total: int | None = None
+    total: int | None = None  # jobs matching: Upwork's count, or None when a filter was applied here
     jobs: list[JobSearchNode]
     offset: int
     next_offset: int | None = None
     warnings: list[str] = []
+    # Filters applied here (Upwork ignores them): what each kept of the `scanned` jobs Upwork returned,
+    # out of its `upstream_total` before them.
+    local: list[LocalFilterReport] = []
+    scanned: int | None = None
+    upstream_total: int | None = None
 
 
 class OntologyEntry(APIModel):

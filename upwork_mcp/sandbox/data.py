@@ -179,6 +179,12 @@ def _numeric_id(rng: random.Random, prefix: int) -> str:
     return str(prefix * 10**15 + rng.randrange(10**15))
 
 
+def _workload(engagement: str | None, _draw: float) -> str:
+    """The workload the engagement text states. `_draw` is a random number once drawn for it: still drawn, so
+    every seeded value after it stays what it was."""
+    return "FULL_TIME" if engagement == "More than 30 hrs/week" else "PART_TIME"
+
+
 def _cipher(rng: random.Random) -> str:
     return "~01" + "".join(rng.choice("0123456789abcdef") for _ in range(18))
 
@@ -279,7 +285,7 @@ def generate_market(
         )
 
     job_list: list[dict[str, Any]] = []
-    for _ in range(jobs):
+    for index in range(jobs):
         category = rng.choice(list(CATEGORIES))
         sub = rng.choice(list(CATEGORIES[category]))
         pool = CATEGORIES[category][sub]
@@ -304,10 +310,13 @@ def generate_market(
             hourly_min = float(rng.choice([10, 15, 20, 25, 35, 45, 60]))
             hourly_max = hourly_min + float(rng.choice([5, 10, 20, 40]))
         level = rng.choice(_LEVELS)
+        job_id, legacy_cipher = _numeric_id(rng, 1790), _cipher(rng)
+        engagement = None if fixed else rng.choice(["Less than 30 hrs/week", "More than 30 hrs/week"])
         job_list.append(
             {
-                "id": _numeric_id(rng, 1790),
-                "ciphertext": _cipher(rng),
+                "id": job_id,
+                # A current job's ciphertext is ~02 + its id; an old posting (here one in 25) keeps ~01 + hex.
+                "ciphertext": legacy_cipher if index % 25 == 24 else "~02" + job_id,
                 "title": title,
                 "description": description,
                 "createdDateTime": _iso(published - timedelta(minutes=rng.randint(1, 120))),
@@ -320,8 +329,10 @@ def generate_market(
                 "weeklyBudget": None,
                 "duration": duration,
                 "durationLabel": duration_label,
-                "engagement": None if fixed else rng.choice(["Less than 30 hrs/week", "More than 30 hrs/week"]),
-                "experienceLevel": level,
+                "engagement": engagement,
+                # Nullable since 2026-09 (facts page, schema drift): some results carry no level.
+                "experienceLevel": None if index % 11 == 5 else level,
+                "_level": level,
                 "totalApplicants": rng.choice([0, 2, 4, 8, 12, 18, 25, 35, 50]),
                 "applied": False,
                 "premium": rng.random() < 0.1,
@@ -341,7 +352,7 @@ def generate_market(
                 "_published": published,
                 "_fixed": fixed,
                 "_weeks": weeks,
-                "_workload": "FULL_TIME" if (not fixed and rng.random() < 0.4) else "PART_TIME",
+                "_workload": _workload(engagement, rng.random()),
                 "_status": "ACTIVE" if rng.random() < 0.92 else "CLOSED",
                 "_cover_letter": rng.random() < 0.7,
                 "_questions": rng.sample(

@@ -57,7 +57,7 @@ def feed_job(job: dict[str, Any]) -> dict[str, Any]:
         "description": job["description"],
         "job_type": 2 if job["_fixed"] else 1,
         "status": 1 if job["_status"] == "ACTIVE" else 2,
-        "contractor_tier": _TIERS[job["experienceLevel"]],
+        "contractor_tier": _TIERS[job["_level"]],
         "posted_on": job["_published"].strftime("%Y-%m-%dT%H:%M:%SZ"),
         "category": {
             "name": job["category"],

@@ -26,7 +26,7 @@ def post_job(box: Sandbox, **fields: Any) -> dict[str, Any]:
     box.posted += 1
     now = box.now.replace(microsecond=0)
     job["id"] = str(1_900_000_000_000_000_000 + box.posted * 7919 + secrets.randbelow(7000))
-    job["ciphertext"] = "~02" + secrets.token_hex(9)
+    job["ciphertext"] = "~02" + job["id"]  # a current job: ~02 + its numeric id
     job["_published"] = now
     job["publishedDateTime"] = job["createdDateTime"] = _iso(now)
     job["_last_activity"] = _iso(now)

@@ -73,6 +73,11 @@ def _search(
 ) -> Any:
     box = _sandbox(info)
     flt = marketPlaceJobFilter or {}
+    pagination = flt.get("pagination_eq")
+    if searchType is None or (pagination is not None and pagination.get("after") in (None, "")):
+        # Live: pagination_eq without `after` (or with after: "") and, on an agency key, a search without
+        # searchType answer HTTP 200 with this and nothing else (facts page, job search paging).
+        raise _fail("Exception occurred", "DataFetchingException")
     try:
         found = search_jobs(
             box.data.jobs, flt, sortAttributes, now=box.now, previous_client_keys=box.previous_client_keys()

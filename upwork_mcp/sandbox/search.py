@@ -1,4 +1,5 @@
-"""Job search semantics for the sandbox, close enough to Upwork's to test against.
+"""Job search semantics for the sandbox, close enough to Upwork's to test against, and no kinder: the
+filters Upwork ignores are ignored here, and `workload_eq` empties the search, as live callers saw.
 
 `searchExpression_eq` takes a small Lucene subset: bare terms (all must match), "quoted
 phrases", `OR` between terms, `AND` (the default), `NOT term` or `-term`, and a trailing `*`
@@ -96,7 +97,7 @@ def expression_filter(expression: str) -> tuple[Callable[[Job], bool], Callable[
     return match, score
 
 
-def _in_range(value: float | None, rng: dict[str, Any] | None) -> bool:
+def _in_range(value: float | None, rng: dict[str, Any] | None) -> bool:  # proposals and client hires
     if rng is None:
         return True
     if value is None:
@@ -151,20 +152,7 @@ def search_jobs(
     if flt.get("jobType_eq"):
         fixed = flt["jobType_eq"] == "FIXED"
         preds.append(lambda j: j["_fixed"] == fixed)
-    if flt.get("budgetRange_eq") is not None:
-        preds.append(lambda j: j["_fixed"] and _in_range(_amount(j["amount"]), flt["budgetRange_eq"]))
-    if flt.get("hourlyRate_eq") is not None:
-        r = flt["hourlyRate_eq"]
-
-        def hourly_overlaps(j: Job) -> bool:
-            if j["_fixed"]:
-                return False
-            lo, hi = _amount(j["hourlyBudgetMin"]) or 0, _amount(j["hourlyBudgetMax"]) or 0
-            return (r.get("rangeStart") is None or hi >= r["rangeStart"]) and (
-                r.get("rangeEnd") is None or lo <= r["rangeEnd"]
-            )
-
-        preds.append(hourly_overlaps)
+    # budgetRange_eq and hourlyRate_eq are accepted and ignored, as Upwork does (facts page, live 2026-04/08).
     if flt.get("daysPosted_eq") is not None:
         days = flt["daysPosted_eq"]
         if days < 1:
@@ -178,7 +166,7 @@ def search_jobs(
     if flt.get("verifiedPaymentOnly_eq"):
         preds.append(lambda j: j["client"]["verificationStatus"] == "VERIFIED")
     if flt.get("experienceLevel_eq"):
-        preds.append(lambda j: j["experienceLevel"] == flt["experienceLevel_eq"])
+        preds.append(lambda j: j["_level"] == flt["experienceLevel_eq"])
     if flt.get("categoryIds_any"):
         ids = set(flt["categoryIds_any"])
         preds.append(lambda j: j["_category_id"] in ids)
@@ -196,7 +184,7 @@ def search_jobs(
     if flt.get("timezone_eq"):
         preds.append(lambda j: j["client"]["location"]["timezone"] == flt["timezone_eq"])
     if flt.get("workload_eq"):
-        preds.append(lambda j: not j["_fixed"] and j["_workload"] == flt["workload_eq"])
+        return []  # Upwork answers no job at all for any workload_eq (facts page, live 2026-04/08)
     if flt.get("duration_any"):
         durations = set(flt["duration_any"])
         preds.append(lambda j: j["duration"] in durations)

@@ -31,7 +31,7 @@ def posting(job: dict[str, Any]) -> dict[str, Any]:
         "contractTerms": {
             "contractType": "FIXED" if job["_fixed"] else "HOURLY",
             "personsToHire": job["freelancersToHire"],
-            "experienceLevel": job["experienceLevel"],
+            "experienceLevel": job["_level"],
             "hourlyContractTerms": hourly,
             "fixedPriceContractTerms": fixed,
         },

@@ -115,4 +115,7 @@ class WatchFilters(BaseModel):
             "sort": "recency",
             "offset": offset,
             "limit": limit,
+            # One request per page: each is counted against the daily search budget (filters Upwork ignores
+            # are applied to that page only, and the next page continues where Upwork's left off).
+            "max_scanned": limit,
         }

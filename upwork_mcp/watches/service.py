@@ -234,11 +234,12 @@ class Watches:
             since = datetime.fromisoformat(row.watermark.replace("Z", "+00:00")) - SLACK
         found: list[Listing] = []
         requests = 0
-        for page in range(MAX_PAGES):
-            batch = await self._page(watch, since, page * PAGE)
+        offset: int | None = 0
+        for _ in range(MAX_PAGES):
+            batch, offset = await self._page(watch, since, offset or 0)
             requests += 1
             found += [j for j in batch if watch.filters.matches_locally(j, watch.source)]
-            if len(batch) < PAGE or not stop_at_seen or since is None:
+            if offset is None or not stop_at_seen or since is None:
                 break
             ids = [j.id for j in batch]
             seen = await anyio.to_thread.run_sync(self.store.known, watch.name, ids)
@@ -246,15 +247,16 @@ class Watches:
                 break
         return found, requests
 
-    async def _page(self, watch: Watch, since: datetime | None, offset: int) -> list[Listing]:
+    async def _page(self, watch: Watch, since: datetime | None, offset: int) -> tuple[list[Listing], int | None]:
+        """One request's listings, and the offset of the next page (None: the source has no more)."""
 
         if watch.source == "feed":
             envelope = await self.client.job_feed.jobs(feed_query(**watch.filters.feed_fields(since, PAGE, offset)))
-            return [from_feed(j) for j in envelope.data]
+            return [from_feed(j) for j in envelope.data], offset + PAGE if len(envelope.data) >= PAGE else None
         await self._spend()
         categories: tuple[str, ...] = ()
         if watch.filters.category:
             categories = ((await self.client.categories.resolve(watch.filters.category, "category"))[0],)
         fields = watch.filters.search_fields(categories, since, PAGE, offset)
         page = await self.client.jobs.search(JobSearchFilters(**fields))  # type: ignore[arg-type]
-        return [from_search(j) for j in page.jobs]
+        return [from_search(j) for j in page.jobs], page.next_offset
