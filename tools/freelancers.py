@@ -84,7 +84,7 @@ async def search_freelancers(
 
 class FreelancerDetail(OutModel):
     profile_key: str
-    name: str | None = None
+    name: str | None = Field(default=None, description="absent when Upwork withholds it (others' full names)")
     title: str | None = None
     rate: str | None = None
     job_success_score: float | None = None
@@ -132,7 +132,7 @@ async def get_freelancer_profile(
         overview=clean(overview) if response_format == "detailed" else shorten(overview, 800),
     )
     facts = joined(
-        f"{out.name}: {out.title}",
+        f"{out.name or '(name withheld by Upwork)'}: {out.title}",
         out.rate,
         f"JSS {out.job_success_score:.0f}%" if out.job_success_score else None,
         out.top_rated,

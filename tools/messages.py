@@ -43,13 +43,17 @@ class RoomOut(OutModel):
 
 
 class RoomList(OutModel):
-    total: int | None = None
+    total: int | None = Field(default=None, description="rooms Upwork lists (unknown when applied_here)")
     rooms: list[RoomOut]
     next_cursor: str | None = None
+    subscribed_only: bool | None = Field(
+        default=None, description="only the rooms the user is subscribed to (Upwork's default list)"
+    )
+    applied_here: list[str] | None = Field(default=None, description="filters applied to the rooms Upwork returned")
 
 
 def _since(value: str | None) -> str | None:
-    """An ISO-8601 date or date-time, checked; sent to Upwork as given."""
+    """An ISO-8601 date or date-time, checked (it is applied to each room's latest message)."""
     if value is None:
         return None
     try:
@@ -74,6 +78,9 @@ async def list_rooms(
     active_since: Annotated[
         str | None, Field(description="Only rooms with activity since this ISO date or time.", max_length=40)
     ] = None,
+    include_unsubscribed: Annotated[
+        bool, Field(description="Also rooms the user is not subscribed to, and hidden ones (Upwork lists neither).")
+    ] = False,
     limit: Annotated[int, Field(description="Rooms per page.", ge=1, le=50)] = 20,
     cursor: RoomCursor = None,
     tenant_id: TenantId = None,
@@ -81,7 +88,12 @@ async def list_rooms(
     """List the user's message rooms, most recent first: unread counts, latest message, which wait on a reply."""
     since = _since(active_since)
     page = await app(ctx).client.messages.rooms(
-        first=limit, after=cursor, unread_only=unread_only, active_since=since, tenant_id=tenant_id
+        first=limit,
+        after=cursor,
+        unread_only=unread_only,
+        active_since=since,
+        include_unsubscribed=include_unsubscribed,
+        tenant_id=tenant_id,
     )
     me = await _my_user_id(ctx) if page.rooms else None
     rooms = [
@@ -104,7 +116,13 @@ async def list_rooms(
         )
         for r in page.rooms
     ]
-    out = RoomList(total=page.total, rooms=rooms, next_cursor=page.next_cursor)
+    out = RoomList(
+        total=page.total,
+        rooms=rooms,
+        next_cursor=page.next_cursor,
+        subscribed_only=page.subscribed_only,
+        applied_here=page.applied_here or None,
+    )
     lines = [
         " | ".join(
             p
@@ -120,8 +138,15 @@ async def list_rooms(
         for r in rooms
     ]
     waiting = sum(1 for r in rooms if r.waiting_on_you)
-    head = f"{page.total} rooms" + (f", {waiting} on this page wait on your reply" if waiting else "")
+    count = f"{page.total}" if page.total is not None else f"{len(rooms)} of {page.upstream_total}"
+    head = f"{count} {'subscribed ' if page.subscribed_only else ''}rooms" + (
+        f", {waiting} on this page wait on your reply" if waiting else ""
+    )
     head += f" (next_cursor: {out.next_cursor})" if out.next_cursor else ""
+    if page.applied_here:
+        head += "\nApplied here, not by Upwork: " + "; ".join(page.applied_here)
+    if page.subscribed_only:
+        head += "\nUpwork lists subscribed rooms only: include_unsubscribed=true shows the others."
     text = listing(head, lines, "room names and messages are written by other people")
     return respond(out, text)
 

@@ -41,8 +41,11 @@ ItemCursor = Annotated[str | None, Field(description="next_cursor of the previou
 ItemId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")]
 
 
-def _day(iso: str | None) -> str | None:
-    return (iso or "")[:10] or None
+def _day(raw: str | None) -> str | None:
+    """The date (yyyy-MM-dd) of an Upwork moment, sent as ISO 8601 text or as epoch milliseconds."""
+    from upwork_mcp.models._base import iso_instant  # lazy: the engine's models load with the first call
+
+    return (iso_instant(raw) or raw or "")[:10] or None
 
 
 class ProposalOut(OutModel):
@@ -53,14 +56,17 @@ class ProposalOut(OutModel):
     job_title: str | None = None
     rate: str | None = Field(default=None, description="the rate or amount proposed")
     client: str | None = None
-    created: str | None = None
-    modified: str | None = None
+    created: str | None = Field(default=None, description="date sent, yyyy-MM-dd")
+    modified: str | None = Field(default=None, description="date of the last change, yyyy-MM-dd")
 
 
 class ProposalList(OutModel):
     status: str
     total: int | None = None
-    counts: dict[str, int] | None = Field(default=None, description="status: all only: proposals per status")
+    counts: dict[str, int] | None = Field(
+        default=None, description="status: all only: proposals per status, each counted once"
+    )
+    complete: bool | None = Field(default=None, description="status: all only: false when counts are partial")
     proposals: list[ProposalOut]
     next_cursor: str | None = None
 
@@ -109,17 +115,22 @@ async def list_proposals(
     if status == "all":
         if cursor:
             raise ToolError("cursor pages one status: pass the status (e.g. Pending) with it.")
-        pages = await proposals.overview(first=limit, sort=sort, tenant_id=tenant_id)
-        merged = sorted(
-            (p for page in pages for p in page.proposals),
-            key=lambda p: (p.modified if sort == "modified" else p.created) or "",
-            reverse=True,
-        )[:limit]
-        counts = {page.status: page.total or len(page.proposals) for page in pages}
+        overview = await proposals.overview(sort=sort, job_ids=jobs, tenant_id=tenant_id)
+        counts = dict(sorted(overview.counts.items(), key=lambda kv: -kv[1]))
+        total = sum(counts.values())
         out = ProposalList(
-            status="all", total=sum(counts.values()), counts=counts, proposals=[_proposal(p) for p in merged]
+            status="all",
+            total=total,
+            counts=counts,
+            complete=overview.complete,
+            proposals=[_proposal(p) for p in overview.proposals[:limit]],
         )
-        head = f"{out.total} proposals: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        # Upwork's status buckets overlap: each proposal is counted once, by its own status.
+        head = (
+            f"{total if overview.complete else f'at least {total}'} proposals: "
+            + ", ".join(f"{n} {s}" for s, n in counts.items())
+            + ("" if overview.complete else f" (the newest {overview.page_size} of each status read)")
+        )
     else:
         page = await proposals.list(status, first=limit, after=cursor, sort=sort, job_ids=jobs, tenant_id=tenant_id)
         out = ProposalList(

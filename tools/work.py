@@ -17,7 +17,7 @@ from ._text import clean, listing
 
 Day = Annotated[
     str | None,
-    Field(description="A date as yyyyMMdd (Upwork's form) or yyyy-MM-dd.", pattern=r"^\d{4}-?\d{2}-?\d{2}$"),
+    Field(description="A date, yyyy-MM-dd (or yyyyMMdd).", pattern=r"^\d{4}-?\d{2}-?\d{2}$"),
 ]
 ContractId = Annotated[
     str,
@@ -48,11 +48,11 @@ def _range(start: str | None, end: str | None, default_days: int | None = None) 
 
 
 def _ymd(day: date) -> str:
-    return day.strftime("%Y%m%d")
+    return day.isoformat()
 
 
 class DayHours(OutModel):
-    date: str = Field(description="yyyyMMdd")
+    date: str = Field(description="yyyy-MM-dd")
     hours: float
     charges: float | None = None
     memo: str | None = None
@@ -94,7 +94,7 @@ async def get_time_report(
         titles[cid] = clean(row.contract.title) if row.contract else None
         by_contract[cid].append(
             DayHours(
-                date=row.date_worked_on,
+                date=row.day.isoformat() if row.day else row.date_worked_on,
                 hours=round(row.total_hours_worked or 0.0, 2),
                 charges=round(row.total_charges or 0.0, 2),
                 memo=clean(row.memo) if response_format == "detailed" else None,
@@ -119,9 +119,12 @@ async def get_time_report(
         contracts=contracts,
     )
     head = (
-        f"Time report {out.start}-{out.end}: {out.total_hours:.2f} h, {money(out.total_charges)} "
+        f"Time report {out.start} to {out.end}: {out.total_hours:.2f} h, {money(out.total_charges)} "
         f"over {len(contracts)} contracts"
     )
+    if first <= _today() <= last:
+        # Upwork's time report reaches today's hours some hours late; the work diary has them already.
+        head += "\nToday's hours may not be in it yet (Upwork's report lags): get_work_diary shows today."
     lines = [
         f"[{c.contract_id}] {c.title}: {c.hours:.2f} h, {money(c.charges)} | "
         + ", ".join(f"{d.date} {d.hours:g} h" + (f" ({d.memo})" if d.memo else "") for d in c.days)
@@ -144,7 +147,7 @@ class MemoHours(OutModel):
 
 class WorkDiaryOut(OutModel):
     contract_id: str
-    date: str = Field(description="yyyyMMdd")
+    date: str = Field(description="yyyy-MM-dd")
     hours: float = Field(description="10-minute cells / 6")
     tracked_hours: float
     manual_hours: float
@@ -156,7 +159,7 @@ class WorkDiaryOut(OutModel):
 async def get_work_diary(
     ctx: Ctx,
     contract_id: ContractId,
-    date: Annotated[str, Field(description="The day, yyyyMMdd or yyyy-MM-dd.", pattern=r"^\d{4}-?\d{2}-?\d{2}$")],
+    date: Annotated[str, Field(description="The day, yyyy-MM-dd (or yyyyMMdd).", pattern=r"^\d{4}-?\d{2}-?\d{2}$")],
     response_format: ResponseFormat = "concise",
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, WorkDiaryOut]:
@@ -171,7 +174,7 @@ async def get_work_diary(
         memo_cells[clean(cell.memo) or "(no memo)"] += 1
     out = WorkDiaryOut(
         contract_id=contract_id,
-        date=diary.date,
+        date=f"{diary.date[:4]}-{diary.date[4:6]}-{diary.date[6:8]}",  # the engine asks Upwork with yyyyMMdd
         hours=round(diary.hours, 2),
         tracked_hours=round(len(tracked) / 6, 2),
         manual_hours=round(len(manual) / 6, 2),
@@ -239,7 +242,7 @@ async def get_earnings(
     items = [
         TransactionOut(
             id=t.record_id,
-            date=t.transaction_creation_date,
+            date=(t.transaction_creation_date or "")[:10] or None,  # Upwork: 2026-04-26T00:00:00+0000
             type=t.type,
             subtype=t.accounting_subtype,
             amount=t.transaction_amount.amount if t.transaction_amount else None,
@@ -269,7 +272,7 @@ async def get_earnings(
         more=len(items) - limit if len(items) > limit else None,
     )
     head = (
-        f"Earnings {out.start}-{out.end}: received {money(out.received)}, fees {money(-out.fees)}, "
+        f"Earnings {out.start} to {out.end}: received {money(out.received)}, fees {money(-out.fees)}, "
         f"withdrawn {money(-out.withdrawn)} ({len(items)} transactions"
         + (f"; newest {limit} listed" if out.more else "")
         + ")"

@@ -280,7 +280,7 @@ def error_from_response(
     if status == 403:
         return PermissionDeniedError(
             f"{service} denied access{detail}. The API key may lack a permission: enable it for the key in "
-            "Upwork's API Center, then log in again.",
+            "Upwork's API Center, then run `upwork-mcp doctor` to re-check what the key may read.",
         )
     if status == 404:
         return NotFoundError(f"{service} found nothing there{detail}. Check the id.", status_code=404)

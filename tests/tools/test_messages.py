@@ -16,7 +16,8 @@ async def test_rooms_and_messages_by_room_or_contract(connect: Connect, sandbox:
     async with connect() as client:
         rooms = await client.call_tool("list_rooms", {"limit": 3})
         listed = rooms.structured_content
-        assert listed["total"] == len(sandbox.data.rooms) and listed["next_cursor"] == "3"
+        default = [r for r in sandbox.data.rooms if r.get("_subscribed", True) and not r.get("_hidden")]
+        assert listed["total"] == len(default) and listed["next_cursor"] == "3" and listed["subscribed_only"]
         by_room = await client.call_tool("list_messages", {"room_id": rooms.structured_content["rooms"][0]["id"]})
         contract = sandbox.data.contracts[0]["id"]
         by_contract = await client.call_tool("list_messages", {"contract_id": contract, "limit": 2})

@@ -36,7 +36,7 @@ async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: San
             f"upwork://contracts/{sandbox.data.contracts[0]['id']}": sandbox.data.contracts[0]["title"],
             f"upwork://freelancers/{sandbox.data.freelancers[0]['ciphertext']}": sandbox.data.freelancers[0][
                 "_profile"
-            ]["fullName"],
+            ]["personalData"]["title"],
         }
         for uri, needle in reads.items():
             text = (await client.read_resource(uri)).contents[0].text

@@ -33,20 +33,25 @@ class ContractsAPI:
         limit: int = 20,
         tenant_id: str | None = None,
     ) -> ContractPage:
+        why = "this API key may not search contracts (vendorContracts)"
         try:
-            return await self._search(statuses, offset, limit, tenant_id)
+            found = await self._search(statuses, offset, limit, tenant_id)
+            if found.contracts or offset:
+                return found
+            # On agency keys vendorContracts answers no contract at all, always (live): ask the others too.
+            why = "Upwork's contract search (vendorContracts) answered none, as it does on agency keys"
         except PermissionDeniedError:
             pass
         try:
             page = await self._work_history(statuses, offset, limit, tenant_id)
-            note("Contracts came from your work history: this API key may not search contracts (vendorContracts).")
+            note(f"Contracts came from your work history: {why}.")
             return page
         except PermissionDeniedError:
             pass
         page = await self._by_room_ids(statuses, offset, limit, tenant_id)
         note(
-            "Contracts came from the contract ids on your message rooms: this API key may neither search "
-            "contracts nor read the work history."
+            f"Contracts came from the contract ids on your message rooms: {why}, and this key may not read "
+            "the work history."
         )
         return page
 
@@ -91,7 +96,11 @@ class ContractsAPI:
     async def _by_room_ids(
         self, statuses: tuple[str, ...], offset: int, limit: int, tenant_id: str | None
     ) -> ContractPage:
-        result = await self._gql.run("RoomContracts", {"pagination": {"first": 100}}, tenant_id=tenant_id)
+        # Every room, not only the subscribed ones Upwork lists by default: a closed contract's room drops out.
+        every_room = {"subscribed_eq": False, "includeHidden_eq": True}
+        result = await self._gql.run(
+            "RoomContracts", {"filter": every_room, "pagination": {"first": 100}}, tenant_id=tenant_id
+        )
         edges = (result.data.get("roomList") or {}).get("edges") or []
         ids = list(
             dict.fromkeys(e["node"]["contractId"] for e in edges if e and e.get("node") and e["node"].get("contractId"))

@@ -1,8 +1,11 @@
 """Hours and money: the time report, the work diary, and transactions (earnings).
 
-Dates are Upwork's `yyyyMMdd`. The time report pages; transactions do not, so a long range is asked
-for one calendar month per request, concurrently. Transactions need the user's accounting entity,
-asked for once per process.
+Upwork's date forms differ by operation (facts page, value formats): the work diary takes `yyyyMMdd`
+only; transactions take `yyyy-MM-dd` only; the time report takes either and answers `dateWorkedOn` as
+`yyyy-MM-dd`. The time report's range matches the week worked (Monday weeks), so it is asked from the
+Monday of the first day's week and its rows are kept by the day worked. The time report pages;
+transactions do not, so a long range is asked for one calendar month per request, concurrently.
+Transactions need the user's accounting entity, asked for once per process.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ MAX_RANGE_DAYS = 366
 
 
 def upwork_day(day: date) -> str:
+    """`yyyyMMdd`: the work diary's only form."""
     return day.strftime("%Y%m%d")
+
+
+def iso_day(day: date) -> str:
+    """`yyyy-MM-dd`: what transactions take (Upwork refuses `yyyyMMdd` there) and the time report accepts."""
+    return day.isoformat()
 
 
 def parse_day(text: str, name: str) -> date:
@@ -62,6 +71,7 @@ class HoursAPI:
     async def time_report(self, start: date, end: date, *, tenant_id: str | None = None) -> list[TimeReportRow]:
         """Every row (one per contract and day worked) in the range, all pages."""
         check_range(start, end)
+        monday = start - timedelta(days=start.weekday())  # the range matches weekWorkedOn
         rows: list[TimeReportRow] = []
         after: str | None = None
         while True:
@@ -69,12 +79,12 @@ class HoursAPI:
             if after:
                 pagination["after"] = after
             variables = {
-                "range": {"rangeStart": upwork_day(start), "rangeEnd": upwork_day(end)},
+                "range": {"rangeStart": iso_day(monday), "rangeEnd": iso_day(end)},
                 "pagination": pagination,
             }
             result = await self._gql.run("TimeReport", variables, tenant_id=tenant_id)
             page = connection_page((result.data.get("user") or {}).get("contractTimeReport"), TimeReportRow)
-            rows += page.items
+            rows += [r for r in page.items if r.day is not None and start <= r.day <= end]
             if page.next_cursor is None or page.next_cursor == after or len(rows) >= MAX_TIME_REPORT_ROWS:
                 return rows
             after = page.next_cursor
@@ -105,7 +115,7 @@ class HoursAPI:
         async def month(first: date, last: date) -> list[Transaction]:
             flt = {
                 "aceIds_any": [entity],
-                "transactionDateTime_bt": {"rangeStart": upwork_day(first), "rangeEnd": upwork_day(last)},
+                "transactionDateTime_bt": {"rangeStart": iso_day(first), "rangeEnd": iso_day(last)},
             }
             result = await self._gql.run("Transactions", {"filter": flt}, tenant_id=tenant_id)
             detail = (result.data.get("transactionHistory") or {}).get("transactionDetail") or {}

@@ -1,11 +1,34 @@
-"""Messages: rooms, the stories (messages) in a room, a contract's room, and sending."""
+"""Messages: rooms, the stories (messages) in a room, a contract's room, and sending.
+
+Upwork's room list holds only the rooms the user is subscribed to unless asked otherwise (live: 80 of
+231 rooms on one account); `include_unsubscribed` asks for the rest and the hidden ones. Its
+`unreadRoomsOnly_eq` and `activeSince_eq` are documented as mutually exclusive and no public caller has
+confirmed the second's format, so only the first is ever sent: "active since" is applied here, on each
+room's latest message. Stories page by the connection's own `endCursor`.
+"""
 
 from __future__ import annotations
 
-from ..errors import NotFoundError
+from datetime import datetime
+from itertools import pairwise
+
+from ..errors import InvalidInputError, NotFoundError
+from ..models._base import instant
 from ..models.messages import Room, RoomPage, RoomStory, StoryPage
 from ._graphql import GraphQLExecutor
-from ._paging import connection_page, offset_of
+from ._paging import connection_page
+
+
+def since_moment(value: str) -> datetime:
+    """An ISO-8601 date or date-time as a moment (a date is its midnight UTC)."""
+    moment = instant(value if "T" in value or len(value) > 10 else f"{value}T00:00:00Z")
+    if moment is None:
+        raise InvalidInputError(f"active_since {value[:30]!r} is not a date: give 2026-11-20 or 2026-11-20T09:00:00Z.")
+    return moment
+
+
+def last_active(room: Room) -> datetime | None:
+    return instant(room.latest_story.created_date_time) if room.latest_story else None
 
 
 class MessagesAPI:
@@ -24,22 +47,47 @@ class MessagesAPI:
         after: str | None = None,
         unread_only: bool = False,
         active_since: str | None = None,
+        include_unsubscribed: bool = False,
         tenant_id: str | None = None,
     ) -> RoomPage:
-        """Rooms, most recent first; `active_since` is an ISO-8601 date or date-time."""
+        """Rooms, most recent first; `active_since` is an ISO-8601 date or date-time, applied here."""
+        since = since_moment(active_since) if active_since else None
         pagination: dict[str, object] = {"first": first}
         if after:
             pagination["after"] = after
         flt: dict[str, object] = {}
         if unread_only:
             flt["unreadRoomsOnly_eq"] = True
-        if active_since:
-            flt["activeSince_eq"] = active_since
+        if include_unsubscribed:
+            flt["subscribed_eq"] = False
+            flt["includeHidden_eq"] = True
         variables = {"pagination": pagination, **({"filter": flt} if flt else {})}
         result = await self._gql.run("ListRooms", variables, tenant_id=tenant_id)
         page = connection_page(result.data.get("roomList"), Room)
         self._room_names.update({r.id: r.room_name for r in page.items if r.room_name})
-        return RoomPage(total=page.total, rooms=page.items, next_cursor=page.next_cursor)
+        if since is None:
+            return RoomPage(
+                total=page.total,
+                rooms=page.items,
+                next_cursor=page.next_cursor,
+                subscribed_only=not include_unsubscribed,
+            )
+        rooms = [r for r in page.items if (last_active(r) or datetime.min.replace(tzinfo=since.tzinfo)) >= since]
+        moments = [last_active(r) for r in page.items]
+        newest_first = all(a is not None and b is not None and a >= b for a, b in pairwise(moments))
+        # Most recent first: once a room is older than `since`, no later page can hold a newer one.
+        done = newest_first and len(rooms) < len(page.items)
+        return RoomPage(
+            total=None,
+            rooms=rooms,
+            next_cursor=None if done else page.next_cursor,
+            subscribed_only=not include_unsubscribed,
+            upstream_total=page.total,
+            applied_here=[
+                f"active since {active_since}: {len(rooms)} of the {len(page.items)} rooms on this page (Upwork's "
+                "activeSince_eq is exclusive with its unread filter and its format unconfirmed)"
+            ],
+        )
 
     async def stories(
         self, room_id: str, *, first: int = 20, after: str | None = None, tenant_id: str | None = None
@@ -52,7 +100,7 @@ class MessagesAPI:
         conn = result.data.get("roomStories")
         if conn is None:
             raise NotFoundError(f"No room {room_id} is visible to this account. Use list_rooms for room ids.")
-        page = connection_page(conn, RoomStory, offset=offset_of(after))
+        page = connection_page(conn, RoomStory)  # the next page starts after pageInfo.endCursor
         return StoryPage(room_id=room_id, total=page.total, stories=page.items, next_cursor=page.next_cursor)
 
     async def contract_room(self, contract_id: str, *, tenant_id: str | None = None) -> Room:

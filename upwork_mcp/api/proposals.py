@@ -1,9 +1,13 @@
 """Proposals and offers: what happened to what the freelancer applied for and was offered.
 
-Upwork's proposal listing takes one status per request (`status_eq` is required) and pages of at
-most 40; "all" asks for every status at once, concurrently, and merges them newest first. A
-proposal's or offer's message room is a second, best-effort request: keys without messaging still
-get the proposal.
+Upwork's proposal listing takes one status per request (`status_eq` is required), and its status
+buckets overlap (Declined, Withdrawn and Hired have answered the same open list; Archived holds the
+closed ones): "all" reads each bucket in turn, keeps each proposal once (by id) and counts it by its
+own status, never by adding up bucket totals. Pages above 20 have been refused on some accounts
+("VJCA-6"; others allow 40): a refused size is asked again at 20. A bucket on which Upwork keeps timing
+out ("Transform timeout") is skipped and the overview says it is incomplete. A proposal's or offer's
+message room is a second, best-effort request: keys without messaging still get the proposal.
+Offers are asked for newest first by `StartDate`, one of the sort fields Upwork documents.
 """
 
 from __future__ import annotations
@@ -11,17 +15,34 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Literal
 
-from ..errors import APIError, InvalidInputError, NotFoundError
+from ..errors import APIError, GraphQLError, InvalidInputError, NotFoundError
 from ..facts import PROPOSAL_STATUSES
-from ..models.proposals import Offer, OfferDetail, OfferPage, OfferSummary, Proposal, ProposalDetail, ProposalPage
+from ..models.proposals import (
+    Offer,
+    OfferDetail,
+    OfferPage,
+    OfferSummary,
+    Proposal,
+    ProposalDetail,
+    ProposalOverview,
+    ProposalPage,
+)
 from ..notes import note
-from ._concurrent import both, gather
-from ._graphql import GraphQLExecutor
+from ._concurrent import both
+from ._graphql import GraphQLExecutor, transient
 from ._paging import connection_page
 
-MAX_PROPOSAL_PAGE = 40  # Upwork refuses 41 and more ("VJCA-6")
+MAX_PROPOSAL_PAGE = 40  # no account takes more ("VJCA-6" from 41)
+SAFE_PROPOSAL_PAGE = 20  # some accounts refuse more than this
 OFFER_STATES = ("Pending", "Active", "Paused", "Ended")  # ContractOfferState
+# Newest first by a sort field Upwork documents for CurrentUser.offer (Team, StartDate, EndDate, ContractName,
+# FreelancerName, ClientCompanyName, ClientName, State); without one the order is Upwork's own.
+OFFER_SORT = {"field": "StartDate", "sortOrder": "DESC"}
 ProposalSort = Literal["created", "modified"]
+
+
+def _refused_size(exc: GraphQLError) -> bool:
+    return any("vjca-6" in str(e.get("message", "")).lower() for e in exc.errors)
 
 
 async def optional_room(gql: GraphQLExecutor, operation: str, item_id: str, tenant_id: str | None) -> str | None:
@@ -39,6 +60,7 @@ async def optional_room(gql: GraphQLExecutor, operation: str, item_id: str, tena
 class ProposalsAPI:
     def __init__(self, gql: GraphQLExecutor) -> None:
         self._gql = gql
+        self._page_cap = MAX_PROPOSAL_PAGE  # lowered to SAFE_PROPOSAL_PAGE once Upwork refuses a size
 
     async def list(
         self,
@@ -57,7 +79,7 @@ class ProposalsAPI:
         flt: dict[str, Any] = {"status_eq": status}
         if job_ids:
             flt["jobPostingIds_any"] = list(job_ids)
-        pagination: dict[str, Any] = {"first": first}
+        pagination: dict[str, Any] = {"first": min(first, self._page_cap)}
         if after:
             pagination["after"] = after
         variables = {
@@ -65,18 +87,58 @@ class ProposalsAPI:
             "sort": {"field": "MODIFIEDDATETIME" if sort == "modified" else "CREATEDDATETIME", "sortOrder": "DESC"},
             "pagination": pagination,
         }
-        result = await self._gql.run("ListProposals", variables, tenant_id=tenant_id)
+        try:
+            result = await self._gql.run("ListProposals", variables, tenant_id=tenant_id)
+        except GraphQLError as exc:
+            if not _refused_size(exc) or pagination["first"] <= SAFE_PROPOSAL_PAGE:
+                raise
+            note(f"Upwork refused pages of {pagination['first']} proposals; read {SAFE_PROPOSAL_PAGE} at a time.")
+            self._page_cap = SAFE_PROPOSAL_PAGE
+            variables["pagination"] = {**pagination, "first": SAFE_PROPOSAL_PAGE}
+            result = await self._gql.run("ListProposals", variables, tenant_id=tenant_id)
         page = connection_page(result.data.get("vendorProposals"), Proposal)
         return ProposalPage(status=status, total=page.total, proposals=page.items, next_cursor=page.next_cursor)
 
     async def overview(
-        self, *, first: int = 20, sort: ProposalSort = "created", tenant_id: str | None = None
-    ) -> tuple[ProposalPage, ...]:
-        """The first page of every status, requested concurrently (the rate limiter spaces them)."""
-        pages = await gather(
-            [partial(self.list, status, first=first, sort=sort, tenant_id=tenant_id) for status in PROPOSAL_STATUSES]
+        self,
+        *,
+        first: int = SAFE_PROPOSAL_PAGE,
+        sort: ProposalSort = "created",
+        job_ids: tuple[str, ...] = (),
+        tenant_id: str | None = None,
+    ) -> ProposalOverview:
+        """The first page of every status bucket, one bucket after another (Upwork times out under load),
+        merged: each proposal once, counted by its own status."""
+        seen: dict[str, Proposal] = {}
+        skipped: list[str] = []
+        complete = True
+        for status in PROPOSAL_STATUSES:
+            try:
+                page = await self.list(status, first=first, sort=sort, job_ids=job_ids, tenant_id=tenant_id)
+            except GraphQLError as exc:
+                if not transient(exc.errors):
+                    raise
+                skipped.append(status)
+                continue
+            complete = complete and page.next_cursor is None
+            for proposal in page.proposals:
+                seen.setdefault(proposal.id, proposal)
+        if skipped:
+            note(f"Upwork timed out twice on the {', '.join(skipped)} proposals; the overview lacks them.")
+        counts: dict[str, int] = {}
+        for proposal in seen.values():
+            own = (proposal.status.status if proposal.status else None) or "Unknown"
+            counts[own] = counts.get(own, 0) + 1
+        merged = sorted(
+            seen.values(), key=lambda p: (p.modified if sort == "modified" else p.created) or "", reverse=True
         )
-        return tuple(pages)
+        return ProposalOverview(
+            proposals=merged,
+            counts=counts,
+            complete=complete and not skipped,
+            skipped=skipped,
+            page_size=min(first, self._page_cap),
+        )
 
     async def get(self, proposal_id: str, *, tenant_id: str | None = None) -> ProposalDetail:
         result, room = await both(
@@ -107,8 +169,7 @@ class OffersAPI:
         pagination: dict[str, Any] = {"first": first}
         if after:
             pagination["after"] = after
-        # No sortAttribute: its field names are free text nobody has documented; Upwork's own order stands.
-        variables: dict[str, Any] = {"pagination": pagination}
+        variables: dict[str, Any] = {"pagination": pagination, "sort": OFFER_SORT}
         if states:
             variables["filter"] = {"commonFilter": {"states_any": list(states)}}
         result = await self._gql.run("ListOffers", variables, tenant_id=tenant_id)

@@ -30,7 +30,9 @@ async def _probe(name: str, call: Callable[[UpworkClient], Awaitable[str]], clie
         if exc.permission is None:  # not a key permission (e.g. a foreign tenant): Upwork's own account
             return Check(name, False, str(exc))
         return Check(
-            name, False, f"the API key lacks {exc.permission}: enable it in Upwork's API Center, then log in again"
+            name,
+            False,
+            f"the API key lacks {exc.permission}: enable it in Upwork's API Center, then run `upwork-mcp doctor` again",
         )
     except UpworkError as exc:
         return Check(name, False, str(exc))
@@ -66,7 +68,7 @@ async def tool_checks(client: UpworkClient, specs: list[Any]) -> list[Check]:
                 Check(
                     f"tool {spec.name}",
                     False,
-                    "; ".join(problems) + ". Enable it in Upwork's API Center, then log in again",
+                    "; ".join(problems) + ". Enable it in Upwork's API Center, then run `upwork-mcp doctor` again",
                 )
             )
         else:
@@ -119,6 +121,8 @@ async def run_checks(client: UpworkClient, specs: list[Any] | None = None) -> li
                     "(the default; `upwork-mcp auth use-org` changes it)",
                 )
             )
+        # A re-check starts afresh: refusals remembered from earlier calls (fields included) are asked again.
+        await client.capabilities.clear()
         checks += await tool_checks(client, specs if specs is not None else _registry())
     if s.job_feed_api_key is None:
         checks.append(Check("job feed", None, "UPWORK_JOB_FEED_API_KEY not set; fetch_job_feed will say so"))

@@ -1,6 +1,11 @@
-"""Hours and money: the time report, the work diary, transactions. Dates are Upwork's `yyyyMMdd`."""
+"""Hours and money: the time report, the work diary, transactions.
+
+The time report answers `dateWorkedOn` as `yyyy-MM-dd` (live); `yyyyMMdd` is read too, in case.
+"""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 from ._base import APIModel, Money
 
@@ -17,6 +22,16 @@ class TimeReportRow(APIModel):
     total_charges: float | None = None
     memo: str | None = None
     contract: TimeReportContract | None = None
+
+    @property
+    def day(self) -> date | None:
+        """The day worked, whichever of Upwork's two forms it came in."""
+        for fmt in ("%Y-%m-%d", "%Y%m%d"):
+            try:
+                return datetime.strptime(self.date_worked_on[:10], fmt).date()
+            except ValueError:
+                continue
+        return None
 
 
 class RawDateTime(APIModel):

@@ -21,9 +21,12 @@ class Room(APIModel):
 
 
 class RoomPage(APIModel):
-    total: int | None = None
+    total: int | None = None  # None when a filter was applied here: then Upwork's count is upstream_total
     rooms: list[Room]
     next_cursor: str | None = None
+    subscribed_only: bool = True  # Upwork's default list: only the rooms the user is subscribed to
+    upstream_total: int | None = None
+    applied_here: list[str] = []  # filters applied to the rooms Upwork returned, and what they kept
 
 
 class StoryPage(APIModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import APIModel, Money, NamedEntity
+from ._base import APIModel, Money, NamedEntity, iso_instant
 
 
 class RawDate(APIModel):
@@ -54,13 +54,14 @@ class Proposal(APIModel):
 
     @property
     def created(self) -> str | None:
+        """When it was sent, ISO 8601 UTC (Upwork sends epoch milliseconds)."""
         audit = self.audit_details
-        return audit.created_date_time.raw_value if audit and audit.created_date_time else None
+        return iso_instant(audit.created_date_time.raw_value) if audit and audit.created_date_time else None
 
     @property
     def modified(self) -> str | None:
         audit = self.audit_details
-        return audit.modified_date_time.raw_value if audit and audit.modified_date_time else None
+        return iso_instant(audit.modified_date_time.raw_value) if audit and audit.modified_date_time else None
 
 
 class ProposalPage(APIModel):
@@ -68,6 +69,20 @@ class ProposalPage(APIModel):
     total: int | None = None
     proposals: list[Proposal]
     next_cursor: str | None = None
+
+
+class ProposalOverview(APIModel):
+    """Every status bucket read once and merged: each proposal once, counted by its own status.
+
+    Upwork's buckets overlap (Declined, Withdrawn and Hired have answered the same open list; Archived the
+    closed ones), so their totals are never added up.
+    """
+
+    proposals: list[Proposal]  # newest first by the asked date
+    counts: dict[str, int]  # by each proposal's own status.status
+    complete: bool  # every bucket was read to its end
+    skipped: list[str] = []  # buckets Upwork kept timing out on
+    page_size: int  # proposals asked for per bucket
 
 
 class ProposalDetail(APIModel):

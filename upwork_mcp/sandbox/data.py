@@ -417,6 +417,8 @@ def generate_market(
                 "numUnread": rng.randint(0, 3),
                 "contractId": contract_id,
                 "_participants": [user["name"], manager],
+                # The default room list holds only subscribed rooms: a closed contract's room is not one.
+                "_subscribed": status != "CLOSED",
             }
         )
         stories[room_id] = _conversation(rng, start, now, user, manager)
@@ -433,6 +435,8 @@ def generate_market(
                 "numUnread": rng.randint(0, 2),
                 "contractId": None,
                 "_participants": [user["name"], manager],
+                "_hidden": i == 4,  # one the user hid: listed only with includeHidden_eq
+                "_subscribed": i != 4,
             }
         )
         stories[room_id] = _conversation(rng, now - timedelta(days=rng.randint(1, 20)), now, user, manager)
@@ -467,7 +471,11 @@ def generate_market(
                 "skills": [{"preferredLabel": s} for s in skills],
                 "location": {"country": country, "city": city},
                 "_profile": {
-                    "fullName": f"{first} {last}",
+                    # Other people's names come back null from Upwork though the schema says String!: the
+                    # null bubbles up and loses the whole profile (live, borntojesus).
+                    "fullName": None,
+                    "firstName": None,
+                    "lastName": None,
                     "countryDetails": {"name": country},
                     "personalData": {
                         "firstName": first,

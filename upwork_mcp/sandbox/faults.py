@@ -4,7 +4,7 @@ Set with `--fault` on `upwork-mcp sandbox`, `UPWORK_SANDBOX_FAULTS`, or `POST /_
 
     rate_limit=2,server_error=1,lost_answer=1,slow=0.5,partial,deny=Query.vendorContracts,
     profile=freelancer,grant=Query.transactionHistory,drop=MarketplaceJobPostingSearchResult.title,
-    introspection=per-type,deny_consent
+    introspection=per-type,deny_consent,proposals_timeout=2
 """
 
 from __future__ import annotations
@@ -42,11 +42,16 @@ PROFILES: dict[str, frozenset[str]] = {
     "full": frozenset(),
     # An ordinary freelancer key: contracts only through the work history, no payments permission.
     "freelancer": frozenset({"Query.vendorContracts", "Query.contractList", "Query.transactionHistory"}),
-    # An agency or client key: contracts by id (contractList), not the freelancer's work history.
-    "agency": frozenset({"Query.vendorContracts", "Query.talentWorkHistory", "Query.transactionHistory"}),
+    # An agency or client key: contracts by id (contractList), not the freelancer's work history; its
+    # vendorContracts answers, with no contract at all (live, an agency key, 2026-04).
+    "agency": frozenset({"Query.talentWorkHistory", "Query.transactionHistory"}),
     # A key with only "Read marketplace Job Postings" and the common entities.
     "restricted": frozenset(_MESSAGING | _CONTRACTS | _MONEY_AND_TIME | _PEOPLE | _PROPOSALS_OFFERS),
 }
+# Profiles whose vendorContracts answers an empty list rather than a refusal.
+EMPTY_CONTRACT_SEARCH = frozenset({"agency"})
+# Fields no ordinary key may read, whatever its profile: `grant=` opens them (a key with an elevated scope).
+ELEVATED = frozenset({"FreelancerProfile.countryDetails"})  # "requires elevated scope" (live, borntojesus)
 INTROSPECTION = ("full", "per-type")
 
 
@@ -60,6 +65,7 @@ class Faults:
     lost_answer: int = 0  # the next N API requests are processed, then a gateway answers 502 (outcome unknown)
     slow: float = 0.0  # seconds added before every API answer
     partial: bool = False  # every 7th job-search node is nulled with an error
+    proposals_timeout: int = 0  # the next N proposal listings answer Upwork's "Transform timeout (1s)"
     deny: set[str] = field(default_factory=set)  # "Type.field" the API key may not read
     grant: set[str] = field(default_factory=set)  # "Type.field" the profile refuses but this key may read
     profile: str = "full"  # which kind of key this is (PROFILES)
@@ -78,10 +84,10 @@ class Faults:
 
     def denied(self) -> set[str]:
         """Every Type.field this key may not read: its profile's, plus `deny`, less `grant`."""
-        return (set(PROFILES[self.profile]) | self.deny) - self.grant
+        return (set(PROFILES[self.profile]) | ELEVATED | self.deny) - self.grant
 
     def set(self, name: str, value: str) -> None:
-        if name in ("rate_limit", "server_error", "lost_answer"):
+        if name in ("rate_limit", "server_error", "lost_answer", "proposals_timeout"):
             setattr(self, name, int(value or 1))
         elif name in ("retry_after", "slow"):
             setattr(self, name, float(value))
@@ -102,8 +108,8 @@ class Faults:
         else:
             raise ValueError(
                 f"unknown fault {name!r}; use rate_limit=N, server_error=N, lost_answer=N, retry_after=S, slow=S, "
-                "partial, deny=Type.field, grant=Type.field, drop=Type.field, profile=NAME, introspection=MODE or "
-                "deny_consent"
+                "partial, proposals_timeout=N, deny=Type.field, grant=Type.field, drop=Type.field, profile=NAME, "
+                "introspection=MODE or deny_consent"
             )
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,6 +120,7 @@ class Faults:
             "lost_answer": self.lost_answer,
             "slow": self.slow,
             "partial": self.partial,
+            "proposals_timeout": self.proposals_timeout,
             "deny": sorted(self.deny),
             "grant": sorted(self.grant),
             "profile": self.profile,

@@ -6,6 +6,7 @@ Errors come back the way graphql-java sends them: HTTP 200, an `errors` array wi
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 from typing import Any
 
@@ -26,6 +27,7 @@ from .state import Sandbox
 from .work_resolvers import WORK_ROOTS
 
 FULL_INTROSPECTION = get_introspection_query(descriptions=False)
+TRANSFORM_TIMEOUT = "Transform timeout (1s) - path: /auth/vendors/1/proposals"  # Upwork's transient failure
 
 
 @cache
@@ -82,6 +84,9 @@ def run_query(box: Sandbox, body: dict[str, Any], *, tenant: str | None, persona
             "data": None,
             "errors": [error(PERMISSION_MESSAGE.format(fields=", ".join(denied)), "ExecutionAborted")],
         }
+    if box.faults.proposals_timeout > 0 and "Query.vendorProposals" in selected:
+        box.faults.proposals_timeout -= 1
+        return {"errors": [{"message": TRANSFORM_TIMEOUT}], "data": None}  # as sample 05: no path, no data
     result = execute(
         schema,
         document,
@@ -121,8 +126,29 @@ def _locations(exc: GraphQLError) -> list[dict[str, int]]:
     return [{"line": loc.line, "column": loc.column} for loc in exc.locations or []]
 
 
+_NULL_IN_NON_NULL = re.compile(r"Cannot return null for non-nullable field ([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.")
+
+
 def _format_error(exc: GraphQLError) -> dict[str, Any]:
     out: dict[str, Any] = dict(exc.formatted)
     out.setdefault("extensions", {})
+    found = _NULL_IN_NON_NULL.fullmatch(exc.message)
+    if found:
+        # graphql-java's NonNullableFieldWasNullError, as Upwork sends it.
+        path = "/" + "/".join(str(p) for p in exc.path or [])
+        out["message"] = (
+            f"The field at path '{path}' was declared as a non null type, but the code involved in retrieving "
+            "data has wrongly returned a null value.  The graphql specification requires that the parent field "
+            "be set to null, or if that is non nullable that it bubble up null to its parent and so on. The "
+            f"non-nullable type is '{_field_type(exc)}' within parent type '{found.group(1)}'"
+        )
+        out["extensions"]["classification"] = "NullValueInNonNullableField"
     out["extensions"].setdefault("classification", "DataFetchingException")
     return out
+
+
+def _field_type(exc: GraphQLError) -> str:
+    found = _NULL_IN_NON_NULL.fullmatch(exc.message)
+    named = sandbox_schema().get_type(found.group(1)) if found else None
+    field = getattr(named, "fields", {}).get(found.group(2)) if found else None
+    return str(getattr(field.type, "of_type", field.type)) if field is not None else "?"

@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from .faults import EMPTY_CONTRACT_SEARCH
 from .personas import persona_organizations, persona_rooms, persona_user
 from .search import SearchInputError, page_window, search_jobs
 from .state import Sandbox
@@ -118,7 +119,7 @@ def _vendor_contracts(
     box = _sandbox(info)
     if filter["vendorId"] != box.data.user["id"]:
         raise _fail("Access denied: vendorId is not the authenticated user")
-    items = box.data.contracts
+    items = [] if box.faults.profile in EMPTY_CONTRACT_SEARCH else box.data.contracts
     if filter.get("contractStatuses"):
         wanted = set(filter["contractStatuses"])
         items = [c for c in items if c["status"] in wanted]
@@ -180,7 +181,17 @@ def _rooms(
 ) -> Any:
     box = _sandbox(info)
     flt = filter or {}
+    if flt.get("unreadRoomsOnly_eq") and flt.get("activeSince_eq"):
+        # Upwork documents the two as mutually exclusive; the sandbox refuses the pair rather than guess.
+        raise _fail("unreadRoomsOnly_eq is mutually exclusive with activeSince_eq", "ValidationError")
     rooms = persona_rooms(box, _persona(info))
+    # By default only the rooms the user is subscribed to, without hidden ones (live: ~80 of 231 rooms).
+    if flt.get("subscribed_eq", True) is not False:
+        rooms = [r for r in rooms if r.get("_subscribed", True)]
+    if not flt.get("includeHidden_eq"):
+        rooms = [r for r in rooms if not r.get("_hidden")]
+    if flt.get("roomType_eq") not in (None, "ALL"):
+        rooms = [r for r in rooms if r["roomType"] == flt["roomType_eq"]]
     if flt.get("unreadRoomsOnly_eq"):
         rooms = [r for r in rooms if r["numUnread"]]
     if flt.get("activeSince_eq"):
@@ -214,10 +225,25 @@ def _stories(_: Any, info: Any, filter: dict[str, Any] | None = None) -> Any:
     if room_id not in box.data.stories or not _own_room(info, room_id):
         raise _fail(f"Room not found: {room_id}")
     newest_first = list(reversed(box.data.stories[room_id]))
-    offset, count = _window(((filter or {}).get("storyFilter") or {}).get("pagination"))
-    conn = connection(newest_first, offset, count)
-    conn.pop("pageInfo")
-    return conn
+    pagination = ((filter or {}).get("storyFilter") or {}).get("pagination") or {}
+    count = _window({"first": pagination.get("first")})[1]
+    # Stories page by an opaque cursor: the endCursor of the page before (live: roomStories pageInfo).
+    after = pagination.get("after")
+    offset = 0
+    if after not in (None, ""):
+        ids = [story["id"] for story in newest_first]
+        if after not in ids:
+            raise _fail(f"pagination after {str(after)[:40]!r} is not a cursor of this room", "ValidationError")
+        offset = ids.index(after) + 1
+    window = newest_first[offset : offset + count]
+    return {
+        "totalCount": len(newest_first),
+        "edges": [{"cursor": story["id"], "node": story} for story in window],
+        "pageInfo": {
+            "hasNextPage": offset + len(window) < len(newest_first),
+            "endCursor": window[-1]["id"] if window else None,
+        },
+    }
 
 
 def _contract_room(_: Any, info: Any, contractId: str) -> Any:

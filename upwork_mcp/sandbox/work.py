@@ -38,6 +38,10 @@ MEMOS = [
 ]
 
 
+def _epoch_ms(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
 def day_key(moment: datetime) -> str:
     return moment.strftime("%Y%m%d")
 
@@ -199,8 +203,9 @@ def time_report_rows(data: Dataset) -> list[dict[str, Any]]:
             hours = round(len(cells) / 6, 4)
             rows.append(
                 {
-                    "dateWorkedOn": key,
-                    "weekWorkedOn": day_key(week_start(moment)),
+                    # yyyy-MM-dd, as Upwork answers (live: aijogja, the macOS earnings app)
+                    "dateWorkedOn": moment.strftime("%Y-%m-%d"),
+                    "weekWorkedOn": week_start(moment).strftime("%Y-%m-%d"),
                     "monthWorkedOn": key[:6],
                     "yearWorkedOn": key[:4],
                     "totalHoursWorked": hours,
@@ -220,7 +225,7 @@ def _transactions(data: Dataset, rng: random.Random, now: datetime) -> None:
     contracts = {c["id"]: c for c in data.contracts}
     for row in time_report_rows(data):
         contract = contracts[row["contract"]["id"]]
-        week_end = datetime.strptime(row["weekWorkedOn"], "%Y%m%d").replace(tzinfo=now.tzinfo) + timedelta(days=9)
+        week_end = datetime.strptime(row["weekWorkedOn"], "%Y-%m-%d").replace(tzinfo=now.tzinfo) + timedelta(days=9)
         key = (contract["id"], row["weekWorkedOn"])
         found = next((r for r in rows if r.get("_key") == key), None)
         if week_end > now:
@@ -283,7 +288,7 @@ def _transactions(data: Dataset, rng: random.Random, now: datetime) -> None:
         data.transactions.append(
             {
                 "recordId": str(900_000_000 + i),
-                "transactionCreationDate": row["_when"].strftime("%Y-%m-%d"),
+                "transactionCreationDate": row["_when"].strftime("%Y-%m-%dT00:00:00+0000"),  # as seen live
                 "type": row["type"],
                 "accountingSubtype": row["accountingSubtype"],
                 "description": row["description"],
@@ -325,9 +330,10 @@ def _proposals(data: Dataset, rng: random.Random, now: datetime) -> None:
                 "upfrontPaymentPercent": None,
             },
             "proposalCoverLetter": f"Hi! I have done {job['subcategory'].lower()} work like this before.",
+            # DateTime.rawValue on proposals is epoch milliseconds as a string (live, rajat-cc).
             "auditDetails": {
-                "createdDateTime": {"rawValue": _iso(created), "displayValue": _iso(created)[:10]},
-                "modifiedDateTime": {"rawValue": _iso(modified), "displayValue": _iso(modified)[:10]}
+                "createdDateTime": {"rawValue": _epoch_ms(created), "displayValue": _iso(created)[:10]},
+                "modifiedDateTime": {"rawValue": _epoch_ms(modified), "displayValue": _iso(modified)[:10]}
                 if modified
                 else None,
             },
@@ -430,6 +436,7 @@ def _offers(data: Dataset, rng: random.Random, now: datetime) -> None:
             now,
             manager=f"Hiring manager at {job['_client_name']}",
             kind="ONE_ON_ONE",
+            subscribed=contract_state != "Ended",  # an ended offer's room drops out of the default list
         )
 
 
@@ -444,6 +451,7 @@ def _room(
     *,
     manager: str,
     kind: str,
+    subscribed: bool = True,
 ) -> str:
     """A conversation with the client about `job`, from `since` to now; its room id."""
     data.rooms.append(
@@ -455,6 +463,7 @@ def _room(
             "numUnread": rng.randint(0, 2),
             "contractId": None,
             "_participants": [data.user["name"], manager],
+            "_subscribed": subscribed,
         }
     )
     data.stories[room_id] = _conversation(rng, since, now, data.user, manager)

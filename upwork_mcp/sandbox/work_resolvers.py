@@ -1,13 +1,14 @@
 """The sandbox's resolvers for a freelancer's working life: proposals, offers, hours, money, categories.
 
-Limits are Upwork's as reported live: proposal pages of at most 40 ("VJCA-6" beyond), dates as
-`yyyyMMdd`, a work diary per contract and day, transactions only for the user's accounting entity.
+Limits are Upwork's as reported live: proposal pages of at most 20 ("VJCA-6" beyond; some accounts allow
+40), status buckets that overlap, a work diary per contract and day (`yyyyMMdd`), transactions only for
+the user's accounting entity and only in `yyyy-MM-dd`, a time report matched on the week worked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .personas import persona_user
@@ -15,7 +16,31 @@ from .resolvers import _fail, _persona, _sandbox, _window, connection
 from .state import Sandbox
 from .work import time_report_rows
 
-MAX_PROPOSAL_PAGE = 40
+MAX_PROPOSAL_PAGE = 20  # the stricter of the two live reports (20, and 40 elsewhere)
+# Live (rajat-cc): Declined, Withdrawn and Hired each answered the same open list; Archived held the
+# closed history. The other buckets answer their own status.
+OPEN_STATUSES = ("Pending", "Offered", "Accepted", "Activated")
+CLOSED_STATUSES = ("Declined", "Withdrawn", "Archived", "Hired")
+OPEN_LIST_BUCKETS = ("Declined", "Withdrawn", "Hired")
+# The sort fields Upwork documents for CurrentUser.offer, and what each sorts the seeded offers by.
+OFFER_SORT_FIELDS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "Team": lambda o: o["company"]["name"],
+    "StartDate": lambda o: o["startDateTime"],
+    "EndDate": lambda o: o["offer"]["offerTerms"]["expectedEndDate"] or "",
+    "ContractName": lambda o: o["title"],
+    "FreelancerName": lambda o: "",
+    "ClientCompanyName": lambda o: o["company"]["name"],
+    "ClientName": lambda o: o["company"]["name"],
+    "State": lambda o: o["state"],
+}
+
+
+def _in_bucket(status: str, bucket: str) -> bool:
+    if bucket in OPEN_LIST_BUCKETS:
+        return status in OPEN_STATUSES
+    if bucket == "Archived":
+        return status in CLOSED_STATUSES
+    return status == bucket
 
 
 def _day(value: Any, name: str) -> str:
@@ -27,10 +52,22 @@ def _day(value: Any, name: str) -> str:
     return text
 
 
-def _range(value: dict[str, Any] | None, name: str) -> tuple[str, str]:
+def _iso_day(value: Any, name: str, *, compact: bool) -> date:
+    """`yyyy-MM-dd` or an ISO date-time (and `yyyyMMdd` where `compact` is allowed)."""
+    text = str(value or "")
+    if compact and len(text) == 8 and text.isdigit():
+        return datetime.strptime(text, "%Y%m%d").date()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        # Upwork's own wording for transactionHistory (its docs); the time report says the same.
+        raise _fail(f"{name}: date should be in yyyy-mm-dd format, not {text[:20]!r}", "ValidationError") from None
+
+
+def _range(value: dict[str, Any] | None, name: str, *, compact: bool) -> tuple[date, date]:
     value = value or {}
-    start = _day(value.get("rangeStart"), f"{name}.rangeStart")
-    end = _day(value.get("rangeEnd"), f"{name}.rangeEnd")
+    start = _iso_day(value.get("rangeStart"), f"{name}.rangeStart", compact=compact)
+    end = _iso_day(value.get("rangeEnd"), f"{name}.rangeEnd", compact=compact)
     if end < start:
         raise _fail(f"{name}: rangeEnd is before rangeStart", "ValidationError")
     return start, end
@@ -44,8 +81,8 @@ def _proposals(
 ) -> Any:
     box = _sandbox(info)
     if (pagination.get("first") or 0) > MAX_PROPOSAL_PAGE:
-        raise _fail(f"VJCA-6: page size must not exceed {MAX_PROPOSAL_PAGE}")
-    items = [p for p in box.data.proposals if p["status"]["status"] == filter["status_eq"]]
+        raise _fail("VJCA-6: incorrect value for pagination.first")
+    items = [p for p in box.data.proposals if _in_bucket(p["status"]["status"], filter["status_eq"])]
     if filter.get("jobPostingIds_any"):
         wanted = set(filter["jobPostingIds_any"])
         items = [p for p in items if p["marketplaceJobPosting"]["id"] in wanted]
@@ -96,8 +133,12 @@ def _user_offers(
     states = (flt.get("commonFilter") or {}).get("states_any")
     if states:
         items = [o for o in items if o["state"].upper() in {s.upper() for s in states}]
-    ascending = (sortAttribute or {}).get("sortOrder") == "ASC"
-    items = sorted(items, key=lambda o: o["_created"], reverse=not ascending)
+    if sortAttribute:
+        key = OFFER_SORT_FIELDS.get(sortAttribute.get("field", ""))
+        if key is None:
+            raise _fail(f"sortAttribute.field must be one of {', '.join(OFFER_SORT_FIELDS)}", "ValidationError")
+        items = sorted(items, key=key, reverse=sortAttribute.get("sortOrder") == "DESC")
+    # Without a sort attribute the order is Upwork's own (here: as seeded), not newest first.
     offset, count = _window(pagination, max_first=50)
     return connection(items, offset, count)
 
@@ -120,8 +161,15 @@ def _offer_room(_: Any, info: Any, offerId: str) -> Any:
 
 def _time_report(info: Any, timeReportDate_bt: dict[str, Any], pagination: dict[str, Any] | None = None) -> Any:
     box = _sandbox(info)
-    start, end = _range(timeReportDate_bt, "timeReportDate_bt")
-    rows = [r for r in time_report_rows(box.data) if start <= r["dateWorkedOn"] <= end]
+    # Both forms are seen live; the range matches the week worked (Monday), not the day, and today's hours
+    # are not in the report yet (live, the macOS earnings app).
+    start, end = _range(timeReportDate_bt, "timeReportDate_bt", compact=True)
+    today = box.now.date().isoformat()
+    rows = [
+        r
+        for r in time_report_rows(box.data)
+        if start.isoformat() <= r["weekWorkedOn"] <= end.isoformat() and r["dateWorkedOn"] < today
+    ]
     offset, count = _window(pagination, default_first=50, max_first=500)
     return connection(rows, offset, count)
 
@@ -157,8 +205,8 @@ def _transactions(_: Any, info: Any, transactionHistoryFilter: dict[str, Any] | 
     flt = transactionHistoryFilter or {}
     if box.data.accounting_entity not in (flt.get("aceIds_any") or []):
         raise _fail("Authorization failed: aceIds_any must name your accounting entity (accountingEntity { id })")
-    start, end = _range(flt.get("transactionDateTime_bt"), "transactionDateTime_bt")
-    rows = [t for t in box.data.transactions if start <= t["_when"].strftime("%Y%m%d") <= end]
+    start, end = _range(flt.get("transactionDateTime_bt"), "transactionDateTime_bt", compact=False)
+    rows = [t for t in box.data.transactions if start <= t["_when"].date() <= end]
     if flt.get("trxSubtypes_any"):
         wanted = set(flt["trxSubtypes_any"])
         rows = [t for t in rows if t["accountingSubtype"] in wanted]
