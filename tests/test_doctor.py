@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_loop, sandbox_client
+from upwork_mcp.api.probes import PROBES, probe
 from upwork_mcp.commands.doctor import run_checks
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Faults, Sandbox
@@ -47,3 +48,20 @@ async def test_doctor_without_credentials_says_what_to_set(tmp_path) -> None:
     async with open_client(settings) as client:
         checks = {c.name: c for c in await run_checks(client)}
     assert "UPWORK_CLIENT_ID" in checks["credentials"].detail and checks["credentials"].ok is False
+
+
+async def test_every_probe_asks_in_a_form_upwork_accepts(http, sandbox: Sandbox, clock) -> None:
+    # The job search needs `after` in pagination_eq ("Exception occurred" without it); transactions take
+    # yyyy-MM-dd only. On a key with every permission each probe must be answered, not fail.
+    client = sandbox_client(http, Settings.from_env({"UPWORK_SANDBOX": "1"}), make_loop(http, clock))
+    found = [await probe(client, root, client.account.user_id) for root in PROBES]
+    assert [p for p in found if p.state != "allowed"] == []
+
+
+async def test_doctor_starts_afresh_from_remembered_refusals(http, sandbox: Sandbox, clock) -> None:
+    client = sandbox_client(http, Settings.from_env({"UPWORK_SANDBOX": "1"}), make_loop(http, clock))
+    await client.capabilities.remember(["Query.roomList", "MarketplaceJobPostingSearchResult.title"], "old")
+    checks = {c.name: c for c in await run_checks(client)}
+    assert checks["tool list_rooms"].ok is True and "MarketplaceJobPostingSearchResult.title" not in (
+        await client.capabilities.refused()
+    )

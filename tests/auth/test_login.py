@@ -88,6 +88,18 @@ async def test_login_saves_tokens_and_status_never_shows_one(loopback: LoopbackS
     assert (settings.resolved_token_file().parent.stat().st_mode & 0o777) == 0o700
 
 
+async def test_a_login_forgets_what_the_key_was_refused_before(loopback: LoopbackSandbox, tmp_path) -> None:
+    """Permissions change in Upwork's API Center, then the user logs in: old refusals must not outlive the fix."""
+    settings = _settings(loopback, tmp_path)
+    async with open_client(settings) as client:
+        await client.capabilities.remember(["Query.transactionHistory", "FreelancerProfile.countryDetails"], "no")
+        result = await _run(client)
+        left = await client.capabilities.refused()
+    assert left == {} and any("Forgot 2 refusals" in line and "doctor" in line for line in result["lines"])
+    async with open_client(settings) as again:  # another process, the same store
+        assert await again.capabilities.refused() == {}
+
+
 async def test_the_authorization_url_carries_state_and_pkce(loopback: LoopbackSandbox, tmp_path) -> None:
     from upwork_mcp.auth.oauth import authorization_request
 

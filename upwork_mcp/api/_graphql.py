@@ -86,7 +86,10 @@ _NAMED_IN_BRACKETS = re.compile(r"\[([A-Za-z0-9_., ]+)\]")
 _UNDEFINED_FIELD = re.compile(r"Field '([A-Za-z0-9_]+)' in type '([A-Za-z0-9_]+)' is undefined")
 # graphql-java's NonNullableFieldWasNullError: "... The non-nullable type is 'String' within parent type 'X'"
 _NULL_IN_NON_NULL = re.compile(r"within parent type '([A-Za-z0-9_]+)'")
-_TRANSIENT = ("transform timeout",)  # Upwork timed out inside; the same query usually answers next time
+_TRANSIENT = ("transform timeout",)
+SHARED_TYPES = frozenset(
+    {"Money", "PageInfo", "DateTime"}
+)  # types within every operation, not of one  # Upwork timed out inside; the same query usually answers next time
 # What a root's failure most likely means when Upwork names nothing but "Exception occurred".
 EXCEPTION_HINTS: dict[str, str] = {
     "marketplaceJobPostingsSearch": "Upwork's job search answers this when pagination_eq lacks `after` (send "
@@ -132,6 +135,11 @@ def refused_names(errors: list[dict[str, Any]]) -> dict[str, str]:
         if parent and path:
             found.setdefault(f"{parent.group(1)}.{path[-1]}", WHY_NULL)
     return found
+
+
+def _names_only_shared(refused: dict[str, str]) -> bool:
+    """Whether a refusal names nothing but fields of types every answer is made of (or nothing at all)."""
+    return all(name.split(".")[0] in SHARED_TYPES for name in refused)
 
 
 def transient(errors: list[dict[str, Any]]) -> bool:
@@ -198,8 +206,10 @@ class GraphQLExecutor:
                 refused_roots = {
                     n: w for n, w in refused.items() if n.split(".")[-1] in roots and n.split(".")[0] in ("Query", "")
                 }
-                if isinstance(exc, PermissionDeniedError) and not refused and len(roots) == 1:
-                    refused_roots = {f"Query.{roots[0]}": WHY_PERMISSION}  # "Authorization failed", naming nothing
+                if isinstance(exc, PermissionDeniedError) and len(roots) == 1 and _names_only_shared(refused):
+                    # "Authorization failed" naming nothing, or naming only types every answer uses (Money,
+                    # PageInfo: sample 03): the key lacks the operation, not a field of it.
+                    refused, refused_roots = {}, {f"Query.{roots[0]}": WHY_PERMISSION}
                 if refused_roots or not refused:
                     if refused_roots and self.capabilities is not None:
                         await self._remember(refused_roots)

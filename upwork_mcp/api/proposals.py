@@ -116,8 +116,8 @@ class ProposalsAPI:
             try:
                 page = await self.list(status, first=first, sort=sort, job_ids=job_ids, tenant_id=tenant_id)
             except GraphQLError as exc:
-                if not transient(exc.errors):
-                    raise
+                if not transient(exc.errors) or len(skipped) == len(PROPOSAL_STATUSES) - 1:
+                    raise  # not a timeout, or every bucket timed out: nothing to show
                 skipped.append(status)
                 continue
             complete = complete and page.next_cursor is None

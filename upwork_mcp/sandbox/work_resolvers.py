@@ -7,6 +7,7 @@ the user's accounting entity and only in `yyyy-MM-dd`, a time report matched on 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from .resolvers import _fail, _persona, _sandbox, _window, connection
 from .state import Sandbox
 from .work import time_report_rows
 
+_DASHED = re.compile(r"\d{4}-\d{2}-\d{2}($|T)")
 MAX_PROPOSAL_PAGE = 20  # the stricter of the two live reports (20, and 40 elsewhere)
 # Live (rajat-cc): Declined, Withdrawn and Hired each answered the same open list; Archived held the
 # closed history. The other buckets answer their own status.
@@ -58,6 +60,8 @@ def _iso_day(value: Any, name: str, *, compact: bool) -> date:
     if compact and len(text) == 8 and text.isdigit():
         return datetime.strptime(text, "%Y%m%d").date()
     try:
+        if not _DASHED.match(text):
+            raise ValueError(text)  # Python reads 20260901 as a date too; Upwork does not
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         # Upwork's own wording for transactionHistory (its docs); the time report says the same.

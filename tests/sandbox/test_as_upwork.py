@@ -1,0 +1,206 @@
+"""The sandbox answers as Upwork is seen to answer (docs/upwork-behaviour.md), never more kindly: one test
+per row, asked in GraphQL as any client would ask it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from upwork_mcp.sandbox import Faults, Sandbox
+from upwork_mcp.sandbox.graphql_api import run_query
+
+
+def ask(box: Sandbox, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    return run_query(box, {"query": query, "variables": variables or {}}, tenant=None)
+
+
+SEARCH = """
+query($f: MarketplaceJobPostingsSearchFilter) {
+  marketplaceJobPostingsSearch(marketPlaceJobFilter: $f, searchType: USER_JOBS_SEARCH) {
+    totalCount edges { node { id ciphertext experienceLevel amount { rawValue } } }
+  }
+}
+"""
+
+
+def search(box: Sandbox, **flt: Any) -> dict[str, Any]:
+    return ask(box, SEARCH, {"f": {"pagination_eq": {"first": 50, "after": "0"}, **flt}})
+
+
+def test_transactions_refuse_yyyymmdd_and_take_yyyy_mm_dd(sandbox: Sandbox) -> None:
+    query = """query($f: TransactionHistoryFilter) { transactionHistory(transactionHistoryFilter: $f) {
+      transactionDetail { transactionHistoryRow { recordId transactionCreationDate } } } }"""
+    ace = sandbox.data.accounting_entity
+
+    def rows(start: str, end: str) -> dict[str, Any]:
+        return ask(
+            sandbox,
+            query,
+            {"f": {"aceIds_any": [ace], "transactionDateTime_bt": {"rangeStart": start, "rangeEnd": end}}},
+        )
+
+    compact = rows("20260901", "20261031")
+    assert compact["errors"][0]["message"].startswith("transactionDateTime_bt.rangeStart: date should be in yyyy-mm-dd")
+    dashed = rows("2026-09-01", "2026-10-31")
+    found = dashed["data"]["transactionHistory"]["transactionDetail"]["transactionHistoryRow"]
+    assert found and found[0]["transactionCreationDate"].endswith("T00:00:00+0000")  # as seen live
+    assert rows("2026-09-01T00:00:00Z", "2026-10-31T00:00:00Z")["data"] == dashed["data"]
+
+
+@pytest.mark.parametrize("pagination", [{"first": 1}, {"first": 10, "after": ""}], ids=["no after", "empty after"])
+def test_a_search_page_without_after_is_an_exception(sandbox: Sandbox, pagination: dict[str, Any]) -> None:
+    answer = ask(sandbox, SEARCH, {"f": {"pagination_eq": pagination}})
+    assert answer["errors"][0]["message"] == "Exception occurred" and answer["data"] == {
+        "marketplaceJobPostingsSearch": None
+    }
+    without_type = ask(sandbox, "{ marketplaceJobPostingsSearch(marketPlaceJobFilter: {}) { totalCount } }")
+    assert without_type["errors"][0]["message"] == "Exception occurred"
+    assert "errors" not in search(sandbox)
+
+
+def test_budget_and_rate_ranges_do_nothing_and_a_workload_empties_the_search(sandbox: Sandbox) -> None:
+    every = search(sandbox)["data"]["marketplaceJobPostingsSearch"]
+    ranged = search(sandbox, budgetRange_eq={"rangeStart": 5000}, hourlyRate_eq={"rangeEnd": 5})
+    assert ranged["data"]["marketplaceJobPostingsSearch"] == every
+    for workload in ("FULL_TIME", "PART_TIME", "AS_NEEDED"):
+        empty = search(sandbox, workload_eq=workload)["data"]["marketplaceJobPostingsSearch"]
+        assert empty["totalCount"] == 0 and empty["edges"] == []
+
+
+def test_current_ciphertexts_are_02_plus_the_id_and_the_level_may_be_null(sandbox: Sandbox) -> None:
+    nodes = [e["node"] for e in search(sandbox)["data"]["marketplaceJobPostingsSearch"]["edges"]]
+    assert all(n["ciphertext"] == "~02" + n["id"] or n["ciphertext"].startswith("~01") for n in nodes)
+    assert sum(n["ciphertext"].startswith("~02") for n in nodes) > 40
+    assert any(n["experienceLevel"] is None for n in nodes) and any(n["experienceLevel"] for n in nodes)
+    by_cipher = ask(
+        sandbox, "query($id: ID!) { marketplaceJobPosting(id: $id) { id } }", {"id": nodes[0]["ciphertext"]}
+    )
+    assert "not found" in by_cipher["errors"][0]["message"].lower()  # the one-job query takes the number only
+
+
+PROPOSALS = """
+query($status: VendorProposalStatusFilterInput!, $first: Int!) {
+  vendorProposals(filter: {status_eq: $status}, sortAttribute: {field: CREATEDDATETIME, sortOrder: DESC},
+                  pagination: {first: $first}) {
+    totalCount edges { node { id status { status } auditDetails { createdDateTime { rawValue } } } }
+  }
+}
+"""
+
+
+def proposals(box: Sandbox, status: str, first: int = 20) -> dict[str, Any]:
+    return ask(box, PROPOSALS, {"status": status, "first": first})
+
+
+def test_proposal_buckets_overlap_and_dates_are_epoch_milliseconds(sandbox: Sandbox) -> None:
+    def ids(status: str) -> list[str]:
+        return [e["node"]["id"] for e in proposals(sandbox, status)["data"]["vendorProposals"]["edges"]]
+
+    assert ids("Declined") == ids("Withdrawn") == ids("Hired")
+    open_list = {
+        e["node"]["status"]["status"] for e in proposals(sandbox, "Declined")["data"]["vendorProposals"]["edges"]
+    }
+    closed = {e["node"]["status"]["status"] for e in proposals(sandbox, "Archived")["data"]["vendorProposals"]["edges"]}
+    assert open_list == {"Pending", "Offered", "Accepted", "Activated"}
+    assert closed == {"Declined", "Withdrawn", "Archived", "Hired"}
+    raw = proposals(sandbox, "Pending")["data"]["vendorProposals"]["edges"][0]["node"]["auditDetails"]
+    assert raw["createdDateTime"]["rawValue"].isdigit() and len(raw["createdDateTime"]["rawValue"]) == 13
+
+
+def test_proposal_pages_above_20_are_refused_and_a_timeout_fault_answers_as_upwork(sandbox: Sandbox) -> None:
+    assert "VJCA-6" in proposals(sandbox, "Pending", 21)["errors"][0]["message"]
+    sandbox.faults = Faults.parse("proposals_timeout=1")
+    assert proposals(sandbox, "Pending") == {
+        "errors": [{"message": "Transform timeout (1s) - path: /auth/vendors/1/proposals"}],
+        "data": None,
+    }
+    assert "errors" not in proposals(sandbox, "Pending")
+
+
+PROFILE = "query($key: String!) { freelancerProfileByProfileKey(profileKey: $key) { %s } }"
+
+
+def test_another_persons_null_name_loses_the_whole_profile_and_the_country_needs_a_scope(sandbox: Sandbox) -> None:
+    key = {"key": sandbox.data.freelancers[0]["ciphertext"]}
+    named = ask(sandbox, PROFILE.replace("%s", "fullName personalData { title }"), key)
+    assert named["data"] is None
+    error = named["errors"][0]
+    assert error["extensions"]["classification"] == "NullValueInNonNullableField"
+    assert "within parent type 'FreelancerProfile'" in error["message"] and error["path"][-1] == "fullName"
+    country = ask(sandbox, PROFILE.replace("%s", "countryDetails { name }"), key)
+    assert country["errors"][0]["extensions"]["classification"] == "ExecutionAborted"
+    sandbox.faults = Faults.parse("grant=FreelancerProfile.countryDetails")
+    granted = ask(sandbox, PROFILE.replace("%s", "countryDetails { name }"), key)
+    assert granted["data"]["freelancerProfileByProfileKey"]["countryDetails"]["name"]
+
+
+ROOMS = "query($f: RoomFilter) { roomList(filter: $f, pagination: {first: 100}) { totalCount } }"
+
+
+def test_rooms_default_to_subscribed_ones_and_refuse_both_exclusive_filters(sandbox: Sandbox) -> None:
+    def total(**flt: Any) -> int:
+        return int(ask(sandbox, ROOMS, {"f": flt})["data"]["roomList"]["totalCount"])
+
+    assert total() < total(subscribed_eq=False) < total(subscribed_eq=False, includeHidden_eq=True)
+    assert total(subscribed_eq=False, includeHidden_eq=True) == len(sandbox.data.rooms)
+    both = ask(sandbox, ROOMS, {"f": {"unreadRoomsOnly_eq": True, "activeSince_eq": "2026-10-01"}})
+    assert "mutually exclusive" in both["errors"][0]["message"]
+
+
+def test_stories_page_by_an_opaque_end_cursor(sandbox: Sandbox) -> None:
+    room = sandbox.data.rooms[0]["id"]
+    query = """query($f: RoomStoryFilter) { roomStories(filter: $f) {
+      totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
+
+    def page(after: str | None) -> dict[str, Any]:
+        pagination = {"first": 2, **({"after": after} if after else {})}
+        return ask(sandbox, query, {"f": {"roomId_eq": room, "storyFilter": {"pagination": pagination}}})
+
+    first = page(None)["data"]["roomStories"]
+    second = page(first["pageInfo"]["endCursor"])["data"]["roomStories"]
+    assert not first["pageInfo"]["endCursor"].isdigit() and first["pageInfo"]["hasNextPage"]
+    assert second["edges"][0]["node"]["id"] == sandbox.data.stories[room][-3]["id"]
+    assert "errors" in page("2")  # an offset is not a cursor
+
+
+def test_vendor_contracts_answer_empty_on_an_agency_key(sandbox: Sandbox) -> None:
+    query = "query($id: ID!) { vendorContracts(filter: {vendorId: $id}) { contracts { id } } }"
+    user = sandbox.data.user["id"]
+    assert ask(sandbox, query, {"id": user})["data"]["vendorContracts"]["contracts"]
+    sandbox.faults = Faults.parse("profile=agency")
+    answer = ask(sandbox, query, {"id": user})
+    assert "errors" not in answer and answer["data"]["vendorContracts"]["contracts"] == []
+
+
+def test_offers_keep_upworks_order_unless_a_documented_field_sorts_them(sandbox: Sandbox) -> None:
+    query = """query($s: SortAttribute) { user { offer(sortAttribute: $s, pagination: {first: 50, after: "0"}) {
+      edges { node { id startDateTime } } } } }"""
+
+    def starts(sort: dict[str, str] | None) -> list[str]:
+        answer = ask(sandbox, query, {"s": sort})
+        return [e["node"]["startDateTime"] for e in answer["data"]["user"]["offer"]["edges"]]
+
+    assert starts(None) == [o["startDateTime"] for o in sandbox.data.offers]
+    newest = starts({"field": "StartDate", "sortOrder": "DESC"})
+    assert newest == sorted(newest, reverse=True) != starts(None)
+    assert (
+        "sortAttribute.field"
+        in ask(sandbox, query, {"s": {"field": "Newest", "sortOrder": "DESC"}})["errors"][0]["message"]
+    )
+
+
+def test_the_time_report_matches_the_week_worked_and_answers_dashed_dates(sandbox: Sandbox) -> None:
+    query = """query($r: DateTimeRange!) { user { contractTimeReport(timeReportDate_bt: $r, pagination: {first: 500}) {
+      edges { node { dateWorkedOn weekWorkedOn } } } } }"""
+
+    def days(start: str, end: str) -> list[str]:
+        answer = ask(sandbox, query, {"r": {"rangeStart": start, "rangeEnd": end}})
+        return [e["node"]["dateWorkedOn"] for e in answer["data"]["user"]["contractTimeReport"]["edges"]]
+
+    week = days("2026-10-19", "2026-10-25")
+    assert week and all(d.count("-") == 2 and "2026-10-19" <= d <= "2026-10-25" for d in week)
+    assert days("20261019", "20261025") == week  # both forms are taken
+    assert days("2026-10-21", "2026-10-23") == []  # matched on the week worked (Monday 19th), not the day
+    today = sandbox.now.date().isoformat()
+    assert today not in days("2026-10-26", today)  # today's hours lag
