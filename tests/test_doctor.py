@@ -40,7 +40,8 @@ async def test_doctor_flags_a_tenant_that_is_not_the_users(http, sandbox: Sandbo
     client = sandbox_client(http, settings, make_loop(http, clock))
     checks = {c.name: c for c in await run_checks(client)}
     # The sandbox refuses the foreign tenant outright, as Upwork would: the login check says so.
-    assert checks["login and reachability"].ok is False and "get_account" in checks["login and reachability"].detail
+    login = checks["login and reachability"]
+    assert login.ok is False and "refused the organization" in login.detail and "upwork-mcp auth orgs" in login.detail
 
 
 async def test_doctor_without_credentials_says_what_to_set(tmp_path) -> None:

@@ -34,6 +34,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
         "root",
         (
             "upwork_mcp.world",
+            "upwork_mcp.advice",
             "upwork_mcp.server",
             "upwork_mcp.cli",
             "upwork_mcp.commands",

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from tests.auth.conftest import LoopbackSandbox
 from tests.mcp_client import Connect, tool_names
+from upwork_mcp.advice import explain
 from upwork_mcp.auth.store import FileTokenStore
 from upwork_mcp.auth.tokens import TokenSet
 from upwork_mcp.cli import main
@@ -68,7 +69,8 @@ async def test_a_refused_token_without_a_refresh_token_says_log_in_again(
     async with open_client(settings) as client:
         with pytest.raises(NotAuthenticatedError) as info:
             await client.account.me()
-    assert "auth login" in str(info.value) and "refresh token was" not in str(info.value).lower()
+    said = explain(info.value, "person")
+    assert "auth login" in said and "refresh token was" not in said.lower()
     assert "no refresh token" in str(info.value)
 
 

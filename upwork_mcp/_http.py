@@ -27,6 +27,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    TenantError,
     UpworkError,
 )
 
@@ -137,7 +138,7 @@ class RequestLoop:
         headers: Mapping[str, str] | None = None,
         credentials: Credentials | None = None,
         ok_statuses: frozenset[int] = frozenset(),
-        auth_hint: str = "Check the credentials.",
+        auth_hint: str = "",
     ) -> httpx.Response:
         """Send one logical request; return the response or raise an UpworkError.
 
@@ -258,9 +259,7 @@ def body_message(response: httpx.Response) -> str | None:
     return None
 
 
-def error_from_response(
-    response: httpx.Response, service: str, *, auth_hint: str = "Check the credentials."
-) -> APIError:
+def error_from_response(response: httpx.Response, service: str, *, auth_hint: str = "") -> APIError:
     """Map a failure status to its error class. `auth_hint` says what to do about a 401 for this service."""
     status = response.status_code
     said = body_message(response)
@@ -270,17 +269,14 @@ def error_from_response(
             f"{service} rejected the request as invalid{detail}. Check the arguments.", status_code=400
         )
     if status == 401:
-        return AuthenticationError(f"{service} refused the credentials{detail}. {auth_hint}", status_code=401)
+        hint = f" {auth_hint}" if auth_hint else ""
+        return AuthenticationError(f"{service} refused the credentials{detail}.{hint}", status_code=401)
     if status == 403 and said and "tenant" in said.lower():
-        return PermissionDeniedError(
-            f"{service} refused the organization{detail}. Use an organization id from get_account "
-            "(or `upwork-mcp auth orgs`), or omit it for the one in use.",
-            permission=None,
-        )
+        return TenantError(f"{service} refused the organization{detail}.", permission=None)
     if status == 403:
         return PermissionDeniedError(
             f"{service} denied access{detail}. The API key may lack a permission: enable it for the key in "
-            "Upwork's API Center, then run `upwork-mcp doctor` to re-check what the key may read.",
+            "Upwork's API Center.",
         )
     if status == 404:
         return NotFoundError(f"{service} found nothing there{detail}. Check the id.", status_code=404)

@@ -20,6 +20,7 @@ import anyio
 import anyio.to_thread
 
 from . import __version__
+from .advice import explain
 from .errors import ConfigError, UpworkError
 from .logs import setup_logging
 
@@ -546,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"upwork-mcp: configuration error: {exc}", file=sys.stderr)
         return 2
     except UpworkError as exc:
-        print(f"upwork-mcp: {exc}", file=sys.stderr)
+        print(f"upwork-mcp: {explain(exc, 'person')}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,7 +1,9 @@
 """The one exception tree of upwork-mcp.
 
-Every message is written for the model and the user: what happened and what to
-do next. No message ever carries a token, secret or authorization code.
+Every message says what happened, in Upwork's terms, for the model and the user; no message ever
+carries a token, secret or authorization code. What to do next that names a tool or a command is
+added where the error is shown (`upwork_mcp.advice`), keyed by the error's class and `root` (the
+Upwork operation it is about).
 
     UpworkError
     ├── ConfigError                 bad or missing settings
@@ -12,6 +14,7 @@ do next. No message ever carries a token, secret or authorization code.
     └── APIError                    Upwork (or the job feed) answered with a failure
         ├── BadRequestError 400     ├── AuthenticationError 401
         ├── PermissionDeniedError 403 (names the API-key permission to enable)
+        │   └── TenantError             the organization (tenant) was refused
         ├── NotFoundError 404       ├── RateLimitError 429 (.retry_after)
         ├── ServerError 5xx
         └── GraphQLError            errors[] in a 200 answer (.errors, .partial_data)
@@ -19,7 +22,7 @@ do next. No message ever carries a token, secret or authorization code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 
 class UpworkError(Exception):
@@ -28,9 +31,15 @@ class UpworkError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.root: str | None = None  # the Upwork operation (root field) this is about, when known
 
     def __str__(self) -> str:
         return self.message
+
+    def about(self, root: str | None) -> Self:
+        """Say which Upwork operation this error is about (the surface's advice keys on it)."""
+        self.root = root
+        return self
 
 
 class ConfigError(UpworkError):
@@ -45,11 +54,7 @@ class NotAuthenticatedError(UpworkError):
     """There is no usable token; the user must log in."""
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(
-            message
-            or "Not logged in to Upwork. Run `upwork-mcp auth login` (or set UPWORK_ACCESS_TOKEN), "
-            "or start the server with --sandbox to try it offline."
-        )
+        super().__init__(message or "Not logged in to Upwork.")
 
 
 class ConfirmationRequired(UpworkError):
@@ -100,6 +105,10 @@ class PermissionDeniedError(APIError):
         self.errors = errors or []  # Upwork's errors[], when the refusal came as GraphQL errors
 
 
+class TenantError(PermissionDeniedError):
+    """403 naming the tenant: the organization asked for is not one this user may act in."""
+
+
 class NotFoundError(APIError):
     """404, or a GraphQL 'not found': the id does not exist or is not visible."""
 
@@ -125,7 +134,10 @@ class GraphQLError(APIError):
         *,
         errors: list[dict[str, Any]],
         partial_data: dict[str, Any] | None = None,
+        unanswerable: bool = False,
     ) -> None:
         super().__init__(message, status_code=200)
         self.errors = errors
         self.partial_data = partial_data
+        # True when nothing this server asks of the operation can be answered (every field gone or nulled)
+        self.unanswerable = unanswerable

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from upwork_mcp.advice import explain
 from upwork_mcp.api import JobSearchFilters, UpworkClient
 from upwork_mcp.api.jobs import parse_job_ref
 from upwork_mcp.errors import NotFoundError, UpworkError
@@ -148,8 +149,11 @@ async def test_get_by_url_ciphertext_or_id(client: UpworkClient) -> None:
 
 
 async def test_an_unseen_ciphertext_explains_how_to_get_the_numeric_id(client: UpworkClient) -> None:
-    with pytest.raises(NotFoundError, match="search_jobs"):
+    with pytest.raises(NotFoundError, match="give the numeric id") as raised:
         await client.jobs.get("~01ffffffffffffffff")
+    # The engine names no tool; the surface says where the ids come from.
+    assert "search_jobs" not in str(raised.value) and raised.value.root == "marketplaceJobPosting"
+    assert "Job ids come from search_jobs" in explain(raised.value, "model")
 
 
 async def test_batch_contents(client: UpworkClient) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from upwork_mcp.advice import explain
 from upwork_mcp.api import FeedQuery, UpworkClient
 from upwork_mcp.config import Settings
 from upwork_mcp.errors import APIError, ConfigError, NotFoundError
@@ -53,8 +54,10 @@ async def test_story_paging_reaches_the_oldest(client: UpworkClient) -> None:
 
 
 async def test_unknown_room_is_not_found(client: UpworkClient) -> None:
-    with pytest.raises(NotFoundError, match="list_rooms"):
+    with pytest.raises(NotFoundError, match="no such item") as raised:
         await client.messages.stories("room_nope")
+    assert "list_rooms" not in str(raised.value)  # the engine names no tool: the surface's advice does
+    assert "Room ids come from list_rooms" in explain(raised.value, "model")
 
 
 async def test_freelancer_search_and_profile(client: UpworkClient) -> None:

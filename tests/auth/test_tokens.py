@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.auth.conftest import LoopbackSandbox
+from upwork_mcp.advice import explain
 from upwork_mcp.auth import store as store_module
 from upwork_mcp.auth.store import FileTokenStore
 from upwork_mcp.auth.tokens import TokenSet
@@ -141,8 +142,9 @@ async def test_a_rejected_refresh_clears_the_store_and_says_login(loopback: Loop
     loopback.box.refresh_tokens.clear()
     settings = Settings.from_env(loopback.env(UPWORK_TOKEN_FILE=str(path)))
     async with open_client(settings) as client:
-        with pytest.raises(NotAuthenticatedError, match="auth login"):
+        with pytest.raises(NotAuthenticatedError, match="saved login was removed") as raised:
             await client.account.me()
+    assert "upwork-mcp auth login" in explain(raised.value, "person")
     assert not path.exists()
     assert tokens.refresh_token.get_secret_value() not in str(tmp_path.iterdir())
 

@@ -25,8 +25,6 @@ from ..notes import note
 from .memory import Capabilities
 
 SERVICE = "Upwork"
-LOGIN_HINT = "Run `upwork-mcp auth login` to log in again."
-RECHECK_HINT = "then run `upwork-mcp doctor` to re-check what this key may read"
 MAX_RESENDS = 3  # a query pruned of what Upwork refused is sent again at most this many times
 
 # Why a field was left out: each reason reads after "(...)" in a note and decides the error's kind.
@@ -64,20 +62,6 @@ PERMISSIONS: dict[str, str] = {
     "user": "the common entities read permission",
     "organization": "the common entities read permission",
     "companySelector": "the common entities read permission",
-}
-
-# What to do when a lookup finds nothing, by root field.
-NOT_FOUND_HINTS: dict[str, str] = {
-    "marketplaceJobPosting": "Job ids come from search_jobs (a ~02 ciphertext is ~02 + the id); a ~01 ciphertext "
-    "must be seen in a search first.",
-    "contractDetails": "Contract ids come from list_contracts.",
-    "roomStories": "Room ids come from list_rooms.",
-    "contractRoom": "Contract ids come from list_contracts.",
-    "createRoomStoryV2": "Room ids come from list_rooms.",
-    "freelancerProfileByProfileKey": "Profile keys (~01...) come from search_freelancers.",
-    "vendorProposal": "Proposal ids come from list_proposals.",
-    "offer": "Offer ids come from list_offers.",
-    "workDiaryContract": "Contract ids come from list_contracts.",
 }
 
 _PERMISSION_MARKERS = ("oauth2 permission", "no access to requested resource", "permission", "authorization failed")
@@ -258,17 +242,17 @@ class GraphQLExecutor:
         when = " within the last day" if remembered else ""
         if why in (WHY_GONE, WHY_NULL):
             return GraphQLError(
-                f"Upwork can't answer {root} as this server asks for it{when}: {why}. Nothing is left to ask for; "
-                "update upwork-mcp, or ask for other fields with run_graphql.",
+                f"Upwork can't answer {root} as this server asks for it{when}: {why}. Nothing is left to ask for.",
                 errors=[],
-            )
+                unanswerable=True,
+            ).about(root)
         permission = PERMISSIONS.get(root, "the permission this query needs")
         return PermissionDeniedError(
             f"Upwork refused {root} for this API key{when} (it lacks {permission}). Enable it for "
-            f"the key in Upwork's API Center, {RECHECK_HINT}.",
+            "the key in Upwork's API Center.",
             permission=permission,
             status_code=200,
-        )
+        ).about(root)
 
     async def execute(
         self,
@@ -285,16 +269,18 @@ class GraphQLExecutor:
             body["operationName"] = operation_name
         tenant = tenant_id or self.tenant_id
         headers = {TENANT_HEADER: tenant} if tenant else None
-        response = await self.loop.send(
-            "POST",
-            self.url,
-            service=SERVICE,
-            retry=not mutation,
-            json=body,
-            headers=headers,
-            credentials=self.credentials,
-            auth_hint=LOGIN_HINT,
-        )
+        try:
+            response = await self.loop.send(
+                "POST",
+                self.url,
+                service=SERVICE,
+                retry=not mutation,
+                json=body,
+                headers=headers,
+                credentials=self.credentials,
+            )
+        except UpworkError as exc:
+            raise exc.about(exc.root or next(iter(documents.root_fields(query)), "graphql")) from None
         try:
             payload = response.json()
         except ValueError as exc:
@@ -325,24 +311,23 @@ def classify_errors(
         permission = PERMISSIONS.get(root or "", "the permission this query needs")
         return PermissionDeniedError(
             f"Upwork refused this query: the API key lacks {permission!s}. Enable it for the key in "
-            f"Upwork's API Center, {RECHECK_HINT} (Upwork said: {message}).",
+            f"Upwork's API Center (Upwork said: {message}).",
             permission=permission,
             status_code=200,
             errors=errors,
-        )
+        ).about(root)
     if any(marker in lowered for marker in _NOT_FOUND_MARKERS):
-        hint = NOT_FOUND_HINTS.get(root or "", "Check the id.")
-        return NotFoundError(f"Upwork found no such item ({message}). {hint}", status_code=200)
+        return NotFoundError(f"Upwork found no such item ({message}).", status_code=200).about(root)
     if transient(errors):
         return GraphQLError(
             f"Upwork timed out while answering ({message}). It is transient: try again in a moment.",
             errors=errors,
             partial_data=partial_data,
-        )
+        ).about(root)
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     hint = EXCEPTION_HINTS.get(root or "", "") if "exception occurred" in lowered else ""
     return GraphQLError(
         f"Upwork returned a GraphQL error: {message}{more}" + (f". {hint}" if hint else ""),
         errors=errors,
         partial_data=partial_data,
-    )
+    ).about(root)

@@ -30,5 +30,5 @@ class AccountAPI:
         """The user's id, fetched once per process (the contracts listing needs it)."""
         me = await self.me()
         if me.user is None:
-            raise UpworkError("Upwork did not say who this token belongs to; run `upwork-mcp doctor`.")
+            raise UpworkError("Upwork did not say who this token belongs to.")
         return me.user.id

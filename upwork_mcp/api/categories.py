@@ -68,7 +68,7 @@ class CategoriesAPI:
             choices = ", ".join(f'"{label}"' for _, label in partial[:6])
             raise InvalidInputError(f"{kind} {text!r} matches several: {choices}. Give the whole name.")
         if _ID.fullmatch(text) and entries:
-            raise InvalidInputError(f"{kind} id {text} is not in Upwork's taxonomy; list_categories shows the ids.")
+            raise InvalidInputError(f"{kind} id {text} is not in Upwork's taxonomy.").about("ontologyCategories")
         close = difflib.get_close_matches(text, labels, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else " list_categories shows them all."
-        raise InvalidInputError(f"No {kind} is called {text!r}.{hint}")
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise InvalidInputError(f"No {kind} is called {text!r}.{hint}").about("ontologyCategories")

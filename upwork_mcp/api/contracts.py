@@ -131,8 +131,8 @@ class ContractsAPI:
         except PermissionDeniedError:
             page = await self._work_history((), 0, 1, tenant_id, ids=(contract_id,))
             if not page.contracts:
-                raise NotFoundError(
-                    f"No contract {contract_id} in your work history. Use list_contracts for ids."
+                raise NotFoundError(f"No contract {contract_id} in your work history.").about(
+                    "contractDetails"
                 ) from None
             note("This contract came from your work history: this API key may not read contractDetails.")
             c = page.contracts[0]
@@ -147,7 +147,7 @@ class ContractsAPI:
             )
         node = result.data.get("contractDetails")
         if not node:
-            raise NotFoundError(f"No contract {contract_id} is visible to this account. Use list_contracts for ids.")
+            raise NotFoundError(f"No contract {contract_id} is visible to this account.").about("contractDetails")
         details = ContractDetails.model_validate(node)
         if (details.status or "").upper() != "CLOSED":
             return details

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import NotFoundError, UpworkError
+from ..errors import InvalidInputError, NotFoundError
 from ..models.freelancers import FreelancerPage, FreelancerProfile, FreelancerRecord
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
@@ -32,10 +32,9 @@ class FreelancersAPI:
         if "upwork.com" in key and "~" in key:
             key = key[key.index("~") :].split("/")[0].split("?")[0]
         if not key.startswith("~"):
-            raise UpworkError(
-                f"{profile_key[:80]!r} is not a profile key. Give the ~01... ciphertext from search_freelancers "
-                "or a profile URL."
-            )
+            raise InvalidInputError(
+                f"{profile_key[:80]!r} is not a profile key. Give a ~01... ciphertext or a profile URL."
+            ).about("freelancerProfileByProfileKey")
         result = await self._gql.run("GetFreelancerProfile", {"profileKey": key})
         node = result.data.get("freelancerProfileByProfileKey")
         if not node:

@@ -94,7 +94,7 @@ class HoursAPI:
         result = await self._gql.run("WorkDiary", variables, tenant_id=tenant_id)
         node = result.data.get("workDiaryContract")
         if node is None:
-            raise NotFoundError(f"No work diary for contract {contract_id}. Contract ids come from list_contracts.")
+            raise NotFoundError(f"No work diary for contract {contract_id}.").about("workDiaryContract")
         cells = [DiaryCell.model_validate(c) for c in node.get("workDiaryTimeCells") or [] if c]
         return WorkDiary(contract_id=contract_id, date=upwork_day(day), cells=cells)
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import NotFoundError, UpworkError
+from ..errors import InvalidInputError, NotFoundError, UpworkError
 from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
 from ._concurrent import gather
 from ._graphql import GraphQLExecutor
@@ -129,10 +129,10 @@ def parse_job_ref(ref: str) -> tuple[str | None, str | None]:
     if found:
         current = _CURRENT_CIPHER.fullmatch(found.group(0))
         return (current.group(1) if current else None), found.group(0)
-    raise UpworkError(
+    raise InvalidInputError(
         f"{ref[:80]!r} is not a job reference. Give a job URL (https://www.upwork.com/jobs/~02...), "
-        "its ciphertext (~02... or ~01...), or a numeric job id from search_jobs."
-    )
+        "its ciphertext (~02... or ~01...), or a numeric job id."
+    ).about("marketplaceJobPosting")
 
 
 class JobsAPI:
@@ -246,9 +246,8 @@ class JobsAPI:
             if job_id is None:
                 raise NotFoundError(
                     f"Upwork's job lookup needs the numeric job id. {cipher} is an old-style (~01) ciphertext that "
-                    "does not contain it, and no search of the last 24 hours showed that job. Find it with "
-                    "search_jobs (its results carry both ids), or give the numeric id."
-                )
+                    "does not contain it, and no search of the last 24 hours showed that job; give the numeric id."
+                ).about("marketplaceJobPosting")
         result = await self._gql.run("GetJob", {"id": job_id})
         node = result.data.get("marketplaceJobPosting")
         if not node:

@@ -99,7 +99,7 @@ class MessagesAPI:
         result = await self._gql.run("RoomStories", variables, tenant_id=tenant_id)
         conn = result.data.get("roomStories")
         if conn is None:
-            raise NotFoundError(f"No room {room_id} is visible to this account. Use list_rooms for room ids.")
+            raise NotFoundError(f"No room {room_id} is visible to this account.").about("roomStories")
         page = connection_page(conn, RoomStory)  # the next page starts after pageInfo.endCursor
         return StoryPage(room_id=room_id, total=page.total, stories=page.items, next_cursor=page.next_cursor)
 

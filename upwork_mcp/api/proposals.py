@@ -147,7 +147,7 @@ class ProposalsAPI:
         )
         node = result.data.get("vendorProposal")
         if not node:
-            raise NotFoundError(f"No proposal {proposal_id} is visible to this account. Use list_proposals for ids.")
+            raise NotFoundError(f"No proposal {proposal_id} is visible to this account.").about("vendorProposal")
         return ProposalDetail(proposal=Proposal.model_validate(node), room_id=room)
 
 
@@ -183,5 +183,5 @@ class OffersAPI:
         )
         node = result.data.get("offer")
         if not node:
-            raise NotFoundError(f"No offer {offer_id} is visible to this account. Use list_offers for ids.")
+            raise NotFoundError(f"No offer {offer_id} is visible to this account.").about("offer")
         return OfferDetail(offer=Offer.model_validate(node), room_id=room)

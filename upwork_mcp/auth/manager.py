@@ -108,8 +108,7 @@ class TokenManager:
     async def _refresh(self, tokens: TokenSet) -> TokenSet:
         if tokens.refresh_token is None:
             raise NotAuthenticatedError(
-                "Upwork no longer accepts the saved access token, and the saved login has no refresh token to "
-                "renew it. Run `upwork-mcp auth login` to log in again."
+                "Upwork no longer accepts the saved access token, and the saved login has no refresh token to renew it."
             )
         try:
             fresh = await refresh_tokens(self._loop, self._settings, tokens)
@@ -118,8 +117,7 @@ class TokenManager:
             await anyio.to_thread.run_sync(self._store.clear)
             self._cached = None
             raise NotAuthenticatedError(
-                "Upwork rejected the saved refresh token, so the saved login was removed. "
-                "Run `upwork-mcp auth login` to log in again."
+                "Upwork rejected the saved refresh token, so the saved login was removed."
             ) from None
         # Save the rotated refresh token before anyone uses the new access token.
         await anyio.to_thread.run_sync(self._store.save, fresh)
@@ -137,6 +135,4 @@ class StaticToken:
         return self._tokens
 
     async def after_rejection(self, rejected: str) -> TokenSet:
-        raise NotAuthenticatedError(
-            "Upwork refused UPWORK_ACCESS_TOKEN. Give a fresh token, or unset it and run `upwork-mcp auth login`."
-        )
+        raise NotAuthenticatedError("Upwork refused UPWORK_ACCESS_TOKEN: give a fresh token, or unset it and log in.")

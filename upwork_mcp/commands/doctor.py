@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..advice import explain
 from ..api import FeedQuery, UpworkClient
 from ..api.probes import probe
 from ..auth.manager import TokenManager
@@ -28,14 +29,14 @@ async def _probe(name: str, call: Callable[[UpworkClient], Awaitable[str]], clie
         return Check(name, True, await call(client))
     except PermissionDeniedError as exc:
         if exc.permission is None:  # not a key permission (e.g. a foreign tenant): Upwork's own account
-            return Check(name, False, str(exc))
+            return Check(name, False, explain(exc, "person"))
         return Check(
             name,
             False,
             f"the API key lacks {exc.permission}: enable it in Upwork's API Center, then run `upwork-mcp doctor` again",
         )
     except UpworkError as exc:
-        return Check(name, False, str(exc))
+        return Check(name, False, explain(exc, "person"))
 
 
 def _registry() -> list[Any]:

@@ -18,6 +18,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 
+from ..advice import explain
 from ..errors import BadRequestError, GraphQLError, UpworkError
 from ..notes import collecting
 
@@ -51,8 +52,9 @@ def _about_argument(exc: UpworkError, arguments: dict[str, Any]) -> str | None:
 
 
 def advice(exc: UpworkError, arguments: dict[str, Any]) -> str:
-    """What the model reads for `exc`: the engine's plain statement, or ours about the argument that caused it."""
-    return _about_argument(exc, arguments) or str(exc)
+    """What the model reads for `exc`: ours about the argument that caused it, or the engine's statement
+    followed by the surface's advice for its class and operation (`upwork_mcp.advice`)."""
+    return _about_argument(exc, arguments) or explain(exc, "model")
 
 
 def plain(exc: ValidationError) -> str:
