@@ -146,6 +146,7 @@ class Engine:
         self.tokens = token_source(world, self.loop)
         from .store import StoreMemory  # lazy: with the engine
 
+        self._own_store = store is None  # closed with the engine; a store handed in belongs to the caller
         self.store = store or open_store(settings)
         self.memory = StoreMemory(self.store)
         self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens, memory=self.memory)
@@ -187,6 +188,8 @@ class Engine:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        if self._own_store:
+            self.store.close()
 
 
 @asynccontextmanager

@@ -39,6 +39,10 @@ class Store:
         self._clock = clock
         self.migrate()
 
+    def close(self) -> None:
+        """Close the database connections this process holds (on shutdown)."""
+        self.db.close()
+
     def migrate(self) -> int:
         """Apply the migrations this database lacks; return the version it is at."""
         with self.db.transaction(lock="migrate") as tx:
