@@ -13,6 +13,10 @@ from collections.abc import Callable
 from typing import Protocol
 
 CAPABILITY_TTL = 86_400.0  # a refusal is believed for a day; permissions change when the key is edited
+# Every GraphQL call consults the refusals, so they are read from the shared memory at most this often
+# (seconds); what this process remembers or forgets counts at once. Another process's news is seen
+# within this long: at worst one more request Upwork refuses, or one refusal repeated after a re-probe.
+REFUSALS_FRESH = 5.0
 CIPHERTEXT_TTL = 86_400.0  # Upwork's terms: API data is cached at most 24 hours
 
 
@@ -49,20 +53,31 @@ class InMemory:
 class Capabilities:
     """What this key was refused: whole operations (`Query.vendorContracts`) and fields within them."""
 
-    def __init__(self, memory: Memory, key_id: str) -> None:
+    def __init__(self, memory: Memory, key_id: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._memory = memory
         self._namespace = f"capabilities:{key_id}"
+        self._clock = clock
+        self._read: tuple[float, dict[str, str]] | None = None  # (when, what) last read from the memory
+        self._changes = 0  # what this process remembered or forgot: a read that overlapped one is not kept
 
     async def refused(self) -> dict[str, str]:
-        """`Type.field` or `parent.field` -> why, for everything refused within the last day."""
-        return {
+        """`Type.field` or `parent.field` -> why, for everything refused within the last day (as read at
+        most REFUSALS_FRESH seconds ago)."""
+        read = self._read
+        if read is not None and self._clock() - read[0] < REFUSALS_FRESH:
+            return dict(read[1])
+        when, changes = self._clock(), self._changes
+        known = {
             name: json.loads(value).get("why", "")
             for name, value in (await self._memory.items(self._namespace)).items()
         }
+        if changes == self._changes:
+            self._read = (when, known)
+        return dict(known)
 
     async def forget(self, names: list[str]) -> None:
         """A refusal that no longer holds (the key was given the permission)."""
-        await self._memory.put_many(self._namespace, dict.fromkeys(names, "{}"), 0.0)
+        await self._change(dict.fromkeys(names, "{}"), 0.0)
 
     async def clear(self) -> int:
         """Forget every refusal of this key (a new login, or the key's permissions edited): how many."""
@@ -73,4 +88,13 @@ class Capabilities:
 
     async def remember(self, names: list[str], why: str) -> None:
         payload = json.dumps({"why": why, "at": time.time()})
-        await self._memory.put_many(self._namespace, dict.fromkeys(names, payload), CAPABILITY_TTL)
+        await self._change(dict.fromkeys(names, payload), CAPABILITY_TTL)
+
+    async def _change(self, items: dict[str, str], ttl: float) -> None:
+        self._changes += 1
+        self._read = None
+        try:
+            await self._memory.put_many(self._namespace, items, ttl)
+        finally:
+            self._changes += 1
+            self._read = None
