@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,13 +166,16 @@ class SharedLimiter:
 
     MARGIN = 1.05  # as the in-process limiter: jitter on the wire must not bunch requests past the limit
 
-    def __init__(self, team: TeamStore, key: str, rate: float) -> None:
+    def __init__(
+        self, team: TeamStore, key: str, rate: float, *, sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    ) -> None:
         self.team = team
         self.key = key
         self.interval = self.MARGIN / rate
+        self._sleep = sleep
 
     async def acquire(self) -> None:
         start = await anyio.to_thread.run_sync(self.team.reserve, self.key, self.interval)
         wait = start - self.team._clock()
         if wait > 0:
-            await anyio.sleep(wait)
+            await self._sleep(wait)
