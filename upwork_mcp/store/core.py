@@ -162,19 +162,45 @@ class Store:
 
 
 class StoreMemory:
-    """The engine's `Memory` over the store (every call in a worker thread): shared by all processes."""
+    """The engine's `Memory` over the store (every call in a worker thread): shared by all processes.
 
-    def __init__(self, store: Store) -> None:
+    What is new is written once: a value this process wrote, unchanged, less than REWRITE_AFTER seconds ago
+    is not written again by `put_many` (a search that finds the jobs it found a minute ago writes nothing).
+    Its expiry then comes at most that much sooner than the repeated write asked. Writes with a ttl no
+    longer than that (forgetting, short-lived values) are always made.
+    """
+
+    REWRITE_AFTER = 600.0
+    _WRITTEN_MAX = 20_000  # entries remembered; beyond, forgotten at once (the next writes are made again)
+
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
+        self._clock = clock
+        self._written: dict[tuple[str, str], tuple[str, float]] = {}  # (namespace, key) -> (value, expires)
 
     async def get(self, namespace: str, key: str) -> str | None:
         return await anyio.to_thread.run_sync(self._store.cache_get, namespace, key)
 
     async def put(self, namespace: str, key: str, value: str, ttl: float) -> None:
+        self._written.pop((namespace, key), None)
         await anyio.to_thread.run_sync(self._store.cache_put, namespace, key, value, ttl)
 
     async def put_many(self, namespace: str, items: dict[str, str], ttl: float) -> None:
+        now = self._clock()
+        if ttl > self.REWRITE_AFTER:
+            lasts = now + ttl - self.REWRITE_AFTER
+            items = {
+                key: value
+                for key, value in items.items()
+                if (known := self._written.get((namespace, key))) is None or known[0] != value or known[1] <= lasts
+            }
+        if not items:
+            return
         await anyio.to_thread.run_sync(self._store.cache_put_many, namespace, items, ttl)
+        if len(self._written) > self._WRITTEN_MAX:
+            self._written.clear()
+        for key, value in items.items():
+            self._written[(namespace, key)] = (value, now + ttl)
 
     async def items(self, namespace: str) -> dict[str, str]:
         return await anyio.to_thread.run_sync(self._store.cache_items, namespace)
