@@ -6,17 +6,10 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from tests.conftest import FakeClock
 from upwork_mcp.api.memory import REFUSALS_FRESH, Capabilities, InMemory
 
 pytestmark = pytest.mark.anyio
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Counted(InMemory):
@@ -31,8 +24,8 @@ class Counted(InMemory):
         return await super().items(namespace)
 
 
-async def test_refusals_are_read_once_per_freshness_window() -> None:
-    memory, clock = Counted(), Clock()
+async def test_refusals_are_read_once_per_freshness_window(clock: FakeClock) -> None:
+    memory = Counted()
     caps = Capabilities(memory, "key", clock=clock)
     for _ in range(50):
         assert await caps.refused() == {}
@@ -42,8 +35,8 @@ async def test_refusals_are_read_once_per_freshness_window() -> None:
     assert memory.reads == 2
 
 
-async def test_own_changes_count_at_once_and_another_processs_within_the_bound() -> None:
-    memory, clock = Counted(), Clock()
+async def test_own_changes_count_at_once_and_another_processs_within_the_bound(clock: FakeClock) -> None:
+    memory = Counted()
     here, there = Capabilities(memory, "key", clock=clock), Capabilities(memory, "key", clock=clock)
     assert await here.refused() == {} and await there.refused() == {}
     await here.remember(["Query.vendorContracts"], "no contracts permission")
@@ -57,9 +50,9 @@ async def test_own_changes_count_at_once_and_another_processs_within_the_bound()
     assert await here.refused() == {}
 
 
-async def test_a_read_that_overlaps_a_change_is_not_kept() -> None:
+async def test_a_read_that_overlaps_a_change_is_not_kept(clock: FakeClock) -> None:
     """A read that began before this process remembered a refusal may miss it: it is used, not kept."""
-    memory, clock = Counted(), Clock()
+    memory = Counted()
     caps = Capabilities(memory, "key", clock=clock)
     entered, release = anyio.Event(), anyio.Event()
     plain_items = memory.items

@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FakeClock
 from upwork_mcp.store import SQLiteDatabase, Store, StoreMemory
 
 pytestmark = pytest.mark.anyio
 DAY = 86_400.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class CountedStore(Store):
@@ -31,8 +24,8 @@ class CountedStore(Store):
         super().cache_put_many(namespace, items, ttl)
 
 
-async def test_a_repeated_search_writes_only_what_is_new(tmp_path: Path) -> None:
-    store, clock = CountedStore(tmp_path / "state.sqlite3"), Clock()
+async def test_a_repeated_search_writes_only_what_is_new(tmp_path: Path, clock: FakeClock) -> None:
+    store = CountedStore(tmp_path / "state.sqlite3")
     memory = StoreMemory(store, clock=clock)
     first = {"~011": "1", "~012": "2"}
     await memory.put_many("job-id-by-ciphertext", first, DAY)

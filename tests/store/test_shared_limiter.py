@@ -5,35 +5,23 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import FakeClock
 from upwork_mcp.store import Database, Store
 from upwork_mcp.store.team import SharedLimiter, TeamStore
 
 pytestmark = pytest.mark.anyio
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def test_two_processes_requests_wait_for_one_schedules_slots(database: Database) -> None:
-    clock = Clock()
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(round(seconds, 6))
-
+async def test_two_processes_requests_wait_for_one_schedules_slots(database: Database, clock: FakeClock) -> None:
     # Two limiters on the one database, as two processes sharing an API key have.
-    one, two = (SharedLimiter(TeamStore(Store(database, clock=clock)), "upwork:key", 10, sleep=sleep) for _ in "12")
-    interval = round(SharedLimiter.MARGIN / 10, 6)
+    teams = [TeamStore(Store(database, clock=clock)) for _ in "12"]
+    one, two = (SharedLimiter(team, "upwork:key", 10, sleep=clock.sleep) for team in teams)
+    interval = SharedLimiter.MARGIN / 10
     for limiter in (one, two, one, two, two):  # a burst at one instant
         await limiter.acquire()
-    assert waits == [round(interval * k, 6) for k in range(1, 5)]  # the first goes at once, then a slot each
+    assert clock.sleeps == pytest.approx([interval] * 4)  # the first goes at once, then each waits for its slot
     clock.now += 10  # a quiet spell: the schedule has caught up with the clock
-    waits.clear()
+    clock.sleeps.clear()
     await one.acquire()
     await two.acquire()
-    assert waits == [interval]
+    assert clock.sleeps == pytest.approx([interval])
