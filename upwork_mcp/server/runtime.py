@@ -197,7 +197,13 @@ class Runtime:
         self.sessions += 1
 
     async def leave(self) -> None:
+        """The last session gone: close the HTTP client, and the store's connections (which folds SQLite's
+        write-ahead log into the database file). A later session opens both again on first use."""
         self.sessions -= 1
-        if self.sessions == 0 and self._engine is not None:
+        if self.sessions > 0:
+            return
+        if self._engine is not None:
             engine, self._engine = self._engine, None
             await engine.aclose()
+        if self._store is not None:
+            await anyio.to_thread.run_sync(self._store.close)
