@@ -75,10 +75,9 @@ class APIConnectionError(UpworkError):
 class APIError(UpworkError):
     """The server answered with a failure."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, request_id: str | None = None) -> None:
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.request_id = request_id
 
 
 class BadRequestError(APIError):

@@ -156,7 +156,8 @@ async def test_an_unseen_ciphertext_explains_how_to_get_the_numeric_id(client: U
     assert "Job ids come from search_jobs" in explain(raised.value, "model")
 
 
-async def test_batch_contents(client: UpworkClient) -> None:
+async def test_the_sandbox_answers_upworks_batch_lookup_for_the_ids_it_has(client: UpworkClient) -> None:
     jobs = await search(client)
-    got = await client.jobs.contents([jobs[0].id, jobs[1].id, "1"])
-    assert [c.id for c in got] == [jobs[0].id, jobs[1].id]
+    query = "query($ids: [ID!]!) { marketplaceJobPostingsContents(ids: $ids) { id ciphertext title } }"
+    got = await client.graphql.execute(query, {"ids": [jobs[0].id, jobs[1].id, "1"]})
+    assert [c["id"] for c in got.data["marketplaceJobPostingsContents"]] == [jobs[0].id, jobs[1].id]

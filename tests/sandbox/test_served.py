@@ -17,7 +17,7 @@ from tests.serving import spawned
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
-# As upwork-api-facts.md writes it: inline search type and sort, offset paging in pagination_eq.
+# As Upwork's live callers write it: inline search type and sort, offset paging in pagination_eq.
 FACTS_QUERY = """
 {
   marketplaceJobPostingsSearch(

@@ -1,4 +1,4 @@
-"""The Upwork Jobs API feed (seed 004 and its fuller docs): GET /health and GET /jobs with an X-API-KEY header.
+"""The Upwork Jobs API feed (its documentation): GET /health and GET /jobs with an X-API-KEY header.
 
 Every documented query parameter has a field here (24, named as the feed names them; the `buyer.*`
 minimums with a dot). Plans limit requests per minute and month; each answer's `X-RateLimit-*`

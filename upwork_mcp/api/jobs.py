@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInputError, NotFoundError, UpworkError
-from ..models.jobs import JobContent, JobPosting, JobSearchNode, JobSearchPage
+from ..models.jobs import JobPosting, JobSearchNode, JobSearchPage
 from ._concurrent import gather
 from ._graphql import GraphQLExecutor
 from ._paging import Page, connection_page
@@ -254,10 +254,3 @@ class JobsAPI:
             raise NotFoundError(f"No job with id {job_id} is visible to this account.")
         cipher = cipher or await self._memory.get("job-ciphertext-by-id", job_id)
         return JobPosting.model_validate({**node, "ciphertext": cipher})
-
-    async def contents(self, ids: list[str]) -> list[JobContent]:
-        result = await self._gql.run("JobContents", {"ids": ids})
-        items = result.data.get("marketplaceJobPostingsContents") or []
-        out = [JobContent.model_validate(item) for item in items if item]
-        await self._remember([(item.ciphertext, item.id) for item in out])
-        return out

@@ -1,4 +1,4 @@
-"""The Upwork Jobs API feed's job object and envelope (seed 004), tolerant of missing fields."""
+"""The Upwork Jobs API feed's job object and envelope, as documented, tolerant of missing fields."""
 
 from __future__ import annotations
 

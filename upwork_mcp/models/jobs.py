@@ -174,11 +174,3 @@ class JobPosting(APIModel):
     activity_stat: ActivityStat | None = None
     # Known only when the job was seen in a search result (Upwork's one-job query has no ciphertext).
     ciphertext: str | None = None
-
-
-class JobContent(APIModel):
-    id: str
-    ciphertext: str | None = None
-    title: str | None = None
-    description: str | None = None
-    published_date_time: str | None = None

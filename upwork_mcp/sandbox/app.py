@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..config import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
 from . import feed, oauth
 from .faults import Faults
 from .feed import envelope
@@ -171,9 +172,10 @@ def create_app(sandbox: Sandbox | None = None) -> Starlette:
         lifespan=_trickle,
         routes=[
             Route("/graphql", graphql_endpoint, methods=["POST"]),
-            Route("/ab/account-security/oauth2/authorize", oauth.authorize, methods=["GET"]),
-            Route("/api/v3/oauth2/token", oauth.token, methods=["POST"]),
-            Route("/api/v3/oauth2/token/revoke", oauth.revoke, methods=["POST"]),
+            # Upwork's own OAuth paths, as the client knows them (config), so the client needs no sandbox case.
+            Route(AUTHORIZE_PATH, oauth.authorize, methods=["GET"]),
+            Route(TOKEN_PATH, oauth.token, methods=["POST"]),
+            Route(REVOKE_PATH, oauth.revoke, methods=["POST"]),
             Route("/health", feed.health, methods=["GET"]),
             Route("/jobs", feed.jobs, methods=["GET"]),
             Route("/__sandbox__/faults", faults_endpoint, methods=["GET", "POST"]),

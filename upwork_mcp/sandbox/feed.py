@@ -1,4 +1,4 @@
-"""The Upwork Jobs API feed (seed 004): GET /health and GET /jobs behind X-API-KEY, in its envelope."""
+"""The Upwork Jobs API feed: GET /health and GET /jobs behind X-API-KEY, in its envelope."""
 
 from __future__ import annotations
 
@@ -272,7 +272,7 @@ async def jobs(request: Request) -> JSONResponse:
     try:
         data = select(box, request.query_params)
     except FeedInputError as exc:
-        if exc.message == "must be a number":  # the seed's own example answers in its envelope
+        if exc.message == "must be a number":  # the documented example answers in its envelope
             return envelope(box, success=False, message=str(exc), status=400)
         details = [{"field": exc.field, "message": exc.message, "example": exc.example}]
         return JSONResponse({"success": False, "error": str(exc), "details": details}, status_code=400)

@@ -187,8 +187,3 @@ def attach(schema: GraphQLSchema, roots: dict[tuple[str, str], Resolver]) -> Non
         parent = schema.get_type(type_name)
         if isinstance(parent, GraphQLObjectType) and field_name in parent.fields:
             parent.fields[field_name].resolve = resolver
-
-
-def field_definition_names(schema: GraphQLSchema, type_name: str) -> list[str]:
-    named = schema.get_type(type_name)
-    return list(getattr(named, "fields", {}) or {})
