@@ -1,13 +1,19 @@
 """The one confirmation flow for every write.
 
-A write tool declares `decision: Annotated[ElicitationResult[SomeDecision], Resolve(its_asker)]`; its
-asker calls `ask()`; its body calls `gate()` before writing and `perform()` to write. When the client
-can ask its user (elicitation), the user answers there. When it cannot, the first call returns a
-preview and:
+A write tool calls `gate()` before writing (returning at once what it gives back when that is an
+`InputRequiredResult`) and `perform()` to write. Who says yes, by what the client can do:
 
-- by default, an approval that only a person can give (a link to a page on this machine that shows
-  the exact payload, or `upwork-mcp approve ID`); the model holds only the approval's id;
-- with `UPWORK_WRITE_APPROVAL=token`, a token the model sends back (unattended agents).
+- a client that can ask its user with a form (elicitation): the user answers there;
+- a client that can only send its user to a page (URL-mode elicitation): the approval page goes to the
+  user through the client, never into the tool result; they approve it there;
+- any other client: the result is a preview with the page's link, which shows the payload and grants
+  nothing. Approving needs the person: a browser they paired in their terminal (or, on a team server,
+  their own sign-in), or `upwork-mcp approve ID` in their terminal. The model holds only the id;
+- with `UPWORK_WRITE_APPROVAL=token`, a token the model sends back (unattended agents; the explicit opt-out).
+
+Before 2026-07-28 the client is asked mid-call (`elicitation/create`); from 2026-07-28 the call returns
+`input_required` and the client calls again with the answer. That answer is bound to an approval record
+(its id rides the SDK's sealed request state), so the write it allows goes once, however often it is replayed.
 
 `perform()` tells apart a write Upwork refused before processing (the approval stays usable), one
 that went through, and one whose outcome is unknown (never resent blindly).
@@ -15,15 +21,26 @@ that went through, and one whose outcome is unknown (never resent blindly).
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from mcp.server.mcpserver import AcceptedElicitation, Elicit
+import anyio
+from mcp.server.elicitation import AcceptedElicitation, AcceptedUrlElicitation, render_elicitation_schema
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel
+from mcp_types import (
+    ElicitRequest,
+    ElicitRequestFormParams,
+    ElicitRequestURLParams,
+    ElicitResult,
+    InputRequiredResult,
+)
+from mcp_types.version import is_version_at_least
+from pydantic import BaseModel, ValidationError
 
-from upwork_mcp.approvals import Reservation, Ticket
+from upwork_mcp.approvals import ApprovalError, Reservation, Ticket, approve_command
 from upwork_mcp.errors import (
     APIConnectionError,
     APIError,
@@ -32,9 +49,13 @@ from upwork_mcp.errors import (
     UpworkError,
 )
 
-from ._app import Ctx, app
+from ._app import App, Ctx, app
 
 T = TypeVar("T")
+ASK = "approve"  # the key of our one question in an input_required round
+INPUT_REQUIRED_FROM = "2026-07-28"
+PAGE_WAIT = 60.0  # after the user opened the page through their client: how long the call waits for their answer
+PAGE_POLL = 0.5
 
 
 class Decision(BaseModel):
@@ -44,21 +65,22 @@ class Decision(BaseModel):
         return bool(next(iter(self.model_dump().values()), False))
 
 
-def can_elicit(ctx: Ctx) -> bool:
-    """True when the client declared form elicitation (a bare `elicitation: {}` counts)."""
+def elicitation_modes(ctx: Ctx) -> tuple[bool, bool]:
+    """(form, url): what the client declared it can ask its user. A bare `elicitation: {}` is form."""
     try:
         caps = ctx.client_capabilities
     except (AttributeError, RuntimeError, ValueError):
-        return False
+        return False, False
     el = caps.elicitation if caps is not None else None
-    return el is not None and (el.form is not None or el.url is None)
+    if el is None:
+        return False, False
+    return el.form is not None or el.url is None, el.url is not None
 
 
-def ask(ctx: Ctx, confirmation_token: str | None, message: str, schema: type[Decision]) -> Elicit[Any] | None:
-    """The elicitation to send, or None when an approval came back or the client cannot be asked."""
-    if confirmation_token is not None or not can_elicit(ctx):
-        return None
-    return Elicit(message, schema)
+def _rounds(ctx: Ctx) -> bool:
+    """True when this call asks by returning input_required (2026-07-28 on), not mid-call."""
+    version = ctx.protocol_version
+    return version is not None and is_version_at_least(version, INPUT_REQUIRED_FROM)
 
 
 @dataclass(frozen=True)
@@ -66,8 +88,10 @@ class Verdict:
     status: Literal["approved", "declined", "needs_approval", "needs_confirmation"]
     said: str = ""
     ticket: Ticket | None = None
-    link: str | None = None
+    link: str | None = None  # the page's link, when it is the model that has to pass it on
     reservation: Reservation | None = None  # the approval being spent by this write
+    steps: str = ""  # how the person approves (for the instructions)
+    token: str | None = None  # the confirmation_token the model sent, if the approval came with it
 
     @property
     def go(self) -> bool:
@@ -87,32 +111,141 @@ class Verdict:
                 f"{tool} again with {same} and confirmation_token={self.ticket.token} (valid {minutes} min, once)."
             )
         return (
-            f"This write needs the user's own approval, which you cannot give. Ask the user to open {self.link} "
-            f"(or to run `upwork-mcp approve {self.ticket.id}` in a terminal), check the exact text there and "
-            f"approve it. Then call {tool} again with {same} and confirmation_token={self.ticket.id} "
-            f"(valid {minutes} min, once)."
+            f"This write needs the user's own approval, which you cannot give. {self.steps} Then call {tool} again "
+            f"with {same} and confirmation_token={self.ticket.id} (valid {minutes} min, once)."
         )
 
 
-async def gate(ctx: Ctx, *, kind: str, payload: dict[str, Any], decision: Any, token: str | None) -> Verdict:
-    """Approved (the user said yes, or a valid approval came back), declined, or a preview is needed."""
+def _steps(state: App, ticket: Ticket, *, via_client: bool) -> str:
+    if via_client:
+        return "The client showed the user this write's approval page; they approve it there."
+    link = state.approval_link(ticket)
+    if state.principal() is not None:
+        return f"Ask the user to open {link} (they sign in to this server there), check the exact text and approve it."
+    settings = state.settings
+    return (
+        f"Ask the user to open {link}, check the exact text and approve it there (approving in a browser needs one "
+        f"they paired once with `{approve_command(settings, pair=True)}` in their own terminal), or to run "
+        f"`{approve_command(settings, ticket.id)}` in their own terminal."
+    )
+
+
+async def gate(
+    ctx: Ctx, *, kind: str, payload: dict[str, Any], token: str | None, question: str, schema: type[Decision]
+) -> Verdict | InputRequiredResult:
+    """Approved (the user said yes, or a valid approval came back), declined, a preview, or a question for the
+    client (input_required: the tool returns it as it is)."""
     state = app(ctx)
     who = state.principal()
     if who is not None:  # a team deployment: an approval binds the user it was made for
         payload = {**payload, "as_user": who}
+    approvals = state.approvals
     if token is not None:
-        return Verdict("approved", reservation=await state.approvals.redeem(kind, payload, token))
-    if not isinstance(decision, AcceptedElicitation):
-        return Verdict("declined", said="the user declined")
-    if decision.data is None:  # the client cannot be asked
-        human = state.settings.write_approval == "human"
-        ticket = await state.approvals.issue(kind, payload, human=human)
-        if human:
-            return Verdict("needs_approval", ticket=ticket, link=state.approval_link(ticket))
+        return Verdict("approved", reservation=await approvals.redeem(kind, payload, token), token=token)
+    asked = _asked(ctx, kind)
+    if asked is not None:
+        return await _answered(ctx, state, kind, payload, schema, *asked)
+    form, url = elicitation_modes(ctx)
+    if form:
+        if _rounds(ctx):
+            ticket = await approvals.issue(kind, payload, human=True)
+            params = ElicitRequestFormParams(message=question, requested_schema=render_elicitation_schema(schema))
+            return _question(ElicitRequest(params=params), kind, ticket.id, "form")
+        try:
+            said = await ctx.elicit(question, schema)
+        except ValueError as exc:  # accepted with no or wrong content: the client's mistake, nothing sent
+            raise ToolError("The client answered the confirmation with something other than yes or no.") from exc
+        if isinstance(said, AcceptedElicitation) and said.data.approved():
+            return Verdict("approved")
+        return Verdict(
+            "declined", said="the user said no" if isinstance(said, AcceptedElicitation) else "the user declined"
+        )
+    human = state.settings.write_approval == "human"
+    ticket = await approvals.issue(kind, payload, human=human)
+    if not human:
         return Verdict("needs_confirmation", ticket=ticket)
-    if not decision.data.approved():
-        return Verdict("declined", said="the user said no")
-    return Verdict("approved")
+    if not url:
+        return Verdict(
+            "needs_approval",
+            ticket=ticket,
+            link=state.approval_link(ticket),
+            steps=_steps(state, ticket, via_client=False),
+        )
+    message = f"Approve this Upwork write on its page, which shows exactly what will be written ({kind})."
+    link = state.approval_link(ticket)
+    if _rounds(ctx):
+        params_url = ElicitRequestURLParams(message=message, url=link, elicitation_id=ticket.id)
+        return _question(ElicitRequest(params=params_url), kind, ticket.id, "url")
+    opened = await ctx.elicit_url(message, link, ticket.id)
+    return await _after_page(ctx, state, kind, payload, ticket.id, isinstance(opened, AcceptedUrlElicitation))
+
+
+def _question(request: ElicitRequest, kind: str, approval_id: str, mode: str) -> InputRequiredResult:
+    state = json.dumps({"approval": approval_id, "mode": mode, "kind": kind})
+    return InputRequiredResult(input_requests={ASK: request}, request_state=state)
+
+
+def _asked(ctx: Ctx, kind: str) -> tuple[str, str] | None:
+    """(approval id, mode) when this call answers the question an earlier round of it asked."""
+    try:
+        raw = ctx.request_state  # sealed by the SDK: only what this server minted comes back
+    except (AttributeError, ValueError):
+        return None
+    if not raw:
+        return None
+    try:
+        state = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(state, dict) or state.get("kind") != kind:
+        return None
+    return str(state["approval"]), str(state["mode"])
+
+
+async def _answered(
+    ctx: Ctx, state: App, kind: str, payload: dict[str, Any], schema: type[Decision], approval_id: str, mode: str
+) -> Verdict:
+    answer = (ctx.input_responses or {}).get(ASK)
+    said = answer if isinstance(answer, ElicitResult) else None
+    if mode == "url":
+        return await _after_page(ctx, state, kind, payload, approval_id, said is not None and said.action == "accept")
+    yes = False
+    if said is not None and said.action == "accept":
+        try:
+            yes = schema.model_validate(said.content or {}).approved()
+        except ValidationError as exc:
+            raise ToolError("The client answered the confirmation with something other than yes or no.") from exc
+    await _decide(state, approval_id, yes)
+    if not yes:
+        accepted = said is not None and said.action == "accept"
+        return Verdict("declined", said="the user said no" if accepted else "the user declined")
+    return Verdict("approved", reservation=await state.approvals.redeem(kind, payload, approval_id))
+
+
+async def _decide(state: App, approval_id: str, approve: bool) -> None:
+    with contextlib.suppress(ApprovalError):  # answered before (a replayed round): redeeming says what became of it
+        await state.approvals.decide(approval_id, approve, owner=state.principal())
+
+
+async def _after_page(
+    ctx: Ctx, state: App, kind: str, payload: dict[str, Any], approval_id: str, opened: bool
+) -> Verdict:
+    """The user was sent to the approval page through their client: wait a while for their answer there."""
+    approvals = state.approvals
+    if not opened:
+        await _decide(state, approval_id, False)
+        return Verdict("declined", said="the user did not open the approval page")
+    with anyio.move_on_after(PAGE_WAIT):
+        # The answer is written to the store by the page (any process of this server): read, not signalled.
+        while await approvals.state(approval_id) == "pending":  # noqa: ASYNC110
+            await anyio.sleep(PAGE_POLL)
+    now = await approvals.state(approval_id)
+    if now == "declined":
+        return Verdict("declined", said="the user declined on the approval page")
+    if now == "pending":
+        ticket = await approvals.ticket(approval_id)
+        return Verdict("needs_approval", ticket=ticket, steps=_steps(state, ticket, via_client=True))
+    return Verdict("approved", reservation=await approvals.redeem(kind, payload, approval_id))
 
 
 def refused_before_processing(exc: UpworkError) -> bool:
@@ -143,7 +276,7 @@ async def perform(
             if reservation is not None:
                 await approvals.settle(reservation, "refused")
             again = (
-                "The approval is still valid: call again with the same confirmation_token."
+                f"The approval is still valid: call again with confirmation_token={verdict.token or reservation.id}."
                 if reservation
                 else "You may try again."
             )

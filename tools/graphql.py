@@ -6,16 +6,15 @@ import json
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
 from upwork_mcp.graphql.analysis import DocumentError, check, measure, operation
 
 from ._app import Ctx, app
 from ._common import OutModel, TenantId, ToolSpec, respond
-from ._confirm import Decision, ask, gate, perform
+from ._confirm import Decision, gate, perform
 from ._text import untrusted
 
 MAX_DOCUMENT_CHARS = 20_000
@@ -68,20 +67,9 @@ class MutationDecision(Decision):
     run: bool = Field(description="Run this mutation against Upwork now?")
 
 
-async def ask_before_mutating(
-    query: str, variables: dict[str, Any] | None, operation_name: str | None, confirmation_token: str | None, ctx: Ctx
-) -> Any:
-    try:
-        kind = inspect_document(query, operation_name)
-    except ToolError:
-        return None  # the tool body reports it
-    if kind != "mutation" or app(ctx).read_only:
-        return None
-    return ask(
-        ctx,
-        confirmation_token,
-        f"Run this Upwork GraphQL mutation?\n\n{query}\n\nvariables: {json.dumps(variables or {}, ensure_ascii=False)}",
-        MutationDecision,
+def _question(query: str, variables: dict[str, Any] | None) -> str:
+    return (
+        f"Run this Upwork GraphQL mutation?\n\n{query}\n\nvariables: {json.dumps(variables or {}, ensure_ascii=False)}"
     )
 
 
@@ -104,7 +92,6 @@ async def run_graphql(
             max_length=MAX_DOCUMENT_CHARS,
         ),
     ],
-    decision: Annotated[ElicitationResult[MutationDecision], Resolve(ask_before_mutating)],
     variables: Annotated[dict[str, Any] | None, Field(description="Variables as a JSON object.")] = None,
     operation_name: Annotated[
         str | None, Field(description="Which operation to run, if the document has several.", max_length=100)
@@ -118,7 +105,7 @@ async def run_graphql(
         bool,
         Field(description="false: send unchecked (a field newer than this server's schema)."),
     ] = True,
-) -> Annotated[CallToolResult, GraphQLRunResult]:
+) -> Annotated[CallToolResult, GraphQLRunResult] | InputRequiredResult:
     """Run a GraphQL document against Upwork's API, for what the other tools don't cover. Mutations need the
     user's confirmation. Documents are checked against Upwork's schema first; an unknown field comes back at
     once with the fields its type has."""
@@ -141,7 +128,16 @@ async def run_graphql(
             "operation_name": operation_name,
             "tenant_id": tenant_id,
         }
-        verdict = await gate(ctx, kind="run_graphql", payload=payload, decision=decision, token=confirmation_token)
+        verdict = await gate(
+            ctx,
+            kind="run_graphql",
+            payload=payload,
+            token=confirmation_token,
+            question=_question(query, variables),
+            schema=MutationDecision,
+        )
+        if isinstance(verdict, InputRequiredResult):
+            return verdict  # the client asks its user, and calls again with the answer
         if verdict.status == "declined":
             return respond(GraphQLRunResult(status="declined"), f"Not run: {verdict.said}.")
         if verdict.ticket is not None:

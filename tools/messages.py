@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import AfterValidator, Field
 
 from upwork_mcp.errors import UpworkError
@@ -15,7 +14,7 @@ from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
 from ._app import Ctx, app
 from ._common import OutModel, TenantId, ToolSpec, ago, respond
-from ._confirm import Decision, ask, gate, perform
+from ._confirm import Decision, gate, perform
 from ._text import clean, listing, shorten
 
 RoomCursor = Annotated[
@@ -226,11 +225,10 @@ MessageText = Annotated[
 ]
 
 
-async def ask_before_sending(room_id: str, message: str, confirmation_token: str | None, ctx: Ctx) -> Any:
-    """Ask the user through the client when it can be asked; otherwise the body falls back to a preview."""
+def _question(ctx: Ctx, room_id: str, message: str) -> str:
     name = app(ctx).client.messages.known_room_name(room_id)
     where = f'"{clean(name)}" (room {room_id})' if name else f"room {room_id}"
-    return ask(ctx, confirmation_token, f"Send this message on Upwork to {where}?\n\n{message}", SendDecision)
+    return f"Send this message on Upwork to {where}?\n\n{message}"
 
 
 class SendResult(OutModel):
@@ -249,19 +247,27 @@ async def send_message(
     ctx: Ctx,
     room_id: RoomId,
     message: MessageText,
-    decision: Annotated[ElicitationResult[SendDecision], Resolve(ask_before_sending)],
     confirmation_token: Annotated[
         str | None,
         Field(description="After the user approved a preview: its token or approval id.", max_length=64),
     ] = None,
     tenant_id: TenantId = None,
-) -> Annotated[CallToolResult, SendResult]:
+) -> Annotated[CallToolResult, SendResult] | InputRequiredResult:
     """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's approval: the
     client asks, or the first call returns a preview to approve."""
     if not message.strip():
         raise ToolError("The message is empty after removing invisible characters; write the text to send.")
     payload = {"room_id": room_id, "message": message, "tenant_id": tenant_id}
-    verdict = await gate(ctx, kind="send_message", payload=payload, decision=decision, token=confirmation_token)
+    verdict = await gate(
+        ctx,
+        kind="send_message",
+        payload=payload,
+        token=confirmation_token,
+        question=_question(ctx, room_id, message),
+        schema=SendDecision,
+    )
+    if isinstance(verdict, InputRequiredResult):
+        return verdict  # the client asks its user, and calls again with the answer
     if verdict.status == "declined":
         return respond(SendResult(status="declined", room_id=room_id), f"Not sent: {verdict.said}.")
     if verdict.ticket is not None:

@@ -5,9 +5,10 @@ tool follows is `tools/_confirm.py`.)
 A write that could not be confirmed in the client gets an approval record bound to the digest of its
 exact payload, in one of two modes:
 
-- human (the default): the record starts `pending`; a person approves it out of band (the approval
-  page on this machine, or `upwork-mcp approve ID` in a terminal). The model holds only its id, which
-  sends nothing until a person said yes.
+- human (the default): the record starts `pending`; a person approves it out of band (the client asks
+  them; the approval page, from a browser paired in a terminal or, on a team server, signed in as the
+  person who asked; or `upwork-mcp approve ID` in a terminal). The model holds only its id, which sends
+  nothing until a person said yes.
 - token (`UPWORK_WRITE_APPROVAL=token`, for unattended agents): the record starts `approved` and the
   model gets a signed token; holding it is the approval.
 
@@ -23,6 +24,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,10 +32,21 @@ from typing import Any, Literal
 
 import anyio.to_thread
 
+from .config import Settings
 from .errors import ConfirmationRequired
 from .store import Approval, Store
 
-__all__ = ["Approval", "ApprovalError", "Approvals", "AsyncApprovals", "Reservation", "Ticket", "digest"]
+__all__ = [
+    "Approval",
+    "ApprovalError",
+    "Approvals",
+    "AsyncApprovals",
+    "Reservation",
+    "Ticket",
+    "approve_command",
+    "digest",
+    "owner_of",
+]
 
 PREFIX = "confirm_"
 KEY_NAME = "confirmation-signing-key"
@@ -66,16 +79,44 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+def owner_of(record: Approval) -> str | None:
+    """The team member a write was asked for (the payload binds them), or None with one login."""
+    owner = json.loads(record.payload).get("as_user")
+    return str(owner) if owner else None
+
+
+def approve_command(settings: Settings, approval_id: str = "", *, pair: bool = False) -> str:
+    """`upwork-mcp approve ...` as a person types it in their own terminal, with what makes it find this
+    server's store (the sandbox's, or another data dir). A database URL is a secret: named, never printed."""
+    words = ["upwork-mcp", "approve", *([approval_id] if approval_id else []), *(["--pair"] if pair else [])]
+    if settings.sandbox:
+        words.append("--sandbox")
+    command = " ".join(shlex.quote(w) for w in words)
+    if settings.data_dir is not None:
+        command = f"UPWORK_DATA_DIR={shlex.quote(str(settings.data_dir))} {command}"
+    if settings.database_url is not None:
+        command += " (with the server's UPWORK_DATABASE_URL set)"
+    return command
+
+
 def digest(kind: str, payload: Any) -> str:
     blob = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
 class Approvals:
-    def __init__(self, store: Store, *, ttl: float = 600.0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        ttl: float = 600.0,
+        clock: Callable[[], float] = time.time,
+        command: Callable[[str], str] = lambda approval_id: f"upwork-mcp approve {approval_id}",
+    ) -> None:
         self.store = store
         self.ttl = ttl
         self._clock = clock
+        self._command = command  # the terminal command that approves one, as printed to a person
         self._key: bytes | None = None
 
     def _signing_key(self) -> bytes:
@@ -173,10 +214,9 @@ class Approvals:
         if record.state == "declined":
             raise ApprovalError("The user declined this write; nothing was sent.")
         if record.state == "pending":
+            how = "the approval page" if owner_of(record) else f"the approval page or `{self._command(record.id)}`"
             raise ApprovalError(
-                "Not approved yet: the user has to approve it first (the link or the "
-                f"`upwork-mcp approve {record.id}` command given with the preview). Nothing "
-                "was sent."
+                f"Not approved yet: the user has to approve it first ({how}, as the preview said). Nothing was sent."
             )
         if racing:
             raise ApprovalError("This approval changed while it was being used; call again.")
@@ -188,13 +228,22 @@ class Approvals:
 
     # -- the human step --------------------------------------------------------------------------------
 
-    def pending(self) -> list[Approval]:
-        return self.store.approvals(("pending",))
+    def pending(self, owner: str | None = None) -> list[Approval]:
+        """The writes waiting for `owner` (None: the one login's, never a team member's)."""
+        return [r for r in self.store.approvals(("pending",)) if owner_of(r) == owner]
 
-    def decide(self, approval_id: str, approve: bool) -> Approval:
-        """A person's answer, from the approval page or the terminal."""
+    def waiting(self, approval_id: str, owner: str | None = None) -> Approval | None:
+        """The human approval `approval_id` if it is `owner`'s; None for anyone else's, so that nothing tells
+        one person whether another's exists."""
         record = self.store.approval(approval_id)
-        if record is None or record.mode != "human":
+        if record is None or record.mode != "human" or owner_of(record) != owner:
+            return None
+        return record
+
+    def decide(self, approval_id: str, approve: bool, *, owner: str | None = None) -> Approval:
+        """A person's answer, from the client, the approval page or the terminal; only `owner` may give it."""
+        record = self.waiting(approval_id, owner)
+        if record is None:
             raise ApprovalError(f"No approval {approval_id!r} is waiting; `upwork-mcp approve` lists them.")
         if record.expires <= self._clock():
             raise ApprovalError("That approval expired; ask for a new preview.")
@@ -218,3 +267,18 @@ class AsyncApprovals:
 
     async def settle(self, reservation: Reservation, outcome: Outcome, result: str | None = None) -> None:
         await anyio.to_thread.run_sync(self.inner.settle, reservation, outcome, result)
+
+    async def decide(self, approval_id: str, approve: bool, *, owner: str | None = None) -> Approval:
+        return await anyio.to_thread.run_sync(lambda: self.inner.decide(approval_id, approve, owner=owner))
+
+    async def state(self, approval_id: str) -> str | None:
+        record = await anyio.to_thread.run_sync(self.inner.store.approval, approval_id)
+        return record.state if record else None
+
+    async def ticket(self, approval_id: str) -> Ticket:
+        """The ticket of a human approval issued earlier (what a preview shows of it)."""
+        record = await anyio.to_thread.run_sync(self.inner.store.approval, approval_id)
+        if record is None:
+            raise ApprovalError("That approval is gone; call again without confirmation_token for a new preview.")
+        left = max(0, int(record.expires - self.inner._clock()))
+        return Ticket(id=record.id, mode=record.mode, expires_in=left, token=None, page_key=record.page_key)

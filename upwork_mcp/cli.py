@@ -266,14 +266,22 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from .approvals import Approvals  # lazy: the store loads for this command
+    from .approvals import Approvals, approve_command  # lazy: the store loads for this command
     from .commands import approve
     from .world import open_store, world_for
 
     settings = world_for(_settings(args)).settings
-    approvals = Approvals(open_store(settings))
+    store = open_store(settings)
+
+    def command(approval_id: str) -> str:
+        return approve_command(settings, approval_id)
+
+    approvals = Approvals(store, command=command)
+    person = approve.in_terminal(sys.stdin, sys.stdout)
+    if args.pair or args.unpair:
+        return _pair(settings, store, unpair=args.unpair, person=person)
     if not args.approval_id:
-        print("\n".join(approve.list_pending(approvals)))
+        print("\n".join(approve.list_pending(approvals, command)))
         return 0
 
     def ask(question: str) -> bool:
@@ -282,8 +290,38 @@ def cmd_approve(args: argparse.Namespace) -> int:
             return True
         return input(question).strip().lower() in ("y", "yes")
 
-    print("\n".join(approve.decide(approvals, args.approval_id, ask=ask, decline=args.decline)))
-    return 0
+    status, lines = approve.decide(
+        approvals, args.approval_id, ask=ask if person else None, decline=args.decline, command=command
+    )
+    print("\n".join(lines), file=sys.stdout if status == 0 else sys.stderr)
+    return status
+
+
+def _pair(settings: Settings, store: Any, *, unpair: bool, person: bool) -> int:
+    from .server.approval_page import pairing_cookie_for  # lazy: the page's pieces load for this command
+    from .store.web import WebStore
+
+    web = WebStore(store)
+    if unpair:
+        print(f"{web.end_sessions('pairing')} paired browser(s) forgotten: approving in a browser needs --pair again.")
+        return 0
+    if not person:
+        print(
+            "upwork-mcp approve --pair pairs a browser only from an interactive terminal: run it yourself, in "
+            "your own terminal. Nothing was paired.",
+            file=sys.stderr,
+        )
+        return 2
+    from .server.pairing import pair_browser  # lazy: uvicorn loads for this command
+
+    paired = pair_browser(
+        web,
+        pairing_cookie_for(settings),
+        open_browser=webbrowser.open,
+        say=print,
+        header_timeout=settings.header_timeout,
+    )
+    return 0 if paired else 1
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -472,10 +510,14 @@ def build_parser() -> argparse.ArgumentParser:
         sandbox_flag(p)
     auth.set_defaults(func=cmd_auth)
 
-    approve = sub.add_parser("approve", help="approve a write an assistant asked for (lists them without an id)")
+    approve = sub.add_parser(
+        "approve", help="approve a write an assistant asked for, in your own terminal (lists them without an id)"
+    )
     approve.add_argument("approval_id", nargs="?", help="the id the assistant gave; omit to list what waits")
     approve.add_argument("--decline", action="store_true", help="refuse the write")
-    approve.add_argument("--yes", action="store_true", help="approve without asking (after reading the text)")
+    approve.add_argument("--yes", action="store_true", help="approve without asking (in a terminal only)")
+    approve.add_argument("--pair", action="store_true", help="pair your browser with the approval page (once)")
+    approve.add_argument("--unpair", action="store_true", help="forget every paired browser")
     sandbox_flag(approve)
     approve.set_defaults(func=cmd_approve)
 

@@ -13,7 +13,7 @@ import resource
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -79,6 +79,28 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def guarded_config(
+    app: Any,
+    *,
+    header_timeout: float = HEADER_TIMEOUT,
+    cap: int | None = None,
+    lifespan: Literal["auto", "on", "off"] = "auto",
+) -> uvicorn.Config:
+    """Uvicorn's configuration with the header timeout and at most `cap` connections at once (default: what
+    the descriptor limit allows). A page beside a server gets a small cap, so its sockets cannot starve it."""
+    cap = max_connections() if cap is None else cap
+    protocol = type("Guarded", (GuardedH11Protocol,), {"header_timeout": header_timeout, "connection_cap": cap})
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        http=protocol,
+        timeout_keep_alive=5,
+        limit_concurrency=cap,
+        backlog=256,
+        lifespan=lifespan,
+    )
+
+
 def serve_asgi(
     app: Any, *, host: str, port: int, banner: Callable[[str], str], header_timeout: float = HEADER_TIMEOUT
 ) -> None:
@@ -87,10 +109,4 @@ def serve_asgi(
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(banner(f"http://{shown}:{bound}"), file=sys.stderr, flush=True)
-    protocol = type(
-        "Guarded", (GuardedH11Protocol,), {"header_timeout": header_timeout, "connection_cap": max_connections()}
-    )
-    config = uvicorn.Config(
-        app, log_level="warning", http=protocol, timeout_keep_alive=5, limit_concurrency=max_connections(), backlog=256
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(guarded_config(app, header_timeout=header_timeout)).run(sockets=[sock])

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from upwork_mcp.store import Database, PostgresDatabase, SQLiteDatabase, Store, WatchStore
 from upwork_mcp.store.core import Approval
+from upwork_mcp.store.migrations import MIGRATIONS
 from upwork_mcp.store.team import TeamStore
 from upwork_mcp.store.watches import Candidate
 
@@ -58,7 +59,7 @@ class Clock:
 
 def test_migrations_apply_once_and_again_change_nothing(database: Database) -> None:
     other = twin(database)
-    assert Store(database).migrate() == Store(other).migrate() == 3
+    assert Store(database).migrate() == Store(other).migrate() == MIGRATIONS[-1][0]
     if isinstance(other, PostgresDatabase):
         other.close()
 

@@ -1,114 +1,160 @@
-"""Writes from a client that cannot ask its user: a human step the model cannot take by itself, and a
-refused write that is told apart from a sent one."""
+"""Writes from a client that cannot ask its user: a human step the model cannot take by itself (nothing a
+tool result gave it, no HTTP request and no command without a terminal makes a write happen; a paired
+browser or a terminal does, once), and a refused write that is told apart from a sent one."""
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 import httpx
 import pytest
 
 from tests.mcp_client import Connect
+from tests.person import as_run, click, in_terminal, paired_browser, without_terminal
+from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.server.approval_page import pairing_cookie_for
+from upwork_mcp.world import world_for
 
 pytestmark = pytest.mark.anyio
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _room(client) -> str:
     return (await client.call_tool("list_rooms", {"limit": 1})).structured_content["rooms"][0]["id"]
 
 
-def _form(page: str) -> dict[str, str]:
-    return dict(re.findall(r"name=(k|csrf) value='([^']+)'", page))
+# Every write to Upwork the registry declares, with arguments that make it write in the sandbox.
+MUTATION = "mutation Send($input: RoomStoryCreateInputV2!) { createRoomStoryV2(input: $input) { id message } }"
+WRITES: dict[str, Callable[[Sandbox], dict[str, Any]]] = {
+    "send_message": lambda box: {"room_id": box.data.rooms[0]["id"], "message": "Please confirm the scope."},
+    "run_graphql": lambda box: {
+        "query": MUTATION,
+        "variables": {"input": {"roomId": box.data.rooms[0]["id"], "message": "Please confirm the scope."}},
+    },
+}
 
 
-async def test_by_default_no_sequence_of_model_calls_sends(connect: Connect, sandbox: Sandbox) -> None:
+def test_every_write_to_upwork_is_played_here() -> None:
+    from upwork_mcp._bundled import tools_package
+
+    assert set(WRITES) == {s.name for s in tools_package().all_specs() if not s.read_only and not s.local}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tool", sorted(WRITES))
+async def test_nothing_a_model_holds_makes_a_write_happen(connect: Connect, sandbox: Sandbox, tool: str) -> None:
+    """The model's whole reach: what the preview gave it, an HTTP client, and a shell with no terminal."""
+    args = WRITES[tool](sandbox)
     async with connect() as client:
-        room = await _room(client)
-        args = {"room_id": room, "message": "Please confirm the scope."}
-        preview = await client.call_tool("send_message", args)
-        out = preview.structured_content
-        assert out["status"] == "needs_approval" and out["approval_url"].startswith("http://127.0.0.1:")
-        assert f"upwork-mcp approve {out['approval_id']}" in preview.content[0].text
-        # Everything a model could try on its own: the id it holds, a forged token, a changed text, again.
+        preview = await client.call_tool(tool, args)
+        out, text = preview.structured_content, preview.content[0].text
+        link, approval = out["approval_url"], out["approval_id"]
+        assert out["status"] == "needs_approval" and link.startswith("http://127.0.0.1:")
+        commands = re.findall(r"`(upwork-mcp [^`]+)`", text)
+        assert (
+            f"upwork-mcp approve {approval} --sandbox" in commands and "upwork-mcp approve --pair --sandbox" in commands
+        )
+        # The shell: every command the preview printed, run as a shell tool runs it ("y" on a pipe), and with --yes.
+        shell = [
+            await anyio.to_thread.run_sync(lambda c=c: without_terminal(c))
+            for command in commands
+            for c in (as_run(command), [*as_run(command), "--yes"])
+        ]
+        # The HTTP client: the page shows the payload; its form, posted as a browser would, with a made-up pairing.
+        async with httpx.AsyncClient() as http:
+            page = await http.get(link)
+            base = link.split("/approve/")[0]
+            form = {"k": link.split("k=")[1], "decision": "approve"}
+            posts = [
+                await http.post(link.split("?")[0], data=form, headers={"Origin": base, **extra, **cookie})
+                for extra in ({}, {"Sec-Fetch-Site": "same-origin"})
+                for cookie in (
+                    {},
+                    {"Cookie": f"{pairing_cookie_for(_settings())}={approval}"},
+                    {"Cookie": f"upwork_mcp_session={approval}"},
+                )
+            ]
+        # The tool itself: the id it holds, a forged token, a changed payload, again.
         attempts = [
-            {**args, "confirmation_token": out["approval_id"]},
-            {**args, "confirmation_token": out["confirmation_token"]},
-            {**args, "confirmation_token": "confirm_" + out["approval_id"] + ".forged"},
-            {**args, "message": "Please confirm the scope!", "confirmation_token": out["approval_id"]},
+            {**args, "confirmation_token": approval},
+            {**args, "confirmation_token": f"confirm_{approval}.forged"},
+            {**_changed(args), "confirmation_token": approval},
             args,
         ]
-        results = [await client.call_tool("send_message", a) for a in attempts]
-        # The model can read the page but cannot click it: a request without the page's own origin is refused.
-        async with httpx.AsyncClient() as http:
-            page = (await http.get(out["approval_url"])).text
-            forged = await http.post(out["approval_url"].split("?")[0], data={**_form(page), "decision": "approve"})
-        still = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
-    assert all(r.is_error for r in results[:4]) and "Not approved yet" in results[0].content[0].text
-    assert results[4].structured_content["status"] == "needs_approval"
-    assert "Please confirm the scope." in page and forged.status_code == 403
-    assert still.is_error and sandbox.sent_messages == []
+        results = [await client.call_tool(tool, a) for a in attempts]
+    assert all(r.returncode != 0 for r in shell), [(r.args, r.stdout, r.stderr) for r in shell]
+    assert all("terminal" in r.stderr for r in shell), [r.stderr for r in shell]
+    assert page.status_code == 200 and "Please confirm the scope." in page.text
+    assert [p.status_code for p in posts] == [403] * len(posts)
+    assert all(r.is_error for r in results[:3]) and "Not approved yet" in results[0].content[0].text
+    assert results[3].structured_content["status"] == "needs_approval"
+    assert sandbox.sent_messages == []
 
 
-async def test_a_click_on_the_approval_page_lets_the_write_go_once(connect: Connect, sandbox: Sandbox) -> None:
-    async with connect() as client:
-        room = await _room(client)
-        args = {"room_id": room, "message": "<b>Shipped</b> & tested."}
-        out = (await client.call_tool("send_message", args)).structured_content
-        base = out["approval_url"].split("/approve/")[0]
-        async with httpx.AsyncClient() as http:
-            page = (await http.get(out["approval_url"])).text
-            clicked = await http.post(
-                out["approval_url"].split("?")[0], headers={"Origin": base}, data={**_form(page), "decision": "approve"}
-            )
-        sent = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
-        again = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
+def _settings() -> Settings:
+    return world_for(Settings.from_env({"UPWORK_SANDBOX": "1"})).settings
+
+
+def _changed(args: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(args).replace("scope.", "scope!"))
+
+
+async def test_a_click_in_a_paired_browser_lets_the_write_go_once(connect: Connect, sandbox: Sandbox) -> None:
+    with paired_browser() as browser, anyio.fail_after(60):
+        async with connect() as client:
+            room = await _room(client)
+            args = {"room_id": room, "message": "<b>Shipped</b> & tested."}
+            out = (await client.call_tool("send_message", args)).structured_content
+            page = browser.get(out["approval_url"]).text
+            clicked = click(browser, out["approval_url"])
+            sent = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
+            again = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
     assert "&lt;b&gt;Shipped&lt;/b&gt; &amp; tested." in page  # the exact text, shown, never interpreted
     assert clicked.status_code == 200 and "Approved" in clicked.text
     assert sent.structured_content["status"] == "sent" and again.is_error and "already used" in again.content[0].text
     assert [m["message"] for m in sandbox.sent_messages] == ["<b>Shipped</b> & tested."]
 
 
+async def test_a_paired_browser_cannot_answer_from_another_site(connect: Connect, sandbox: Sandbox) -> None:
+    with paired_browser() as browser:
+        async with connect() as client:
+            room = await _room(client)
+            out = (
+                await client.call_tool("send_message", {"room_id": room, "message": "Cross-site?"})
+            ).structured_content
+            link = out["approval_url"]
+            key = link.split("k=")[1]
+            posted = browser.post(
+                link.split("?")[0],
+                data={"k": key, "decision": "approve"},
+                headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+            )
+            odd_key = browser.get(link.split("?")[0] + "?k=%C3%A9t%C3%A9")
+    assert posted.status_code == 403 and sandbox.sent_messages == []
+    assert odd_key.status_code == 404  # a key that is not one this server issued, even non-ASCII: a clean 404
+
+
 async def test_upwork_mcp_approve_in_a_terminal_is_the_other_human_step(connect: Connect, sandbox: Sandbox) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UPWORK_")}
     async with connect() as client:
         room = await _room(client)
         args = {"room_id": room, "message": "Approved from the terminal."}
-        out = (await client.call_tool("send_message", args)).structured_content
-
-        def approve() -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "upwork_mcp", "approve", out["approval_id"], "--sandbox"],
-                input="y\n",
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=ROOT,
-                timeout=60,
-            )
-
-        listed = await anyio.to_thread.run_sync(
-            lambda: subprocess.run(
-                [sys.executable, "-m", "upwork_mcp", "approve", "--sandbox"],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=ROOT,
-                timeout=60,
-            )
-        )
-        answered = await anyio.to_thread.run_sync(approve)
+        preview = await client.call_tool("send_message", args)
+        out = preview.structured_content
+        command = f"upwork-mcp approve {out['approval_id']} --sandbox"
+        assert f"`{command}`" in preview.content[0].text
+        listed = await anyio.to_thread.run_sync(lambda: without_terminal(as_run("upwork-mcp approve --sandbox")))
+        status, shown = await anyio.to_thread.run_sync(lambda: in_terminal(as_run(command)))
         sent = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
+        again = await anyio.to_thread.run_sync(lambda: in_terminal(as_run(command)))
     assert out["approval_id"] in listed.stdout and "Approved from the terminal." in listed.stdout
-    assert answered.returncode == 0 and "Approved" in answered.stdout, answered.stderr
-    assert "Approved from the terminal." in answered.stdout  # the whole text was shown before the question
+    assert status == 0 and "Approved." in shown, shown
+    assert shown.index("Approved from the terminal.") < shown.index("[y/N]")  # the whole text before the question
     assert sent.structured_content["status"] == "sent" and len(sandbox.sent_messages) == 1
+    assert again[0] == 1 and "No write" in again[1]  # answered: nothing waits, and that is not success
 
 
 async def test_a_send_refused_with_429_keeps_its_approval_and_is_stored_once(

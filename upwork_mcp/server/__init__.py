@@ -6,7 +6,8 @@ One job per module:
 - `calls`: argument checks and the one wrapper that turns errors into what the model reads;
 - `runtime`: the state the tools depend on (the lifespan yields it);
 - `registration`: resources, prompts, completions, subscriptions;
-- `approval_page`: the human step in a browser; `oauth`: the server as its users' authorization server;
+- `approval_page`, `pairing`: the human step in a browser; `oauth`, `pages`: the server as its users'
+  authorization server, and the pages its people see (consent, sign-in, approval);
 - `stdio`, `transports`: serving.
 """
 
@@ -23,7 +24,13 @@ from .._bundled import tools_package
 from ..config import Settings
 from . import published
 from .published import served_tools
-from .registration import register_completions, register_prompts, register_resources, register_subscriptions
+from .registration import (
+    PerUserBus,
+    register_completions,
+    register_prompts,
+    register_resources,
+    register_subscriptions,
+)
 from .registry import first_sentence, tool_specs, tool_table, toolsets
 from .runtime import Runtime
 
@@ -67,12 +74,13 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         tools=tools,
+        subscriptions=PerUserBus(runtime.subject),
         **_oauth(logins),
     )
     if logins is not None:
-        from .oauth import CALLBACK_PATH  # lazy: team deployments only
+        from .pages import add_pages  # lazy: team deployments only
 
-        server.custom_route(CALLBACK_PATH, methods=["GET"])(logins.callback)
+        add_pages(server, logins, runtime.approvals.inner)
     registry = tools_package()
     register_resources(server, toolsets(settings), registry.all_resources())
     register_prompts(server, {tool.name for tool in tools}, registry.clean)

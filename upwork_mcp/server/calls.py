@@ -23,6 +23,7 @@ from ..errors import BadRequestError, GraphQLError, UpworkError
 from ..notes import collecting
 
 MAX_INT = 2**31 - 1  # Upwork's integers are 32-bit
+NUL_REFUSED = "contains a NUL character (\\x00), which no Upwork value takes; remove it."
 
 # Upwork's complaints about a value the model gave, said in our words about the argument that carried it.
 ARGUMENT_ERRORS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -66,12 +67,34 @@ def plain(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def nul_in(value: Any, where: str = "") -> str | None:
+    """Where a NUL character hides in an argument (a string, a key, a list item), or None. No Upwork field takes
+    one, and PostgreSQL refuses text holding one: such a value is refused before it reaches anything."""
+    if isinstance(value, str):
+        return (where or "a value") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            named = f"{where}.{key!s}" if where else str(key)
+            found = "an argument name" if "\x00" in str(key) else nul_in(item, named)
+            if found is not None:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = nul_in(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 def surfaced(fn: Callable[..., Awaitable[Any]], *, resource: bool = False) -> Callable[..., Awaitable[Any]]:
     """`fn` as the surface serves it: its failures in words the model can act on, its notes after its text."""
     failure: type[Exception] = ResourceError if resource else ToolError
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        hidden = nul_in({k: v for k, v in kwargs.items() if k != "ctx"})
+        if hidden is not None:
+            raise failure(f"{hidden}: {NUL_REFUSED}")
         try:
             with collecting() as notes:
                 result = await fn(*args, **kwargs)
@@ -96,6 +119,9 @@ class ServedTool(Tool):
 
     async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
         properties = self.parameters.get("properties", {})
+        hidden = nul_in(arguments)
+        if hidden is not None:
+            raise ToolError(f"{self.name}: {hidden}: {NUL_REFUSED}")
         unknown = [key for key in arguments if key not in properties]
         if unknown:
             raise ToolError(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import anyio.lowlevel
 from mcp.server import MCPServer
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
+from mcp.server.subscriptions import ResourceUpdated, ServerEvent
 from mcp_types import Completion, EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
 
 from .._bundled import prompts_dir
@@ -54,6 +58,39 @@ def register_prompts(server: MCPServer[Any], served: set[str], clean: Any) -> No
                 ],
             )
         )
+
+
+log = logging.getLogger("upwork_mcp.server")
+
+
+class PerUserBus:
+    """The subscriptions/listen fan-out (2026-07-28), per user: a stream hears of a resource's change only
+    when the call that changed it acted for the same user as the stream's own request (`who()` is read in
+    each request's context). With one login every stream is the same user's."""
+
+    def __init__(self, who: Callable[[], str | None]) -> None:
+        self._who = who
+        self._listeners: dict[object, tuple[str | None, Callable[[ServerEvent], None]]] = {}
+
+    async def publish(self, event: ServerEvent) -> None:
+        publisher = self._who() if isinstance(event, ResourceUpdated) else None
+        for owner, listener in list(self._listeners.values()):
+            if isinstance(event, ResourceUpdated) and owner != publisher:
+                continue
+            try:
+                listener(event)
+            except Exception:  # one stream's failure is not the publisher's
+                log.exception("a subscription listener failed")
+        await anyio.lowlevel.checkpoint()
+
+    def subscribe(self, listener: Callable[[ServerEvent], None]) -> Callable[[], None]:
+        token = object()
+        self._listeners[token] = (self._who(), listener)
+
+        def unsubscribe() -> None:
+            self._listeners.pop(token, None)
+
+        return unsubscribe
 
 
 def register_subscriptions(server: MCPServer[Any], runtime: Runtime) -> None:

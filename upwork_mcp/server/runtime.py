@@ -46,7 +46,9 @@ class Runtime:
         self._page: ApprovalPage | None = None
         self._store: Store | None = None
         self._pulled: tuple[float, tuple[Any, str]] | None = None
-        self._subscribers: dict[str, list[Any]] = {}
+        # resources/subscribe (before 2026-07-28): sessions by (the user they act for, the uri)
+        self._subscribers: dict[tuple[str | None, str], list[Any]] = {}
+        self.team_base: str | None = None  # a team server's public address: its approval page is there
 
     # -- what the tools read -----------------------------------------------------------------------------
 
@@ -71,9 +73,12 @@ class Runtime:
     def approvals(self) -> AsyncApprovals:
         """Approvals in the store, opened on first use (start-up touches no database)."""
         if self._approvals is None:
-            from ..approvals import Approvals, AsyncApprovals  # lazy: the store loads with the first write
+            from ..approvals import Approvals, AsyncApprovals, approve_command  # lazy: the store loads with a write
 
-            self._approvals = AsyncApprovals(Approvals(self.store()))
+            settings = self.settings
+            self._approvals = AsyncApprovals(
+                Approvals(self.store(), command=lambda approval_id: approve_command(settings, approval_id))
+            )
         return self._approvals
 
     def principal(self) -> str | None:
@@ -87,11 +92,18 @@ class Runtime:
             raise NotAuthenticatedError("This server needs each user's own login: connect with OAuth.")
         return token.subject
 
+    def subject(self) -> str | None:
+        """The user of the current request when one is known (never raises): for the subscription bus."""
+        try:
+            return self.principal()
+        except NotAuthenticatedError:
+            return None
+
     async def notify_updated(self, ctx: Any, uri: str) -> None:
         """resources/updated for `uri`: on subscriptions/listen streams (2026-07-28) and to the sessions
         that sent resources/subscribe (earlier versions)."""
-        await ctx.notify_resource_updated(uri)
-        for session in list(self._subscribers.get(uri, ())):
+        await ctx.notify_resource_updated(uri)  # the bus hands it to this user's listen streams only
+        for session in list(self._subscribers.get((self.principal(), uri), ())):
             try:
                 await session.send_resource_updated(uri)
             except Exception:  # a session that went away is not this call's failure
@@ -109,10 +121,23 @@ class Runtime:
                 await Deliverer(watches.store, watches.config, http).deliver_due()
 
     def approval_link(self, ticket: Ticket) -> str:
+        """On a team server, its own page at its public address (behind the person's sign-in); otherwise the
+        page on this machine's 127.0.0.1 (answered from a browser paired in a terminal)."""
+        if self.team_base is not None:
+            return f"{self.team_base}/approve/{ticket.id}?k={ticket.page_key}"
         if self._page is None:
-            from .approval_page import ApprovalPage  # lazy: only a client that cannot be asked needs the page
+            # lazy: only a client that cannot be asked needs the page
+            from ..approvals import approve_command
+            from ..store.web import WebStore
+            from .approval_page import ApprovalPage, PairedBrowser, pairing_cookie_for
 
-            self._page = ApprovalPage(self.approvals.inner, port=self.settings.approval_port)
+            settings = self.settings
+            gate = PairedBrowser(
+                WebStore(self.store()), pairing_cookie_for(settings), approve_command(settings, pair=True)
+            )
+            self._page = ApprovalPage(
+                self.approvals.inner, gate, port=settings.approval_port, header_timeout=settings.header_timeout
+            )
         return self._page.link(ticket)
 
     async def schema(self) -> tuple[Any, str]:
@@ -152,6 +177,7 @@ class Runtime:
         from .oauth import UpworkLogins
 
         team = TeamStore(self.store())
+        self.team_base = base
         return UpworkLogins(
             self.settings, team, sealer_for(self.settings), lambda: self.engine().loop, self.identify, base
         )
@@ -170,13 +196,15 @@ class Runtime:
 
     def subscribe(self, session: Any, uri: str) -> None:
         # Held strongly: the SDK keeps no other reference between requests. A session that has gone away
-        # is dropped the first time a notification to it fails.
-        subscribers = self._subscribers.setdefault(uri, [])
+        # is dropped the first time a notification to it fails. Keyed by the user too: on a team server two
+        # people's watches may share a name, and each hears only of their own.
+        subscribers = self._subscribers.setdefault((self.principal(), uri), [])
         if all(s is not session for s in subscribers):
             subscribers.append(session)
 
     def unsubscribe(self, session: Any, uri: str) -> None:
-        self._subscribers[uri] = [s for s in self._subscribers.get(uri, []) if s is not session]
+        for key in [k for k in self._subscribers if k[1] == uri]:
+            self._subscribers[key] = [s for s in self._subscribers[key] if s is not session]
 
     def _load_schema(self) -> tuple[Any, str]:
         from .. import graphql as documents  # lazy: graphql-core and a 2,859-type schema load off the event loop

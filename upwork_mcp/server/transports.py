@@ -109,6 +109,11 @@ def http_app(
         app = server.streamable_http_app(
             transport_security=security, host=host, stateless_http=settings.stateless, json_response=settings.stateless
         )
+    logins = getattr(server, "_auth_server_provider", None)  # the SDK keeps the provider it was given here
+    if logins is not None:
+        from .pages import OAuthGuard  # lazy: team deployments only
+
+        app = OAuthGuard(app, logins)
     app = HostOriginGate(app, security)
     if settings.http_token is not None and settings.http_auth != "oauth":
         app = BearerGate(app, settings.http_token.get_secret_value())

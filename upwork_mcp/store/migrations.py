@@ -113,4 +113,25 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS oauth_grants_family ON oauth_grants (family)",
         ],
     ),
+    (
+        4,
+        "the human step and team sign-in: browser sessions (a paired browser, a signed-in person), consents",
+        [
+            """CREATE TABLE IF NOT EXISTS web_sessions (
+            handle TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            user_key TEXT,
+            created {real} NOT NULL,
+            expires {real} NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS web_sessions_expires ON web_sessions (expires)",
+            """CREATE TABLE IF NOT EXISTS oauth_consents (
+            user_key TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            created {real} NOT NULL,
+            PRIMARY KEY (user_key, client_id))""",
+            """CREATE TABLE IF NOT EXISTS oauth_client_use (
+            client_id TEXT PRIMARY KEY,
+            used {real} NOT NULL)""",
+        ],
+    ),
 ]

@@ -147,6 +147,34 @@ class TeamStore:
         with self.db.transaction() as tx:
             return tx.execute("DELETE FROM oauth_grants WHERE family = ?", (family,))
 
+    def spend_grant(self, kind: str, handle: str, spent: str, until: float) -> tuple[str, dict[str, Any]] | None:
+        """A single-use grant, turned into a `spent` marker kept until `until`, in the same transaction (so a
+        second use can be told from a made-up one): its family and data for exactly one caller."""
+        with self.db.transaction(lock=f"grant:{handle}") as tx:
+            row = tx.one(
+                "SELECT family, data FROM oauth_grants WHERE handle = ? AND kind = ? AND expires > ?",
+                (handle, kind, self._clock()),
+            )
+            if row is None:
+                return None
+            tx.execute(
+                "UPDATE oauth_grants SET kind = ?, data = '{}', expires = ? WHERE handle = ?", (spent, until, handle)
+            )
+        return str(row["family"]), dict(json.loads(row["data"]))
+
+    def family_of(self, kind: str, handle: str) -> str | None:
+        """The family of a grant (or of a `spent` marker), while it is kept."""
+        with self.db.transaction() as tx:
+            row = tx.one(
+                "SELECT family FROM oauth_grants WHERE handle = ? AND kind = ? AND expires > ?",
+                (handle, kind, self._clock()),
+            )
+        return str(row["family"]) if row else None
+
+    def revoke_kind(self, family: str, kind: str) -> int:
+        with self.db.transaction() as tx:
+            return tx.execute("DELETE FROM oauth_grants WHERE family = ? AND kind = ?", (family, kind))
+
     def put_client(self, client_id: str, info: str) -> None:
         with self.db.transaction() as tx:
             tx.execute(

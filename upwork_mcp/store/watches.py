@@ -184,11 +184,16 @@ class WatchStore:
         return {r["job_id"] for r in rows}
 
     def find(self, job_id: str) -> str | None:
-        """A job (JSON) any watch fetched within the last 24 hours."""
+        """A job (JSON) one of this owner's watches fetched within the last 24 hours (never another's)."""
+        args: tuple[Any, ...] = ()
+        mine = "watch NOT LIKE '%/%'"  # one login: its watches are the names without an owner
+        if self._prefix:
+            mine, args = "SUBSTR(watch, 1, ?) = ?", (len(self._prefix), self._prefix)
         with self.db.transaction() as tx:
             row = tx.one(
-                "SELECT payload FROM watch_jobs WHERE job_id = ? AND fetched > ? ORDER BY fetched DESC LIMIT 1",
-                (job_id, self._clock() - KEEP),
+                f"SELECT payload FROM watch_jobs WHERE job_id = ? AND fetched > ? AND {mine} "  # noqa: S608
+                "ORDER BY fetched DESC LIMIT 1",
+                (job_id, self._clock() - KEEP, *args),
             )
         return str(row["payload"]) if row else None
 
