@@ -96,7 +96,13 @@ async def log_in(browser: httpx.AsyncClient, url: str, person: int) -> httpx.Res
 
 @asynccontextmanager
 async def signed_in(
-    base: str, person: int, browser: httpx.AsyncClient | None = None, *, mode: str = "auto", name: str = "test client"
+    base: str,
+    person: int,
+    browser: httpx.AsyncClient | None = None,
+    *,
+    mode: str = "auto",
+    name: str = "test client",
+    handler: Any = None,
 ) -> AsyncIterator[tuple[Client, OAuthClientProvider]]:
     """An MCP client that logs in as sandbox person `person`; `browser` (theirs) is driven here."""
     result: dict[str, AuthorizationCodeResult] = {}
@@ -122,7 +128,7 @@ async def signed_in(
     )
     async with (
         httpx2.AsyncClient(auth=auth, timeout=30) as http,
-        Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode) as client,
+        Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode, message_handler=handler) as client,
     ):
         yield client, auth
 
