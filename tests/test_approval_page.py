@@ -3,7 +3,9 @@ tool calls (a header timeout and a small connection cap, like the HTTP transport
 
 from __future__ import annotations
 
+import contextlib
 import resource
+import select
 import socket
 import time
 
@@ -25,18 +27,17 @@ def _limit_descriptors() -> None:
 
 
 def _hold(port: int, count: int) -> list[socket.socket]:
-    """`count` sockets that start a request and never finish its headers."""
+    """`count` sockets that start a request and never finish its headers (all opened at once)."""
     held = []
     for _ in range(count):
         sock = socket.socket()
-        sock.settimeout(2)
-        try:
-            sock.connect(("127.0.0.1", port))
-            sock.sendall(b"GET /approve/x HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        except OSError:
-            sock.close()
-            continue
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
         held.append(sock)
+    _, writable, _ = select.select([], held, [], 2)
+    for sock in writable:
+        with contextlib.suppress(OSError):
+            sock.send(b"GET /approve/x HTTP/1.1\r\nHost: 127.0.0.1\r\n")
     return held
 
 

@@ -63,7 +63,7 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int, *, backlog: int = 256) -> socket.socket:
     """A bound, listening TCP socket. Made with IPPROTO_TCP: asyncio turns Nagle's algorithm off only on
     sockets that say they are TCP, and with it on, a keep-alive client waits ~40 ms for every response
     written in two parts (headers, then body) while its delayed ACK holds the second back."""
@@ -75,7 +75,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise ConfigError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port.") from exc
-    sock.listen(256)  # listening before the banner: a client that reads it can connect at once
+    sock.listen(backlog)  # listening before the banner: a client that reads it can connect at once
     return sock
 
 
@@ -88,6 +88,7 @@ def guarded_config(
 ) -> uvicorn.Config:
     """Uvicorn's configuration with the header timeout and at most `cap` connections at once (default: what
     the descriptor limit allows). A page beside a server gets a small cap, so its sockets cannot starve it."""
+    small = cap is not None  # a page beside a server: accept no more at once than it serves
     cap = max_connections() if cap is None else cap
     protocol = type("Guarded", (GuardedH11Protocol,), {"header_timeout": header_timeout, "connection_cap": cap})
     return uvicorn.Config(
@@ -96,7 +97,7 @@ def guarded_config(
         http=protocol,
         timeout_keep_alive=5,
         limit_concurrency=cap,
-        backlog=256,
+        backlog=cap if small else 256,
         lifespan=lifespan,
     )
 

@@ -245,7 +245,8 @@ class ApprovalPage:
 
         from ..serving import guarded_config, listening_socket  # lazy: with the page (serving loads uvicorn)
 
-        sock = listening_socket("127.0.0.1", self.port)
+        # A short queue too: connections beyond the cap wait in the kernel, holding none of the server's files.
+        sock = listening_socket("127.0.0.1", self.port, backlog=PAGE_CONNECTIONS)
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         config = guarded_config(
             self.app(base), header_timeout=self.header_timeout, cap=PAGE_CONNECTIONS, lifespan="off"

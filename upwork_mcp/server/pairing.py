@@ -58,11 +58,11 @@ def pair_browser(
     """Serve the one-time link, open it, and wait (at most `timeout` s) for the browser: True once paired."""
     import uvicorn  # lazy: only this command serves
 
-    from ..serving import guarded_config, listening_socket
+    from ..serving import guarded_config, listening_socket  # lazy: with uvicorn
 
     code = secrets.token_urlsafe(24)
     done = threading.Event()
-    sock = listening_socket("127.0.0.1", 0)
+    sock = listening_socket("127.0.0.1", 0, backlog=8)
     link = f"http://127.0.0.1:{sock.getsockname()[1]}/pair/{code}"
     server = uvicorn.Server(
         guarded_config(pairing_app(web, cookie, code, done), header_timeout=header_timeout, cap=8, lifespan="off")
