@@ -133,15 +133,19 @@ class TeamStore:
 
     def take_grant(self, kind: str, handle: str) -> dict[str, Any] | None:
         """A single-use grant: returned to exactly one caller, and gone."""
+        row = self._claim(kind, handle, "DELETE FROM oauth_grants WHERE handle = ?", (handle,))
+        return dict(json.loads(row["data"])) if row else None
+
+    def _claim(self, kind: str, handle: str, then: str, args: tuple[Any, ...]) -> Any:
+        """The grant's row for the one caller that finds it, changed by `then` in the same transaction."""
         with self.db.transaction(lock=f"grant:{handle}") as tx:
             row = tx.one(
-                "SELECT data FROM oauth_grants WHERE handle = ? AND kind = ? AND expires > ?",
+                "SELECT family, data FROM oauth_grants WHERE handle = ? AND kind = ? AND expires > ?",
                 (handle, kind, self._clock()),
             )
-            if row is None:
-                return None
-            tx.execute("DELETE FROM oauth_grants WHERE handle = ?", (handle,))
-        return dict(json.loads(row["data"]))
+            if row is not None:
+                tx.execute(then, args)
+        return row
 
     def revoke_family(self, family: str) -> int:
         with self.db.transaction() as tx:
@@ -150,17 +154,13 @@ class TeamStore:
     def spend_grant(self, kind: str, handle: str, spent: str, until: float) -> tuple[str, dict[str, Any]] | None:
         """A single-use grant, turned into a `spent` marker kept until `until`, in the same transaction (so a
         second use can be told from a made-up one): its family and data for exactly one caller."""
-        with self.db.transaction(lock=f"grant:{handle}") as tx:
-            row = tx.one(
-                "SELECT family, data FROM oauth_grants WHERE handle = ? AND kind = ? AND expires > ?",
-                (handle, kind, self._clock()),
-            )
-            if row is None:
-                return None
-            tx.execute(
-                "UPDATE oauth_grants SET kind = ?, data = '{}', expires = ? WHERE handle = ?", (spent, until, handle)
-            )
-        return str(row["family"]), dict(json.loads(row["data"]))
+        row = self._claim(
+            kind,
+            handle,
+            "UPDATE oauth_grants SET kind = ?, data = '{}', expires = ? WHERE handle = ?",
+            (spent, until, handle),
+        )
+        return (str(row["family"]), dict(json.loads(row["data"]))) if row else None
 
     def family_of(self, kind: str, handle: str) -> str | None:
         """The family of a grant (or of a `spent` marker), while it is kept."""
