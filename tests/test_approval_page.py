@@ -57,7 +57,8 @@ async def test_slow_sockets_to_the_page_starve_neither_it_nor_the_server() -> No
     args = ["serve", "--sandbox", "--transport", "streamable-http", "--port", "0"]
     with spawned_server(args, env, cwd=ROOT, preexec_fn=_limit_descriptors) as server:
         async with (
-            httpx2.AsyncClient(timeout=30) as http,
+            # The client's event stream waits without traffic for the whole test: a read timeout that outlives it.
+            httpx2.AsyncClient(timeout=httpx2.Timeout(30, read=300)) as http,
             Client(streamable_http_client(f"{server.base}/mcp", http_client=http)) as client,
         ):
             room = (await client.call_tool("list_rooms", {"limit": 1})).structured_content["rooms"][0]["id"]
