@@ -40,7 +40,8 @@ from mcp_types import (
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, ValidationError
 
-from upwork_mcp.approvals import ApprovalError, Reservation, Ticket, approve_command
+from upwork_mcp.advice import approve_command, explain
+from upwork_mcp.approvals import ApprovalError, Reservation, Ticket
 from upwork_mcp.errors import (
     APIConnectionError,
     APIError,
@@ -131,10 +132,29 @@ def _steps(state: App, ticket: Ticket, *, via_client: bool) -> str:
 
 
 async def gate(
-    ctx: Ctx, *, kind: str, payload: dict[str, Any], token: str | None, question: str, schema: type[Decision]
+    ctx: Ctx,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    token: str | None,
+    question: str,
+    schema: type[Decision],
+    check: str,
 ) -> Verdict | InputRequiredResult:
     """Approved (the user said yes, or a valid approval came back), declined, a preview, or a question for the
-    client (input_required: the tool returns it as it is)."""
+    client (input_required: the tool returns it as it is). `check` says how to see whether a write that already
+    went (or may have) arrived, e.g. "check list_messages for room X"."""
+    try:
+        return await _gate(ctx, kind=kind, payload=payload, token=token, question=question, schema=schema)
+    except ApprovalError as exc:
+        if not exc.settled:
+            raise
+        raise ApprovalError(f"{exc} To see what arrived: {check}.", settled=True) from exc
+
+
+async def _gate(
+    ctx: Ctx, *, kind: str, payload: dict[str, Any], token: str | None, question: str, schema: type[Decision]
+) -> Verdict | InputRequiredResult:
     state = app(ctx)
     who = state.principal()
     if who is not None:  # a team deployment: an approval binds the user it was made for
@@ -280,11 +300,12 @@ async def perform(
                 if reservation
                 else "You may try again."
             )
-            raise ToolError(f"{exc} Upwork did not process the write; nothing was written. {again}") from exc
+            raise ToolError(f"{explain(exc)} Upwork did not process the write; nothing was written. {again}") from exc
         if reservation is not None:
             await approvals.settle(reservation, "unknown")
         raise ToolError(
-            f"{exc} The write may or may not have reached Upwork and was not resent: {check} before writing again."
+            f"{explain(exc)} The write may or may not have reached Upwork and was not resent: {check} before writing "
+            "again."
         ) from exc
     if reservation is not None:
         await approvals.settle(reservation, "sent", result_id(done))

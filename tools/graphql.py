@@ -135,6 +135,7 @@ async def run_graphql(
             token=confirmation_token,
             question=_question(query, variables),
             schema=MutationDecision,
+            check="query the object the mutation changed",
         )
         if isinstance(verdict, InputRequiredResult):
             return verdict  # the client asks its user, and calls again with the answer

@@ -265,6 +265,7 @@ async def send_message(
         token=confirmation_token,
         question=_question(ctx, room_id, message),
         schema=SendDecision,
+        check=f"list_messages for room {room_id}",
     )
     if isinstance(verdict, InputRequiredResult):
         return verdict  # the client asks its user, and calls again with the answer

@@ -9,8 +9,10 @@ surface (`server/calls.py`, audience "model") and by the CLI (audience "person")
 
 from __future__ import annotations
 
+import shlex
 from typing import Literal
 
+from .config import Settings
 from .errors import (
     AuthenticationError,
     GraphQLError,
@@ -75,3 +77,17 @@ def explain(exc: UpworkError, audience: Audience = "model") -> str:
     if not more or more in said:
         return said
     return f"{said.rstrip()} {more}" if said.rstrip().endswith((".", "!", "?", ")")) else f"{said}. {more}"
+
+
+def approve_command(settings: Settings, approval_id: str = "", *, pair: bool = False) -> str:
+    """`upwork-mcp approve ...` as a person types it in their own terminal, with what makes it find this
+    server's store (the sandbox's, or another data dir). A database URL is a secret: named, never printed."""
+    words = ["upwork-mcp", "approve", *([approval_id] if approval_id else []), *(["--pair"] if pair else [])]
+    if settings.sandbox:
+        words.append("--sandbox")
+    command = " ".join(shlex.quote(w) for w in words)
+    if settings.data_dir is not None:
+        command = f"UPWORK_DATA_DIR={shlex.quote(str(settings.data_dir))} {command}"
+    if settings.database_url is not None:
+        command += " (with the server's UPWORK_DATABASE_URL set)"
+    return command

@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from typing import Any, Literal
 
 import anyio.to_thread
 
-from .config import Settings
 from .errors import ConfirmationRequired
 from .store import Approval, Store
 
@@ -43,7 +41,6 @@ __all__ = [
     "AsyncApprovals",
     "Reservation",
     "Ticket",
-    "approve_command",
     "digest",
     "owner_of",
 ]
@@ -56,7 +53,12 @@ Outcome = Literal["sent", "refused", "unknown"]
 
 
 class ApprovalError(ConfirmationRequired):
-    """The approval can't be used for this payload; the message says which case it is and what to do."""
+    """The approval can't be used for this payload; the message says which case it is and what to do.
+    `settled`: the write it approved already happened, or may have: the caller should say how to check."""
+
+    def __init__(self, message: str, *, settled: bool = False) -> None:
+        super().__init__(message)
+        self.settled = settled
 
 
 @dataclass(frozen=True)
@@ -85,20 +87,6 @@ def owner_of(record: Approval) -> str | None:
     return str(owner) if owner else None
 
 
-def approve_command(settings: Settings, approval_id: str = "", *, pair: bool = False) -> str:
-    """`upwork-mcp approve ...` as a person types it in their own terminal, with what makes it find this
-    server's store (the sandbox's, or another data dir). A database URL is a secret: named, never printed."""
-    words = ["upwork-mcp", "approve", *([approval_id] if approval_id else []), *(["--pair"] if pair else [])]
-    if settings.sandbox:
-        words.append("--sandbox")
-    command = " ".join(shlex.quote(w) for w in words)
-    if settings.data_dir is not None:
-        command = f"UPWORK_DATA_DIR={shlex.quote(str(settings.data_dir))} {command}"
-    if settings.database_url is not None:
-        command += " (with the server's UPWORK_DATABASE_URL set)"
-    return command
-
-
 def digest(kind: str, payload: Any) -> str:
     blob = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -111,12 +99,12 @@ class Approvals:
         *,
         ttl: float = 600.0,
         clock: Callable[[], float] = time.time,
-        command: Callable[[str], str] = lambda approval_id: f"upwork-mcp approve {approval_id}",
+        command: Callable[[str], str] | None = None,
     ) -> None:
         self.store = store
         self.ttl = ttl
         self._clock = clock
-        self._command = command  # the terminal command that approves one, as printed to a person
+        self._command = command  # the terminal command that approves one, as the surface prints it
         self._key: bytes | None = None
 
     def _signing_key(self) -> bytes:
@@ -199,13 +187,15 @@ class Approvals:
         if record.state == "sent":
             raise ApprovalError(
                 "That approval was already used: the write went through once and will not be "
-                "repeated. Check the result (e.g. list_messages) before writing again."
+                "repeated. Check what arrived before writing again.",
+                settled=True,
             )
         if record.state == "unknown" or (record.state == "sending" and now - record.updated > SENDING_STALE):
             raise ApprovalError(
                 "The earlier attempt with this approval may or may not have reached Upwork (the "
-                "connection broke after sending). Check (e.g. list_messages) before writing "
-                "again; it will not be resent blindly."
+                "connection broke after sending). Check what arrived before writing again; it will not be "
+                "resent blindly.",
+                settled=True,
             )
         if record.state == "sending":
             raise ApprovalError("This approval is being used by another call right now; wait for its result.")
@@ -214,7 +204,8 @@ class Approvals:
         if record.state == "declined":
             raise ApprovalError("The user declined this write; nothing was sent.")
         if record.state == "pending":
-            how = "the approval page" if owner_of(record) else f"the approval page or `{self._command(record.id)}`"
+            command = self._command(record.id) if self._command and not owner_of(record) else None
+            how = f"the approval page or `{command}`" if command else "the approval page"
             raise ApprovalError(
                 f"Not approved yet: the user has to approve it first ({how}, as the preview said). Nothing was sent."
             )
@@ -244,7 +235,7 @@ class Approvals:
         """A person's answer, from the client, the approval page or the terminal; only `owner` may give it."""
         record = self.waiting(approval_id, owner)
         if record is None:
-            raise ApprovalError(f"No approval {approval_id!r} is waiting; `upwork-mcp approve` lists them.")
+            raise ApprovalError(f"No approval {approval_id!r} is waiting.")
         if record.expires <= self._clock():
             raise ApprovalError("That approval expired; ask for a new preview.")
         if not self.store.move_approval(approval_id, ("pending",), "approved" if approve else "declined"):

@@ -266,7 +266,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from .approvals import Approvals, approve_command  # lazy: the store loads for this command
+    from .advice import approve_command  # lazy: the store loads for this command
+    from .approvals import Approvals
     from .commands import approve
     from .world import open_store, world_for
 

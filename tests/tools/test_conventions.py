@@ -3,6 +3,7 @@ reviewed snapshot. Expectations come from the registry, never from a hand count.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -41,7 +42,7 @@ def test_the_lifespan_yields_the_runtime_the_tools_depend_on() -> None:
 
 
 def test_a_tool_spec_must_say_whether_it_writes() -> None:
-    common = tools_package()._common
+    common = importlib.import_module(f"{tools_package().__name__}._common")
 
     async def new_tool() -> None:
         """A tool someone adds."""

@@ -73,7 +73,8 @@ class Runtime:
     def approvals(self) -> AsyncApprovals:
         """Approvals in the store, opened on first use (start-up touches no database)."""
         if self._approvals is None:
-            from ..approvals import Approvals, AsyncApprovals, approve_command  # lazy: the store loads with a write
+            from ..advice import approve_command  # lazy: the store loads with a write
+            from ..approvals import Approvals, AsyncApprovals
 
             settings = self.settings
             self._approvals = AsyncApprovals(
@@ -127,7 +128,7 @@ class Runtime:
             return f"{self.team_base}/approve/{ticket.id}?k={ticket.page_key}"
         if self._page is None:
             # lazy: only a client that cannot be asked needs the page
-            from ..approvals import approve_command
+            from ..advice import approve_command
             from ..store.web import WebStore
             from .approval_page import ApprovalPage, PairedBrowser, pairing_cookie_for
 
