@@ -51,6 +51,8 @@ def test_schema_with_an_unknown_name_lists_the_names(capsys: pytest.CaptureFixtu
     assert main(["schema", "NoSuch"]) == 2
     err = capsys.readouterr().err
     assert "SearchJobs" in err and "GetJob" in err and "Traceback" not in err
+    assert main(["schema", "FreelancerProfil"]) == 2
+    assert "types like it: FreelancerProfile," in capsys.readouterr().err
 
 
 async def test_an_id_sent_as_a_number_is_taken_as_its_string(connect: Connect, sandbox) -> None:  # type: ignore[no-untyped-def]

@@ -19,14 +19,14 @@ def show(name: str | None) -> str:
         return documents.schema_sdl()
     if name in documents.operation_names():
         return documents.operation(name)
-    from graphql import print_type  # lazy: graphql-core, for a type's SDL
+    from ..graphql.describe import look_up  # lazy: graphql-core, for a type's SDL
 
-    named = documents.bundled_schema().get_type(name)
-    if named is not None:
-        return print_type(named) + "\n"
+    _, sdl, close = look_up(documents.bundled_schema(), name)
+    if sdl is not None:
+        return sdl + "\n"
     raise ConfigError(
         f"{name!r} is neither an operation nor a type. Operations: "
-        f"{', '.join(documents.operation_names())}; or a type name such as MarketplaceJobPosting."
+        f"{', '.join(documents.operation_names())}; types like it: {', '.join(close) or 'none'}."
     )
 
 

@@ -32,6 +32,7 @@ from graphql import (
     visit,
 )
 
+from .describe import fields_line
 from .drift import gone
 
 Kind = Literal["query", "mutation", "subscription"]
@@ -212,6 +213,15 @@ def check(schema: GraphQLSchema, text: str, *, limit: int = 8) -> list[str]:
         if type_name and type_name not in shown:
             shown.add(type_name)
             named = schema.get_type(type_name)
-            fields = list(getattr(named, "fields", {}) or {})
-            lines.append(f"  {type_name} has: {', '.join(fields[:40])}" + (" ..." if len(fields) > 40 else ""))
+            if named is not None:
+                asked = found.group(1) if found else ""
+                lines.append("  " + fields_line(named, asked, _selected_under(problem)))
     return lines
+
+
+def _selected_under(problem: GraphQLError) -> tuple[str, ...]:
+    """The fields a document selects under the field `problem` is about (what it wanted from it)."""
+    node = problem.nodes[0] if problem.nodes else None
+    if not isinstance(node, FieldNode) or node.selection_set is None:
+        return ()
+    return tuple(s.name.value for s in node.selection_set.selections if isinstance(s, FieldNode))
