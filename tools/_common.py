@@ -71,8 +71,6 @@ class ToolSpec:
     read_only: bool = field(kw_only=True)
     destructive: bool | None = field(default=None, kw_only=True)
     idempotent: bool | None = field(default=None, kw_only=True)
-    # A write tool kept in read-only mode because it then refuses its writes (run_graphql).
-    guarded: bool = field(default=False, kw_only=True)
     # Writes only this server's own state (watches), never Upwork: kept when the server is read-only.
     local: bool = field(default=False, kw_only=True)
     # Upwork's root operations it runs ("a|b": any one of them will do); `doctor` probes them per key.
@@ -88,21 +86,20 @@ class ToolSpec:
 
     @property
     def served_read_only(self) -> bool:
-        """Whether a read-only server serves it: reads, guarded writes, and writes to local state only."""
-        return self.read_only or self.guarded or self.local
+        """Whether a read-only server serves it: reads, and writes to local state only."""
+        return self.read_only or self.local
 
     @property
     def toolset(self) -> str:
         """The toolset is the module the tool is declared in: tools/jobs.py -> "jobs"."""
         return self.fn.__module__.rsplit(".", 1)[-1]
 
-    def annotations(self, server_read_only: bool = False) -> ToolAnnotations:
-        read_only = self.read_only or (self.guarded and server_read_only)
+    def annotations(self) -> ToolAnnotations:
         # The title is published once, as the tool's own `title` (annotations.title predates it).
         return ToolAnnotations(
-            read_only_hint=read_only,
-            destructive_hint=bool(self.destructive) and not read_only,
-            idempotent_hint=bool(self.idempotent) or read_only,
+            read_only_hint=self.read_only,
+            destructive_hint=bool(self.destructive) and not self.read_only,
+            idempotent_hint=bool(self.idempotent) or self.read_only,
             open_world_hint=True,
         )
 

@@ -1,4 +1,11 @@
-"""run_graphql: any Upwork GraphQL document, with variables, under the same safety rules as the tools."""
+"""Upwork's GraphQL API for what the other tools don't cover: run_graphql runs queries (a read, published as
+one, so a host that lets reads through asks nobody), run_graphql_mutation runs a mutation once the user said
+yes, and describe_type shows the schema to a model that cannot read resources.
+
+A tool's annotations are fixed in `tools/list` before any document is seen, so reads and writes are two tools
+rather than one tool that says it may destroy. run_graphql refuses a document that holds anything but
+queries, whichever operation it names: what Upwork runs from it can only be a query.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
-from upwork_mcp.graphql.analysis import DocumentError, check, measure, operation
+from upwork_mcp.graphql.analysis import DocumentError, Kind, check, measure, operation
+from upwork_mcp.graphql.describe import look_up
 
 from ._app import Ctx, app
 from ._common import OutModel, TenantId, ToolSpec, respond
@@ -24,12 +32,14 @@ MAX_ALIASES = 30  # each alias repeats a field's work upstream
 MAX_TEXT_CHARS = 30_000
 
 
-def inspect_document(query: str, operation_name: str | None) -> Literal["query", "mutation"]:
-    """Parse and bound the document (in time linear in its length); return its kind or raise a ToolError."""
+def inspect_document(query: str, operation_name: str | None) -> tuple[Kind, set[str]]:
+    """Parse and bound the document (in time linear in its length); return the kind of the operation it runs
+    and the kinds of all its operations, or raise a ToolError."""
 
     try:
         op = operation(query, operation_name)
-        if op.kind == "subscription":
+        kinds = {d.operation.value for d in op.document.definitions if hasattr(d, "operation")}
+        if "subscription" in kinds:
             raise DocumentError("Subscriptions are not supported: Upwork has no subscriptions for API keys.")
         shape = measure(op)
     except DocumentError as exc:
@@ -46,7 +56,7 @@ def inspect_document(query: str, operation_name: str | None) -> Literal["query",
             f"The document uses {shape.aliases} aliases; the limit is {MAX_ALIASES}. Make several "
             "smaller calls instead."
         )
-    return "mutation" if op.kind == "mutation" else "query"
+    return op.kind, kinds
 
 
 async def check_against_schema(ctx: Ctx, query: str) -> None:
@@ -74,6 +84,12 @@ def _question(query: str, variables: dict[str, Any] | None) -> str:
 
 
 class GraphQLRunResult(OutModel):
+    status: Literal["ok", "partial"]
+    data: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class MutationRunResult(OutModel):
     status: Literal["ok", "partial", "needs_approval", "needs_confirmation", "declined"]
     data: dict[str, Any] | None = None
     errors: list[dict[str, Any]] | None = None
@@ -82,80 +98,25 @@ class GraphQLRunResult(OutModel):
     confirmation_token: str | None = None
 
 
-async def run_graphql(
-    ctx: Ctx,
-    query: Annotated[
-        str,
-        Field(
-            description="A GraphQL document. A type's fields: resource upwork://schema/{type}.",
-            min_length=1,
-            max_length=MAX_DOCUMENT_CHARS,
-        ),
-    ],
-    variables: Annotated[dict[str, Any] | None, Field(description="Variables as a JSON object.")] = None,
-    operation_name: Annotated[
-        str | None, Field(description="Which operation to run, if the document has several.", max_length=100)
-    ] = None,
-    confirmation_token: Annotated[
-        str | None,
-        Field(description="After the user approved a mutation: its preview's token.", max_length=64),
-    ] = None,
-    tenant_id: TenantId = None,
-    schema_check: Annotated[
-        bool,
-        Field(description="false: send unchecked (a field newer than this server's schema)."),
-    ] = True,
-) -> Annotated[CallToolResult, GraphQLRunResult] | InputRequiredResult:
-    """Run a GraphQL document against Upwork's API, for what the other tools don't cover. Mutations need the
-    user's confirmation. Documents are checked against Upwork's schema first; an unknown field comes back at
-    once with the fields its type has."""
-    state = app(ctx)
-    kind = inspect_document(query, operation_name)
-    if schema_check:
-        await check_against_schema(ctx, query)
+Query = Annotated[
+    str,
+    Field(
+        description="A GraphQL document. A type's fields: describe_type.", min_length=1, max_length=MAX_DOCUMENT_CHARS
+    ),
+]
+Variables = Annotated[dict[str, Any] | None, Field(description="Variables as a JSON object.")]
+OperationName = Annotated[
+    str | None, Field(description="Which operation to run, if the document has several.", max_length=100)
+]
+SchemaCheck = Annotated[
+    bool,
+    Field(description="false: send unchecked (a field newer than this server's schema)."),
+]
 
-    async def execute() -> Any:
-        return await state.client.graphql.execute(
-            query, variables, operation_name=operation_name, mutation=kind == "mutation", tenant_id=tenant_id
-        )
 
-    if kind == "mutation":
-        if state.read_only:
-            raise ToolError("This server is read-only (UPWORK_READ_ONLY): mutations are refused.")
-        payload = {
-            "query": query,
-            "variables": variables or {},
-            "operation_name": operation_name,
-            "tenant_id": tenant_id,
-        }
-        verdict = await gate(
-            ctx,
-            kind="run_graphql",
-            payload=payload,
-            token=confirmation_token,
-            question=_question(query, variables),
-            schema=MutationDecision,
-            check="query the object the mutation changed",
-        )
-        if isinstance(verdict, InputRequiredResult):
-            return verdict  # the client asks its user, and calls again with the answer
-        if verdict.status == "declined":
-            return respond(GraphQLRunResult(status="declined"), f"Not run: {verdict.said}.")
-        if verdict.ticket is not None:
-            ticket = verdict.ticket
-            out = GraphQLRunResult(
-                status=verdict.preview_status,
-                approval_id=ticket.id if ticket.mode == "human" else None,
-                approval_url=verdict.link,
-                confirmation_token=ticket.token or ticket.id,
-            )
-            return respond(
-                out, "NOT RUN YET: this is a mutation. " + verdict.instructions("run_graphql", "the same arguments")
-            )
-        result = await perform(ctx, verdict, execute, result_id=lambda r: "done", check="query the affected object")
-    else:
-        result = await execute()
-    out = GraphQLRunResult(status="partial" if result.errors else "ok", data=result.data, errors=result.errors or None)
+def answered(result: Any, model: type[GraphQLRunResult] | type[MutationRunResult]) -> CallToolResult:
+    """Upwork's answer: its data as compact JSON in the untrusted marking, its errors after it."""
+    out = model(status="partial" if result.errors else "ok", data=result.data, errors=result.errors or None)
     body = json.dumps(result.data, separators=(",", ":"), ensure_ascii=False)
     if len(body) > MAX_TEXT_CHARS:
         body = body[:MAX_TEXT_CHARS] + f"… (cut at {MAX_TEXT_CHARS} characters; ask for fewer fields or a smaller page)"
@@ -165,8 +126,111 @@ async def run_graphql(
     return respond(out, text)
 
 
+async def run_graphql(
+    ctx: Ctx,
+    query: Query,
+    variables: Variables = None,
+    operation_name: OperationName = None,
+    tenant_id: TenantId = None,
+    schema_check: SchemaCheck = True,
+) -> Annotated[CallToolResult, GraphQLRunResult]:
+    """Run a GraphQL query against Upwork's API, for what the other tools don't cover. Documents are checked
+    against Upwork's schema first; an unknown field comes back at once with the fields its type has."""
+    state = app(ctx)
+    _, kinds = inspect_document(query, operation_name)
+    if kinds != {"query"}:
+        if state.read_only:
+            raise ToolError("This server is read-only (UPWORK_READ_ONLY): mutations are refused.")
+        raise ToolError(
+            "run_graphql runs queries only and this document holds a mutation: nothing was sent. Send the "
+            "mutation alone to run_graphql_mutation (the user approves it first), or the query without it here."
+        )
+    if schema_check:
+        await check_against_schema(ctx, query)
+    result = await state.client.graphql.execute(query, variables, operation_name=operation_name, tenant_id=tenant_id)
+    return answered(result, GraphQLRunResult)
+
+
+async def run_graphql_mutation(
+    ctx: Ctx,
+    query: Query,
+    variables: Variables = None,
+    operation_name: OperationName = None,
+    confirmation_token: Annotated[
+        str | None,
+        Field(description="After the user approved this mutation: its preview's token.", max_length=64),
+    ] = None,
+    tenant_id: TenantId = None,
+    schema_check: SchemaCheck = True,
+) -> Annotated[CallToolResult, MutationRunResult] | InputRequiredResult:
+    """Run a GraphQL mutation against Upwork's API once the user approves it (queries: run_graphql)."""
+    state = app(ctx)
+    kind, _ = inspect_document(query, operation_name)
+    if kind != "mutation":
+        raise ToolError("This operation is a query: run it with run_graphql, which needs no approval.")
+    if schema_check:
+        await check_against_schema(ctx, query)
+
+    async def execute() -> Any:
+        return await state.client.graphql.execute(
+            query, variables, operation_name=operation_name, mutation=True, tenant_id=tenant_id
+        )
+
+    payload = {"query": query, "variables": variables or {}, "operation_name": operation_name, "tenant_id": tenant_id}
+    verdict = await gate(
+        ctx,
+        kind="run_graphql_mutation",
+        payload=payload,
+        token=confirmation_token,
+        question=_question(query, variables),
+        schema=MutationDecision,
+    )
+    if isinstance(verdict, InputRequiredResult):
+        return verdict  # the client asks its user, and calls again with the answer
+    if verdict.status == "declined":
+        return respond(MutationRunResult(status="declined"), f"Not run: {verdict.said}.")
+    if verdict.ticket is not None:
+        ticket = verdict.ticket
+        out = MutationRunResult(
+            status=verdict.preview_status,
+            approval_id=ticket.id if ticket.mode == "human" else None,
+            approval_url=verdict.link,
+            confirmation_token=ticket.token or ticket.id,
+        )
+        return respond(out, "NOT RUN YET. " + verdict.instructions("run_graphql_mutation", "the same arguments"))
+    result = await perform(ctx, verdict, execute, result_id=lambda r: "done", check="query the affected object")
+    return answered(result, MutationRunResult)
+
+
+class TypeOut(OutModel):
+    name: str
+    sdl: str
+
+
+async def describe_type(
+    ctx: Ctx,
+    type_name: Annotated[
+        str,
+        Field(description="Query (the root fields), Mutation, or any type name.", min_length=1, max_length=100),
+    ] = "Query",
+) -> Annotated[CallToolResult, TypeOut]:
+    """Show a type of Upwork's GraphQL schema as SDL: fields, arguments, types and the fields returning it.
+    A misspelt name gets the closest type names."""
+    schema, label = await app(ctx).schema()
+    name, sdl, close = await anyio.to_thread.run_sync(look_up, schema, type_name)
+    if sdl is None:
+        raise ToolError(
+            f"Upwork's schema ({label}) has no type {type_name!r}."
+            + (f" Close: {', '.join(close)}." if close else "")
+            + " describe_type with Query lists the root fields."
+        )
+    return respond(TypeOut(name=name, sdl=sdl), sdl)
+
+
 TOOLS = [
+    ToolSpec(run_graphql, "Run an Upwork GraphQL query", read_only=True),
     ToolSpec(
-        run_graphql, "Run an Upwork GraphQL query", read_only=False, destructive=True, idempotent=False, guarded=True
+        run_graphql_mutation, "Run an Upwork GraphQL mutation", read_only=False, destructive=True, idempotent=False
     ),
+    ToolSpec(describe_type, "Describe an Upwork GraphQL type", read_only=True),
 ]

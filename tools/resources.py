@@ -68,8 +68,14 @@ async def watch_resource(name: str, ctx: Ctx) -> str:
     return untrusted(json.dumps(clean_all(body), ensure_ascii=False), "job titles are written by clients")
 
 
-def schema_resource() -> str:
-    return documents.schema_sdl()
+async def schema_resource() -> str:
+    """An index of the schema (a few KB): loading it costs a client little; each type is behind the template."""
+    import anyio.to_thread  # lazy: the server lists resources at start-up without loading their code
+
+    from upwork_mcp.graphql.describe import index  # lazy: graphql-core
+
+    text = await anyio.to_thread.run_sync(lambda: index(documents.bundled_schema()))
+    return text + "# Each type: upwork://schema/{type_name}, or the describe_type tool.\n"
 
 
 def operation_resource(name: str) -> str:
@@ -79,17 +85,19 @@ def operation_resource(name: str) -> str:
         raise ResourceError(f"No operation {name!r}; known: {', '.join(documents.operation_names())}.") from exc
 
 
-def schema_type_resource(type_name: str) -> str:
-    from graphql import print_type  # lazy: graphql-core
+async def schema_type_resource(type_name: str, ctx: Ctx) -> str:
+    """One type as the describe_type tool shows it, from the schema run_graphql checks documents against."""
+    import anyio.to_thread  # lazy: the server lists resources at start-up without loading their code
 
-    schema = documents.bundled_schema()
-    named = schema.get_type(type_name)
-    if named is None:
-        close = sorted(n for n in schema.type_map if type_name.lower() in n.lower())[:20]
+    from upwork_mcp.graphql.describe import look_up  # lazy: graphql-core
+
+    schema, _ = await app(ctx).schema()
+    _, sdl, close = await anyio.to_thread.run_sync(look_up, schema, type_name)
+    if sdl is None:
         raise ResourceError(
             f"Upwork's schema has no type {type_name!r}." + (f" Close: {', '.join(close)}." if close else "")
         )
-    return print_type(named) + "\n"
+    return sdl + "\n"
 
 
 @dataclass(frozen=True)
@@ -145,8 +153,7 @@ RESOURCES = [
         schema_resource,
         "schema",
         "Upwork GraphQL schema",
-        "The SDL of Upwork's GraphQL API (its live introspection: 2,859 types, large); upwork://schema/{type_name} "
-        "gives one type.",
+        "An index of Upwork's GraphQL API: its root fields and their types; upwork://schema/{type_name}: one type.",
         "text/plain",
         "graphql",
     ),

@@ -54,14 +54,15 @@ AS_THE_OTHER: dict[str, Callable[[Theirs], list[dict[str, Any]]]] = {
     "send_message": lambda a: [{**a["send"], "confirmation_token": a["approval"]}],
     "search_freelancers": lambda a: [{"limit": 2}],
     "get_freelancer_profile": lambda a: [{"profile_key": a["freelancer"]}],
-    "run_graphql": lambda a: [
-        {"query": "query { user { id name } }"},
+    "run_graphql": lambda a: [{"query": "query { user { id name } }"}],
+    "run_graphql_mutation": lambda a: [
         {
             "query": MUTATION,
             "variables": {"input": {"roomId": a["room"], "message": "x"}},
             "confirmation_token": a["approval"],
         },
     ],
+    "describe_type": lambda a: [{"type_name": "CurrentUser"}],
     "fetch_job_feed": lambda a: [{"limit": 3}],
     "job_feed_status": lambda a: [{}],
     "get_account": lambda a: [{}],
@@ -133,7 +134,7 @@ async def test_two_people_share_nothing_of_their_own(loopback: LoopbackSandbox, 
     assert by_tool["preview_watch"][0].is_error and by_tool["delete_watch"][0].is_error
     assert by_tool["check_watches"][0].structured_content["errors"]  # "No watch": theirs is not found
     assert _sc(by_tool["score_jobs"][0]).get("jobs", []) == [] and _sc(by_tool["score_jobs"][0])["not_found"]
-    assert all(r.is_error for r in by_tool["send_message"] + by_tool["run_graphql"][1:])
+    assert all(r.is_error for r in by_tool["send_message"] + by_tool["run_graphql_mutation"])
     assert [s["name"] for s in still] == [WATCH]  # theirs is untouched
     assert "Only the first person's watch has seen this" in a_watch  # theirs found it ...
     assert "Only the first person's watch has seen this" not in b_watch  # ... the other's, made after, has not

@@ -63,9 +63,7 @@ def test_declarations_are_consistent() -> None:
     for spec in tools_package().all_specs():
         assert isinstance(spec.read_only, bool), spec.name
         if spec.read_only:
-            assert not spec.destructive and spec.idempotent is not False and not spec.guarded, spec.name
-        if spec.guarded:
-            assert not spec.read_only, f"{spec.name}: guarded means a write tool that refuses writes when read-only"
+            assert not spec.destructive and spec.idempotent is not False, spec.name
 
 
 async def test_every_tool_has_title_explicit_annotations_and_described_arguments() -> None:
@@ -88,9 +86,6 @@ async def test_read_only_and_toolsets_filter_before_registration() -> None:
     read_only = {t.name: t for t in await _tools({"UPWORK_READ_ONLY": "1"})}
     assert set(read_only) == tool_names(read_only=True)
     assert set(read_only) < all_tool_names(), "read-only mode must drop the write tools"
-    for spec in tools_package().all_specs():
-        if spec.guarded:  # kept, refusing its writes, so published as read-only there
-            assert read_only[spec.name].annotations.read_only_hint is True
     assert {t.name for t in await _tools({"UPWORK_TOOLSETS": "jobs,feed"})} == tool_names(toolsets={"jobs", "feed"})
 
 

@@ -3,12 +3,15 @@ from __future__ import annotations
 import pytest
 
 from tests.mcp_client import Connect, answering, each_era
+from upwork_mcp import graphql as documents
 from upwork_mcp.graphql import introspection
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.sandbox.graphql_api import full_introspection
 
 pytestmark = pytest.mark.anyio
 MUTATION = "mutation Send($input: RoomStoryCreateInputV2!) { createRoomStoryV2(input: $input) { id message } }"
+SEND = "createRoomStoryV2(input: $input) { id message }"
+QUERY = "query Q { user { id } }"
 
 
 async def test_queries_run_with_variables_passed_as_variables(connect: Connect, sandbox: Sandbox) -> None:
@@ -30,15 +33,15 @@ async def test_a_mutation_needs_a_confirmation_bound_to_its_payload(connect: Con
     room = sandbox.data.rooms[0]["id"]
     args = {"query": MUTATION, "variables": {"input": {"roomId": room, "message": "via graphql"}}}
     async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
-        preview = await client.call_tool("run_graphql", args)
+        preview = await client.call_tool("run_graphql_mutation", args)
         token = preview.structured_content["confirmation_token"]
         assert preview.structured_content["status"] == "needs_confirmation" and sandbox.sent_messages == []
         other = await client.call_tool(
-            "run_graphql",
+            "run_graphql_mutation",
             {**args, "variables": {"input": {"roomId": room, "message": "other"}}, "confirmation_token": token},
         )
         assert other.is_error and sandbox.sent_messages == []
-        done = await client.call_tool("run_graphql", {**args, "confirmation_token": token})
+        done = await client.call_tool("run_graphql_mutation", {**args, "confirmation_token": token})
     assert done.structured_content["data"]["createRoomStoryV2"]["message"] == "via graphql"
     assert len(sandbox.sent_messages) == 1
 
@@ -48,7 +51,7 @@ async def test_a_declined_mutation_does_not_run(connect: Connect, sandbox: Sandb
     ask = answering("decline")
     async with connect(elicit=ask) as client:
         result = await client.call_tool(
-            "run_graphql",
+            "run_graphql_mutation",
             {"query": MUTATION, "variables": {"input": {"roomId": sandbox.data.rooms[0]["id"], "message": "no"}}},
         )
     assert result.structured_content["status"] == "declined" and sandbox.sent_messages == [] and ask.asked
@@ -70,15 +73,112 @@ async def test_documents_out_of_bounds_are_refused_with_the_reason(connect: Conn
     assert result.is_error and needle in result.content[0].text
 
 
+async def test_queries_are_published_as_reads_and_mutations_as_writes(connect: Connect) -> None:
+    async with connect() as client:
+        tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    assert tools["run_graphql"].read_only_hint is True and tools["run_graphql"].destructive_hint is False
+    assert tools["describe_type"].read_only_hint is True
+    mutation = tools["run_graphql_mutation"]
+    assert mutation.read_only_hint is False and mutation.destructive_hint is True and mutation.idempotent_hint is False
+
+
+# Every way a document could carry a write through the query tool, and what the refusal says. Only the last is
+# sent: a query, which Upwork refuses (a fragment on the mutation type in a query reaches no mutation resolver).
+TWO = f"{QUERY} mutation M($input: RoomStoryCreateInputV2!) {{ {SEND} }}"
+SAME_NAME = f"query A {{ user {{ id }} }} mutation A($input: RoomStoryCreateInputV2!) {{ {SEND} }}"
+IN_FRAGMENT = f"query Q($input: RoomStoryCreateInputV2!) {{ ... on Mutation {{ {SEND} }} }}"
+BYPASSES = [
+    pytest.param({"query": MUTATION}, "run_graphql_mutation", id="a mutation"),
+    pytest.param({"query": MUTATION, "schema_check": False}, "run_graphql_mutation", id="a mutation unchecked"),
+    pytest.param({"query": "# a comment\n" + MUTATION}, "run_graphql_mutation", id="after a comment"),
+    pytest.param({"query": TWO}, "give operation_name", id="a query and a mutation, none named"),
+    pytest.param({"query": TWO, "operation_name": "Q"}, "run_graphql_mutation", id="the query named"),
+    pytest.param({"query": TWO, "operation_name": "M"}, "run_graphql_mutation", id="the mutation named"),
+    pytest.param(
+        {"query": SAME_NAME, "operation_name": "A", "schema_check": False}, "run_graphql_mutation", id="one name"
+    ),
+    pytest.param({"query": "{ user { id } } mutation { createRoomStoryV2 }"}, "give operation_name", id="anonymous"),
+    pytest.param({"query": "subscription { roomStory }"}, "Subscriptions are not", id="a subscription"),
+    pytest.param(
+        {"query": f"{QUERY} subscription S {{ roomStory }}", "operation_name": "Q"},
+        "Subscriptions are not",
+        id="a query named beside a subscription",
+    ),
+    pytest.param({"query": "MUTATION { createRoomStoryV2 }"}, "does not parse", id="the keyword in capitals"),
+    pytest.param({"query": IN_FRAGMENT, "schema_check": False}, None, id="a fragment on Mutation, unchecked"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), BYPASSES)
+async def test_the_query_tool_runs_no_mutation_whatever_the_document_says(
+    connect: Connect, sandbox: Sandbox, args: dict, says: str | None
+) -> None:
+    variables = {"input": {"roomId": sandbox.data.rooms[0]["id"], "message": "through the query tool"}}
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        await client.call_tool("get_account", {})
+        before = sandbox.api_requests
+        result = await client.call_tool("run_graphql", {**args, "variables": variables})
+    assert result.is_error and sandbox.sent_messages == [], result.content[0].text
+    if says is not None:  # refused here: nothing reached Upwork
+        assert says in result.content[0].text and sandbox.api_requests == before
+
+
+async def test_the_mutation_tool_sends_queries_back_to_the_query_tool(connect: Connect, sandbox: Sandbox) -> None:
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        await client.call_tool("get_account", {})
+        before = sandbox.api_requests
+        result = await client.call_tool("run_graphql_mutation", {"query": "{ user { name } }"})
+    assert result.is_error and "run_graphql" in result.content[0].text and sandbox.api_requests == before
+
+
 async def test_read_only_refuses_mutations_but_runs_queries(connect: Connect, sandbox: Sandbox) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    variables = {"input": {"roomId": sandbox.data.rooms[0]["id"], "message": "no"}}
     async with connect(env={"UPWORK_READ_ONLY": "1"}) as client:
-        refused = await client.call_tool(
-            "run_graphql",
-            {"query": MUTATION, "variables": {"input": {"roomId": sandbox.data.rooms[0]["id"], "message": "no"}}},
-        )
+        listed = {t.name for t in (await client.list_tools()).tools}
+        refused = await client.call_tool("run_graphql", {"query": MUTATION, "variables": variables})
+        try:
+            unserved = await client.call_tool("run_graphql_mutation", {"query": MUTATION, "variables": variables})
+        except MCPError as exc:
+            unserved_text = str(exc)
+        else:
+            assert unserved.is_error
+            unserved_text = unserved.content[0].text
         fine = await client.call_tool("run_graphql", {"query": "{ user { name } }"})
+    assert "run_graphql_mutation" not in listed and {"run_graphql", "describe_type"} <= listed
     assert refused.is_error and "read-only" in refused.content[0].text and sandbox.sent_messages == []
+    assert "run_graphql_mutation" in unserved_text and sandbox.sent_messages == []
     assert fine.structured_content["data"]["user"]["name"] == sandbox.data.user["name"]
+
+
+async def test_an_unknown_root_lists_every_root_the_closest_first(connect: Connect) -> None:
+    async with connect() as client:
+        result = await client.call_tool("run_graphql", {"query": "{ myProfile { title overview } }"})
+    text = result.content[0].text
+    line = next(line for line in text.splitlines() if "Query has" in line)
+    assert result.is_error and " ..." not in text
+    assert line.startswith("  Query has (closest first): user (CurrentUser), ")
+    named = line.split(": ", 1)[1].split(", ")
+    roots = list(documents.bundled_schema().query_type.fields)
+    assert sorted(n.split(" (")[0] for n in named) == sorted(roots)  # whole: every root, once
+
+
+async def test_describe_type_shows_the_schema_without_resources(connect: Connect, sandbox: Sandbox) -> None:
+    async with connect() as client:
+        roots = await client.call_tool("describe_type", {})
+        user = await client.call_tool("describe_type", {"type_name": "currentuser"})
+        misspelt = await client.call_tool("describe_type", {"type_name": "FreelancerProfil"})
+        profile = await client.call_tool("describe_type", {"type_name": "FreelancerProfile"})
+        answer = await client.call_tool("run_graphql", {"query": "{ user { name } }"})
+    assert "type Query {" in roots.content[0].text and "  user: CurrentUser\n" in roots.content[0].text
+    assert all(f"  {name}" in roots.content[0].text for name in documents.bundled_schema().query_type.fields)
+    assert user.structured_content["name"] == "CurrentUser" and "  freelancerProfile: FreelancerProfile" in (
+        user.content[0].text
+    )
+    assert misspelt.is_error and "Close: FreelancerProfile," in misspelt.content[0].text
+    assert "personalData: " in profile.content[0].text and "CurrentUser.freelancerProfile" in profile.content[0].text
+    assert answer.structured_content["data"]["user"]["name"] == sandbox.data.user["name"]
 
 
 async def test_a_misspelt_field_is_answered_with_a_suggestion_and_sends_nothing(

@@ -41,7 +41,15 @@ async def test_every_tool_refuses_a_nul_in_any_argument_before_the_database(
         with pytest.raises(MCPError, match="Unknown resource"):  # matches no template: nothing is read
             await client.read_resource("upwork://watches/every%00thing")
     names = {name for name, _, _ in calls}
-    assert {"send_message", "run_graphql", "score_jobs", "check_watches", "preview_watch"} <= names
+    assert {
+        "send_message",
+        "run_graphql",
+        "run_graphql_mutation",
+        "describe_type",
+        "score_jobs",
+        "check_watches",
+        "preview_watch",
+    } <= names
     for tool, argument, result in calls:
         text = result.content[0].text
         assert result.is_error and "NUL character" in text and argument in text, (tool, argument, text)

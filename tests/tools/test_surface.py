@@ -9,6 +9,7 @@ import pytest
 from mcp_types import PromptReference, ResourceTemplateReference
 
 from tests.mcp_client import Connect, unmarked
+from upwork_mcp import graphql as documents
 from upwork_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +30,7 @@ async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: San
         }
         job = sandbox.data.jobs[0]
         reads = {
-            "upwork://schema": "type Query",
+            "upwork://schema": "user: CurrentUser;",
             "upwork://schema/MarketplaceJobPosting": "contractorSelection: MarketplaceContractorSelection",
             "upwork://operations/SearchJobs": "query SearchJobs",
             f"upwork://jobs/{job['id']}": job["title"],
@@ -43,6 +44,27 @@ async def test_every_resource_is_listed_and_reads(connect: Connect, sandbox: San
             assert needle in text, uri
         marked = (await client.read_resource(f"upwork://jobs/{job['id']}")).contents[0].text
         assert json.loads(unmarked(marked))["id"] == job["id"]
+
+
+async def test_nothing_listed_by_default_is_over_16_kb_and_the_schema_index_leads_to_every_type(
+    connect: Connect,
+) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    async with connect() as client:
+        listed = (await client.list_resources()).resources
+        sizes = {r.uri: len((await client.read_resource(r.uri)).contents[0].text.encode()) for r in listed}
+        index = (await client.read_resource("upwork://schema")).contents[0].text
+        misspelt = None
+        try:
+            await client.read_resource("upwork://schema/FreelancerProfil")
+        except MCPError as exc:
+            misspelt = str(exc)
+    assert sizes and all(size <= 16 * 1024 for size in sizes.values()), sizes
+    schema = documents.bundled_schema()
+    for root in (schema.query_type, schema.mutation_type):
+        assert all(f"{name}: " in index for name in root.fields), root.name
+    assert misspelt is not None and "Close: FreelancerProfile," in misspelt
 
 
 async def test_a_missing_object_is_a_readable_resource_error(connect: Connect) -> None:

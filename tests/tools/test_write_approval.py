@@ -31,7 +31,7 @@ async def _room(client) -> str:
 MUTATION = "mutation Send($input: RoomStoryCreateInputV2!) { createRoomStoryV2(input: $input) { id message } }"
 WRITES: dict[str, Callable[[Sandbox], dict[str, Any]]] = {
     "send_message": lambda box: {"room_id": box.data.rooms[0]["id"], "message": "Please confirm the scope."},
-    "run_graphql": lambda box: {
+    "run_graphql_mutation": lambda box: {
         "query": MUTATION,
         "variables": {"input": {"roomId": box.data.rooms[0]["id"], "message": "Please confirm the scope."}},
     },

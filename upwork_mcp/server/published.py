@@ -46,7 +46,7 @@ def definitions(settings: Settings | None = None) -> dict[str, Any]:
     """The published definitions of every tool, built from the tools themselves (the slow path)."""
     entries = []
     for spec in tool_specs(settings or Settings.from_env({})):
-        tool = served_tool(spec, False)
+        tool = served_tool(spec)
         entries.append(
             {
                 "name": spec.name,
@@ -56,8 +56,7 @@ def definitions(settings: Settings | None = None) -> dict[str, Any]:
                 "description": tool.description,
                 "inputSchema": tool.parameters,
                 "outputSchema": tool.output_schema,
-                "annotations": _hints(spec.annotations(server_read_only=False)),
-                "annotations_when_read_only": _hints(spec.annotations(server_read_only=True)),
+                "annotations": _hints(spec.annotations()),
             }
         )
     return {"digest": sources_digest(), "tools": entries}
@@ -86,10 +85,10 @@ def served_tools(settings: Settings) -> list[Tool]:
     """The tools `settings` serve: from the published definitions when they are current, else built."""
     published = _load()
     if published is None:
-        return [served_tool(spec, settings.read_only) for spec in tool_specs(settings)]
+        return [served_tool(spec) for spec in tool_specs(settings)]
     chosen = toolsets(settings)
     return [
-        PublishedTool.of(entry, settings.read_only)
+        PublishedTool.of(entry)
         for entry in published["tools"]
         if entry["toolset"] in chosen and (not settings.read_only or entry["served_read_only"])
     ]
@@ -99,8 +98,7 @@ class PublishedTool(Tool):
     """A tool listed from its published definition; its function is loaded and built on the first call."""
 
     @classmethod
-    def of(cls, entry: dict[str, Any], server_read_only: bool) -> PublishedTool:
-        hints = entry["annotations_when_read_only" if server_read_only else "annotations"]
+    def of(cls, entry: dict[str, Any]) -> PublishedTool:
         tool = cls.model_construct(
             fn=_not_loaded,
             name=entry["name"],
@@ -111,13 +109,12 @@ class PublishedTool(Tool):
             context_kwarg=None,
             resolved_params={},
             resolver_plans={},
-            annotations=ToolAnnotations.model_validate(hints),
+            annotations=ToolAnnotations.model_validate(entry["annotations"]),
             icons=None,
             meta=None,
         )
         tool.__dict__["output_schema"] = entry["outputSchema"]
         tool.__dict__["_toolset"] = entry["toolset"]
-        tool.__dict__["_server_read_only"] = server_read_only
         return tool
 
     @cached_property
@@ -128,7 +125,7 @@ class PublishedTool(Tool):
     def loaded(self) -> Tool:
         """The tool built from its function, as a server without published definitions would serve it."""
         spec = next(s for s in tools_package().specs_of(self.__dict__["_toolset"]) if s.name == self.name)
-        return served_tool(spec, self.__dict__["_server_read_only"])
+        return served_tool(spec)
 
     async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
         return await self.loaded.run(arguments, context, convert_result=convert_result)

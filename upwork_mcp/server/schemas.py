@@ -102,14 +102,14 @@ def compact_output(schema: dict[str, Any]) -> None:
 
 
 @functools.cache
-def served_tool(spec: Any, server_read_only: bool) -> ServedTool:
+def served_tool(spec: Any) -> ServedTool:
     """The registered form of a spec, with its compact published schemas; made once per process."""
     tool: ServedTool = ServedTool.from_function(  # type: ignore[assignment]  # from_function returns cls(...)
         surfaced(spec.fn),
         name=spec.name,
         title=spec.title,
         description=inspect.getdoc(spec.fn),
-        annotations=spec.annotations(server_read_only=server_read_only),
+        annotations=spec.annotations(),
     )
     compact_input(tool.parameters)
     tool.parameters["additionalProperties"] = False
