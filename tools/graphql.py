@@ -13,6 +13,7 @@ import json
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
+from graphql import OperationDefinitionNode
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
@@ -38,7 +39,7 @@ def inspect_document(query: str, operation_name: str | None) -> tuple[Kind, set[
 
     try:
         op = operation(query, operation_name)
-        kinds = {d.operation.value for d in op.document.definitions if hasattr(d, "operation")}
+        kinds = {d.operation.value for d in op.document.definitions if isinstance(d, OperationDefinitionNode)}
         if "subscription" in kinds:
             raise DocumentError("Subscriptions are not supported: Upwork has no subscriptions for API keys.")
         shape = measure(op)
@@ -184,6 +185,7 @@ async def run_graphql_mutation(
         token=confirmation_token,
         question=_question(query, variables),
         schema=MutationDecision,
+        check="query the object the mutation changed",
     )
     if isinstance(verdict, InputRequiredResult):
         return verdict  # the client asks its user, and calls again with the answer
@@ -220,7 +222,7 @@ async def describe_type(
     name, sdl, close = await anyio.to_thread.run_sync(look_up, schema, type_name)
     if sdl is None:
         raise ToolError(
-            f"Upwork's schema ({label}) has no type {type_name!r}."
+            f"No type {type_name!r} in {label}."
             + (f" Close: {', '.join(close)}." if close else "")
             + " describe_type with Query lists the root fields."
         )
