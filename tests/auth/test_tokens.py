@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -15,13 +18,16 @@ import pytest
 from pydantic import SecretStr
 
 from tests.auth.conftest import LoopbackSandbox
+from tests.conftest import FakeClock, make_loop
 from upwork_mcp.advice import explain
 from upwork_mcp.auth import store as store_module
+from upwork_mcp.auth.manager import TokenManager
 from upwork_mcp.auth.store import FileTokenStore
 from upwork_mcp.auth.tokens import TokenSet
 from upwork_mcp.config import Settings
 from upwork_mcp.errors import APIConnectionError, NotAuthenticatedError
-from upwork_mcp.world import open_client
+from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.world import open_client, world_for
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +85,59 @@ async def test_a_401_refreshes_once_for_all_concurrent_callers(loopback: Loopbac
                 for _ in range(20):
                     tg.start_soon(lambda: client.account.me(refresh=True))
     assert loopback.box.token_requests == 1
+
+
+class HeldAtTheLock:
+    """The token file as a second process sees it: its refresh waits at the cross-process lock until
+    `go` is set (`waiting` says it got there, after its first read of the file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.inner = FileTokenStore(path)
+        self.waiting, self.go = threading.Event(), threading.Event()
+
+    def load(self) -> TokenSet | None:
+        return self.inner.load()
+
+    def save(self, tokens: TokenSet) -> None:
+        self.inner.save(tokens)
+
+    def clear(self) -> None:
+        self.inner.clear()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        self.waiting.set()
+        assert self.go.wait(timeout=30), "the first refresh never finished"
+        with self.inner.locked():
+            yield
+
+
+async def test_a_manager_that_waited_for_the_lock_uses_the_refresh_another_made(
+    http: httpx.AsyncClient, sandbox: Sandbox, clock: FakeClock, tmp_path: Path
+) -> None:
+    world = world_for(Settings.from_env({"UPWORK_SANDBOX": "1"}), transport=http._transport)
+    path = tmp_path / "tokens.json"
+    issued = TokenSet.from_response(sandbox.issue_tokens(), now=clock())
+    expired = issued.model_copy(update={"expires_at": clock() - 60})
+    FileTokenStore(path).save(expired)
+    first = TokenManager(world.settings, FileTokenStore(path), make_loop(http, clock), clock=clock)
+    held = HeldAtTheLock(path)
+    second = TokenManager(world.settings, held, make_loop(http, clock), clock=clock)
+    got: dict[str, TokenSet] = {}
+
+    async def second_caller() -> None:
+        got["second"] = await second.current()
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(second_caller)
+            # The second manager read the expired set and is now at the lock.
+            assert await anyio.to_thread.run_sync(held.waiting.wait, 30)
+            got["first"] = await first.current()  # refreshes meanwhile
+            held.go.set()
+    assert sandbox.token_requests == 1, "the second manager must re-read the file under the lock, not refresh again"
+    assert got["second"].access_token == got["first"].access_token != expired.access_token
+    assert FileTokenStore(path).load() == got["first"]
 
 
 _WORKER = """
