@@ -206,3 +206,28 @@ async def test_a_pulled_schema_takes_precedence_over_the_bundled_one(connect: Co
         after_pull = await client.call_tool("run_graphql", {"query": "{ user { email } }"})
     assert not before_pull.is_error  # the bundled snapshot has it, and so does the sandbox
     assert after_pull.is_error and "pulled from Upwork with this key" in after_pull.content[0].text
+
+
+@pytest.mark.parametrize("fault", ["server_error", "lost_answer", "timeout"])
+async def test_a_mutation_that_meets_a_failure_is_sent_once(connect: Connect, sandbox: Sandbox, fault: str) -> None:
+    """A 503 (refused), a 502 after processing (outcome unknown) or no answer in time: never resent."""
+    args = {"query": MUTATION, "variables": {"input": {"roomId": sandbox.data.rooms[0]["id"], "message": "once"}}}
+    # Retries on, as a server runs: a read that met the same failure would be sent again.
+    env = {"UPWORK_WRITE_APPROVAL": "token", "UPWORK_MAX_RETRIES": "3", "UPWORK_TIMEOUT": "0.5"}
+    async with connect(env=env) as client:
+        token = (await client.call_tool("run_graphql", args)).structured_content["confirmation_token"]
+        before = sandbox.requests_seen
+        if fault == "timeout":
+            sandbox.faults.slow = 600.0  # an answer that never comes in time
+        else:
+            setattr(sandbox.faults, fault, 1)
+        failed = await client.call_tool("run_graphql", {**args, "confirmation_token": token})
+        sent = sandbox.requests_seen - before
+    text = failed.content[0].text
+    assert failed.is_error and sent == 1, (sent, text)
+    if fault == "server_error":
+        assert "still valid" in text and sandbox.sent_messages == []
+    elif fault == "lost_answer":
+        assert "may or may not have reached" in text and len(sandbox.sent_messages) == 1
+    else:
+        assert "did not answer within" in text and sandbox.sent_messages == []
