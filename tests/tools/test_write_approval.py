@@ -138,6 +138,32 @@ async def test_a_paired_browser_cannot_answer_from_another_site(connect: Connect
     assert odd_key.status_code == 404  # a key that is not one this server issued, even non-ASCII: a clean 404
 
 
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+async def test_a_form_posted_from_another_site_is_refused_even_with_the_page_s_origin(
+    connect: Connect, sandbox: Sandbox, site: str
+) -> None:
+    with paired_browser() as browser:
+        async with connect() as client:
+            room = await _room(client)
+            args = {"room_id": room, "message": "Only from the page itself."}
+            out = (await client.call_tool("send_message", args)).structured_content
+            link = out["approval_url"]
+            base, action, key = link.split("/approve/")[0], link.split("?")[0], link.split("k=", 1)[1]
+            assert browser.get(link).status_code == 200
+            # What a paired browser sends for a form another site made it post: our Origin forged or proxied,
+            # but Sec-Fetch-Site, which scripts cannot set, names the other site.
+            foreign = browser.post(
+                action, data={"k": key, "decision": "approve"}, headers={"Origin": base, "Sec-Fetch-Site": site}
+            )
+            refused = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
+            clicked = click(browser, link)
+            sent = await client.call_tool("send_message", {**args, "confirmation_token": out["approval_id"]})
+    assert foreign.status_code == 403 and "Approved" not in foreign.text
+    assert refused.is_error and "Not approved yet" in refused.content[0].text
+    assert clicked.status_code == 200 and sent.structured_content["status"] == "sent"
+    assert [m["message"] for m in sandbox.sent_messages] == ["Only from the page itself."]
+
+
 async def test_upwork_mcp_approve_in_a_terminal_is_the_other_human_step(connect: Connect, sandbox: Sandbox) -> None:
     async with connect() as client:
         room = await _room(client)
