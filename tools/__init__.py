@@ -1,8 +1,9 @@
 """The MCP tools: one module per toolset, thin adapters over the engine (`upwork_mcp.api`).
 
 `TOOLSETS` is the registry: the toolsets in the order their tools are listed. A new tool is its
-module (or a spec in an existing one), its snapshot in tests/toolsnaps and its tests; everything
-else (the server, the tests' expectations, the README's table) is derived from here.
+module (or a spec in an existing one), its snapshot and sample calls in tests/toolsnaps, a `doctor`
+probe and a permission name for each Upwork operation it `needs`, and its tests; everything else (the
+server, the tests' expectations, the README's table) is derived from here.
 
 Shipped inside the wheel as `upwork_mcp.tools`; loaded through `upwork_mcp._bundled`. What the
 server takes from here it takes through the functions below, never by importing modules by name.
