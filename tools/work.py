@@ -192,18 +192,17 @@ async def get_work_diary(
         if response_format == "detailed"
         else None,
     )
-    text = joined(
+    head = joined(
         f"Work diary, contract {contract_id}, {out.date}: {out.hours:.2f} h",
         f"{out.tracked_hours:.2f} h tracked, {out.manual_hours:.2f} h manual",
         f"activity {out.average_activity}/10" if out.average_activity is not None else None,
     )
-    if out.memos:
-        text += "\nmemos: " + "; ".join(f"{m.memo} ({m.hours:g} h)" for m in out.memos)
-    if out.cells:
-        text += "\n" + "\n".join(
-            joined((c.time or "")[11:16], "manual" if c.manual else f"activity {c.activity}", c.memo) for c in out.cells
-        )
-    return respond(out, text)
+    lines = ["memos: " + "; ".join(f"{m.memo} ({m.hours:g} h)" for m in out.memos)] if out.memos else []
+    lines += [
+        joined((c.time or "")[11:16], "manual" if c.manual else f"activity {c.activity}", c.memo)
+        for c in out.cells or []
+    ]
+    return respond(out, listing(head, lines, "memos are written by whoever tracked the time"))
 
 
 class TransactionOut(OutModel):
