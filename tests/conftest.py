@@ -50,21 +50,30 @@ def assert_no_secret(text: str, where: str) -> None:
     assert not leaked, f"a secret ({leaked}) appeared in {where}: {text[:300]}"
 
 
+# One cache dir for the whole run, shared by every test, every process a test starts and xdist's workers (they
+# inherit the controller's environment): the bundled schema is built from its SDL once per run, as once per
+# machine for a user, not once per process (tests/graphql/test_schema_cache.py covers the first build).
+SHARED_CACHE = "TEST_RUN_CACHE_HOME"  # not UPWORK_*: it is no setting of the server
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Collection imports modules that may write to the user's dirs (the schema cache): point them away first."""
     base = Path(tempfile.mkdtemp(prefix="upwork-mcp-tests-"))
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+    os.environ.setdefault(SHARED_CACHE, str(base / "xdg_cache_home"))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         os.environ[name] = str(base / name.lower())
+    os.environ["XDG_CACHE_HOME"] = os.environ[SHARED_CACHE]
 
 
 @pytest.fixture(autouse=True)
 def private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test (and every process it starts) gets its own config and data dirs, never the user's."""
+    """Every test (and every process it starts) gets its own config and data dirs, never the user's; the cache
+    (built schemas only) is the run's."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", os.environ[SHARED_CACHE])
 
 
 @pytest.fixture(autouse=True)
