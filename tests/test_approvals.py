@@ -3,6 +3,7 @@ interleave."""
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,3 +57,12 @@ def test_two_callers_past_the_state_check_reserve_one_approval_once(tmp_path: Pa
     assert len(won) == 1, outcomes
     assert len(lost) == 1 and "being used by another call" in lost[0]
     assert issuer.store.approval(ticket.id).state == "sending"  # type: ignore[union-attr]
+
+
+def test_an_approval_id_is_safe_to_type_after_a_command(tmp_path: Path) -> None:
+    """A person pastes the id after `upwork-mcp approve`: an id starting with "-" would be read as an option
+    (base64url ids did, one in 64). Ids are lower-case hex: nothing a shell or argparse treats specially."""
+    approvals = Approvals(Store(SQLiteDatabase(tmp_path / "state.sqlite3")))
+    ids = [approvals.issue("send_message", {"n": n}, human=True).id for n in range(200)]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", i) for i in ids), [i for i in ids if not re.fullmatch(r"[0-9a-f]+", i)]
+    assert len(set(ids)) == len(ids)

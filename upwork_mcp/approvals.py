@@ -120,7 +120,8 @@ class Approvals:
 
     def issue(self, kind: str, payload: dict[str, Any], *, human: bool) -> Ticket:
         now = self._clock()
-        approval_id = _b64(secrets.token_bytes(12))
+        # Hex, never base64: an id a person pastes after `upwork-mcp approve` must not start with "-" (an option).
+        approval_id = secrets.token_hex(8)
         expires = now + self.ttl
         payload_digest = digest(kind, payload)
         record = Approval(

@@ -18,7 +18,7 @@ from mcp.server.auth.middleware.auth_context import auth_context_var
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 
-from upwork_mcp.approvals import Approvals
+from upwork_mcp.approvals import Approvals, owner_of
 from upwork_mcp.auth.tokens import TokenSet
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
@@ -97,9 +97,12 @@ async def test_an_approval_made_for_one_user_cannot_be_spent_by_another(
         # A mutation into Sam's own room, which Sam's login could send: only the approval's owner may spend it.
         room = (await sam.call_tool("list_rooms", {"limit": 1})).structured_content["rooms"][0]["id"]
         args = {"query": MUTATION, "variables": {"input": {"roomId": room, "message": "Sam, pay me."}}}
-        preview = (await sandy.call_tool("run_graphql", args)).structured_content
+        preview = (await sandy.call_tool("run_graphql_mutation", args)).structured_content
         if mode == "human":
-            Approvals(open_store(settings)).decide(preview["approval_id"], approve=True)  # a person said yes
-        spent = await sam.call_tool("run_graphql", {**args, "confirmation_token": preview["confirmation_token"]})
+            approvals = Approvals(open_store(settings))
+            made_for = owner_of(approvals.store.approval(preview["approval_id"]))  # type: ignore[arg-type]
+            approvals.decide(preview["approval_id"], approve=True, owner=made_for)  # Sandy said yes
+        token = preview["confirmation_token"]
+        spent = await sam.call_tool("run_graphql_mutation", {**args, "confirmation_token": token})
     assert spent.is_error and "different payload" in spent.content[0].text, spent.content[0].text
     assert sandbox.sent_messages == []
