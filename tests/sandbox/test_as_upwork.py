@@ -204,3 +204,44 @@ def test_the_time_report_matches_the_week_worked_and_answers_dashed_dates(sandbo
     assert days("2026-10-21", "2026-10-23") == []  # matched on the week worked (Monday 19th), not the day
     today = sandbox.now.date().isoformat()
     assert today not in days("2026-10-26", today)  # today's hours lag
+
+
+def test_a_quoted_phrase_matches_its_words_in_order_across_punctuation(sandbox: Sandbox) -> None:
+    # As a Lucene phrase query: punctuation is not indexed, so the words of "a - b" match the phrase "a b".
+    job = next(j for j in sandbox.data.jobs if j["_status"] == "ACTIVE" and " - " in j["title"])
+    words = job["title"].replace(" - ", " ")
+    found = {
+        e["node"]["id"]
+        for e in search(sandbox, searchExpression_eq=f'"{words}"')["data"]["marketplaceJobPostingsSearch"]["edges"]
+    }
+    backwards = " ".join(reversed(words.split()))
+    assert job["id"] in found
+    assert job["id"] not in {
+        e["node"]["id"]
+        for e in search(sandbox, searchExpression_eq=f'"{backwards}"')["data"]["marketplaceJobPostingsSearch"]["edges"]
+    }
+
+
+def test_a_room_names_the_proposal_it_belongs_to(sandbox: Sandbox) -> None:
+    query = """{ roomList(filter: {subscribed_eq: false, includeHidden_eq: true}, pagination: {first: 100}) {
+      edges { node { id vendorProposal { id } offerIds } } } }"""
+    nodes = [e["node"] for e in ask(sandbox, query)["data"]["roomList"]["edges"]]
+    by_proposal = {n["vendorProposal"]["id"]: n["id"] for n in nodes if n["vendorProposal"]}
+    assert by_proposal == sandbox.data.proposal_rooms
+    assert {o for n in nodes for o in n["offerIds"] or []} == set(sandbox.data.offer_rooms)
+
+
+def test_the_users_own_profile_answers_under_user_and_by_its_key(sandbox: Sandbox) -> None:
+    fields = "personalData { title profileUrl } aggregates { jobSuccessScore } availability { name }"
+    mine = ask(sandbox, "{ user { ciphertext freelancerProfile { " + fields + " } } }")["data"]["user"]
+    key = mine["ciphertext"]
+    by_key = ask(
+        sandbox,
+        "query($k: String!) { freelancerProfileByProfileKey(profileKey: $k) { fullName " + fields + " } }",
+        {"k": key},
+    )
+    profile = by_key["data"]["freelancerProfileByProfileKey"]
+    assert key.startswith("~01") and profile.pop("fullName") == sandbox.data.user["name"]  # one's own name reads
+    assert profile == mine["freelancerProfile"] and mine["freelancerProfile"]["personalData"]["profileUrl"].endswith(
+        key
+    )

@@ -212,6 +212,7 @@ class Dataset:
     time_cells: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)  # contract -> day -> cells
     transactions: list[dict[str, Any]] = field(default_factory=list)
     accounting_entity: str = ""
+    my_profile: dict[str, Any] = field(default_factory=dict)  # the user's own FreelancerProfile
 
     def job_by_id(self, job_id: str) -> dict[str, Any] | None:
         return self._jobs_by_id.get(job_id)

@@ -51,7 +51,12 @@ PROFILES: dict[str, frozenset[str]] = {
 # Profiles whose vendorContracts answers an empty list rather than a refusal.
 EMPTY_CONTRACT_SEARCH = frozenset({"agency"})
 # Fields no ordinary key may read, whatever its profile: `grant=` opens them (a key with an elevated scope).
-ELEVATED = frozenset({"FreelancerProfile.countryDetails"})  # "requires elevated scope" (live, borntojesus)
+ELEVATED = frozenset(
+    {
+        "FreelancerProfile.countryDetails",  # "requires elevated scope" (live, borntojesus)
+        "MarketplacePostingOwnership.company",  # a job's client: 403 view_client_company (live, freelancer notes)
+    }
+)
 INTROSPECTION = ("full", "per-type")
 
 

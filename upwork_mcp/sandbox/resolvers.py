@@ -297,7 +297,10 @@ def _freelancers(_: Any, info: Any, searchFilter: dict[str, Any], pagination: di
 
 
 def _profile(_: Any, info: Any, profileKey: str) -> Any:
-    for person in _sandbox(info).data.freelancers:
+    data = _sandbox(info).data
+    if data.my_profile and profileKey == data.user.get("ciphertext"):
+        return data.my_profile  # the user's own profile, their own name included
+    for person in data.freelancers:
         if person["ciphertext"] == profileKey:
             return person["_profile"]
     raise _fail(f"Profile not found: {profileKey}")

@@ -26,14 +26,28 @@ def _text(job: Job) -> str:
     return f"{job['title']} {job['description']} {skills}".lower()
 
 
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9+#.]+", text))
+
+
+def _phrase_matches(phrase: str, text: str) -> bool:
+    """A quoted phrase matches its words in order, whatever punctuation stands between them in the text (as a
+    Lucene phrase query does: punctuation is not indexed, so "dashboard Python" finds "dashboard - Python")."""
+    wanted = _TOKEN.findall(phrase)
+    if not wanted:
+        return False
+    tokens = _TOKEN.findall(text)
+    first = wanted[0]
+    return any(tokens[i : i + len(wanted)] == wanted for i, token in enumerate(tokens) if token == first)
 
 
 def _term_matches(term: str, text: str, words: set[str]) -> bool:
     term = term.lower()
     if " " in term:
-        return term in text
+        return _phrase_matches(term, text)
     if term.endswith("*"):
         stem = term[:-1]
         return any(w.startswith(stem) for w in words)

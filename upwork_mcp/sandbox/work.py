@@ -77,6 +77,7 @@ def add_work(data: Dataset, seed: int) -> None:
     _transactions(data, rng, now)
     _proposals(data, rng, now)
     _offers(data, rng, now)
+    _my_profile(data, rng)
 
 
 def _terms(data: Dataset, rng: random.Random, now: datetime) -> None:
@@ -354,6 +355,7 @@ def _proposals(data: Dataset, rng: random.Random, now: datetime) -> None:
             now,
             manager=f"Client of {job['_client_name']}",
             kind="INTERVIEW" if status == "Pending" else "ONE_ON_ONE",
+            about={"vendorProposal": proposal},
         )
 
 
@@ -437,6 +439,7 @@ def _offers(data: Dataset, rng: random.Random, now: datetime) -> None:
             manager=f"Hiring manager at {job['_client_name']}",
             kind="ONE_ON_ONE",
             subscribed=contract_state != "Ended",  # an ended offer's room drops out of the default list
+            about={"offerIds": [offer_id]},
         )
 
 
@@ -452,8 +455,10 @@ def _room(
     manager: str,
     kind: str,
     subscribed: bool = True,
+    about: dict[str, Any] | None = None,
 ) -> str:
-    """A conversation with the client about `job`, from `since` to now; its room id."""
+    """A conversation with the client about `job`, from `since` to now; its room id. `about` holds what the
+    room refers to (Room.vendorProposal, Room.offerIds)."""
     data.rooms.append(
         {
             "id": room_id,
@@ -464,7 +469,53 @@ def _room(
             "contractId": None,
             "_participants": [data.user["name"], manager],
             "_subscribed": subscribed,
+            **(about or {}),
         }
     )
     data.stories[room_id] = _conversation(rng, since, now, data.user, manager)
     return room_id
+
+
+def _my_profile(data: Dataset, rng: random.Random) -> None:
+    """The user's own freelancer profile (`user.freelancerProfile`, and by its key), agreeing with the work:
+    hours and earnings are the contracts' and payments' own sums, skills those of the jobs worked on."""
+    user = data.user
+    key = "~01" + "".join(rng.choice("0123456789abcdef") for _ in range(18))
+    user["ciphertext"] = key
+    skills: list[str] = []
+    for contract in data.contracts:
+        job = data.job_by_id(contract["job"]["id"])
+        skills += [s["prettyName"] for s in (job or {}).get("skills", []) if s["prettyName"] not in skills]
+    hours = sum(float(c.get("_hours") or 0) for c in data.contracts)
+    payments = [t for t in data.transactions if t["accountingSubtype"] == "Payment"]
+    earned = sum(float(t["transactionAmount"]["rawValue"]) for t in payments)
+    rates = sorted(c["_rate"] for c in data.contracts if c["_rate"])
+    rate = rates[len(rates) // 2] if rates else 50.0
+    data.my_profile = {
+        "fullName": user["name"],
+        "firstName": user["name"].split()[0],
+        "lastName": user["name"].split()[-1],
+        "personalData": {
+            "firstName": user["name"].split()[0],
+            "lastName": user["name"].split()[-1],
+            "title": f"{skills[0] if skills else 'Python'} Developer | APIs, Data Pipelines and Automation",
+            "description": (
+                f"I build and fix {', '.join(skills[:4]) or 'Python'} systems for small teams. "
+                f"{len(data.contracts)} contracts on Upwork so far; I reply within a working day and keep "
+                "clients posted with short weekly notes."
+            ),
+            "chargeRate": _money(rate),
+            "profileUrl": f"https://www.upwork.com/freelancers/{key}",
+        },
+        "aggregates": {
+            "jobSuccessScore": float(rng.choice([92, 96, 100])),
+            "topRatedStatus": "TOP_RATED",
+            "totalHours": round(hours, 2),
+            "totalFeedback": round(rng.uniform(4.7, 5.0), 2),
+            "totalEarnings": _money(round(earned, 2)),
+            "totalHourlyJobs": sum(1 for c in data.contracts if not c["_fixed"]),
+            "totalFixedJobs": sum(1 for c in data.contracts if c["_fixed"]),
+        },
+        "availability": {"id": "1", "name": "PART_TIME", "capacity": "partTime", "createdDateTime": _iso(data.anchor)},
+        "skills": {"edges": [{"node": {"prettyName": s}} for s in skills[:10]]},
+    }

@@ -180,8 +180,11 @@ def _time_report(info: Any, timeReportDate_bt: dict[str, Any], pagination: dict[
 
 def _user_view(_: Any, info: Any) -> Any:
     """The current user, with the fields that take arguments resolved over the seeded work."""
-    user = persona_user(_sandbox(info), _persona(info))
-    return {**user, "offer": _user_offers, "contractTimeReport": _time_report}
+    box, persona = _sandbox(info), _persona(info)
+    user = persona_user(box, persona)
+    # Only the seeded freelancer has a freelancer profile; the other people are clients here.
+    profile = box.data.my_profile if persona == 0 and box.data.my_profile else None
+    return {**user, "offer": _user_offers, "contractTimeReport": _time_report, "freelancerProfile": profile}
 
 
 def _work_diary(_: Any, info: Any, workDiaryContractInput: dict[str, Any]) -> Any:
