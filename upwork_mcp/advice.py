@@ -28,15 +28,16 @@ Audience = Literal["model", "person"]
 
 # Where the ids of what a root field looks up come from (tools the model can call).
 ID_SOURCES: dict[str, str] = {
-    "marketplaceJobPosting": "Job ids come from search_jobs (a ~02 ciphertext is ~02 + the id); a ~01 ciphertext "
-    "must be seen in a search first.",
+    "marketplaceJobPosting": "Job ids come from search_jobs (a ~02 ciphertext is ~02 + the id); an old ~01 link "
+    "resolves when it carries the job's title (/jobs/Title_~01...) or a search showed the job.",
     "contractDetails": "Contract ids come from list_contracts.",
     "contractRoom": "Contract ids come from list_contracts.",
     "workDiaryContract": "Contract ids come from list_contracts.",
     "talentWorkHistory": "Contract ids come from list_contracts.",
     "roomStories": "Room ids come from list_rooms.",
     "createRoomStoryV2": "Room ids come from list_rooms.",
-    "freelancerProfileByProfileKey": "Profile keys (~01...) come from search_freelancers.",
+    "freelancerProfileByProfileKey": "Profile keys (~01...) come from search_freelancers; get_freelancer_profile "
+    "reads a profile link, get_my_profile the user's own.",
     "vendorProposal": "Proposal ids come from list_proposals.",
     "offer": "Offer ids come from list_offers.",
     "ontologyCategories": "list_categories shows the ids and names.",

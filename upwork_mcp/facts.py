@@ -3,6 +3,7 @@
 from typing import Literal
 
 JOB_URL = "https://www.upwork.com/jobs/{ciphertext}"  # a job's public URL: there is no publicUrl field
+PROFILE_URL = "https://www.upwork.com/freelancers/{key}"  # a profile's URL, when personalData.profileUrl is empty
 TENANT_HEADER = "X-Upwork-API-TenantId"  # selects the organization when the user has several
 MAX_MESSAGE_CHARS = 10_240  # Upwork's own assistant server caps a message here
 

@@ -4,9 +4,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.conftest import FakeClock
 from upwork_mcp.advice import explain
 from upwork_mcp.api import JobSearchFilters, UpworkClient
-from upwork_mcp.api.jobs import parse_job_ref
+from upwork_mcp.api.jobs import LOOKUP_PAGE, JobLink, JobsAPI, parse_job_ref, read_job_link, title_phrase
+from upwork_mcp.api.memory import CIPHERTEXT_TTL, InMemory
 from upwork_mcp.errors import NotFoundError, UpworkError
 from upwork_mcp.sandbox import Sandbox
 
@@ -69,6 +71,67 @@ def test_a_range_upside_down_is_refused_with_the_fix() -> None:
 )
 def test_job_references_are_normalised(ref: str, expected: tuple[str | None, str | None]) -> None:
     assert parse_job_ref(ref) == expected
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        (
+            "https://www.upwork.com/jobs/Full-Stack-Dev-Node.js_~01abcdef0123456789/?referrer=x",
+            JobLink(None, "~01abcdef0123456789", "Full Stack Dev Node.js"),
+        ),
+        (
+            "https://www.upwork.com/jobs/%7E021978704153911649005",
+            JobLink("1978704153911649005", "~021978704153911649005"),
+        ),
+        ("021978704153911649005", JobLink("1978704153911649005", "~021978704153911649005")),
+        ("1978704153911649005", JobLink("1978704153911649005", None)),
+        (
+            " <https://www.upwork.com/jobs/~021978704153911649005> ",
+            JobLink("1978704153911649005", "~021978704153911649005"),
+        ),
+    ],
+)
+def test_a_pasted_link_yields_its_id_ciphertext_and_title(ref: str, expected: JobLink) -> None:
+    assert read_job_link(ref) == expected
+
+
+@pytest.mark.parametrize(
+    ("ref", "about"),
+    [
+        ("https://www.upwork.com/freelancers/~01abcdef0123456789", "freelancerProfileByProfileKey"),
+        ("https://www.upwork.com/nx/search/jobs/?q=python", "marketplaceJobPosting"),
+    ],
+)
+def test_a_link_to_something_else_is_refused_neutrally(ref: str, about: str) -> None:
+    with pytest.raises(UpworkError) as raised:
+        read_job_link(ref)
+    assert raised.value.root == about and "search_jobs" not in str(raised.value)
+
+
+def test_a_title_becomes_one_phrase_without_operators() -> None:
+    assert title_phrase('Fix "legacy" API (Node.js/TS) - ASAP!') == '"Fix legacy API Node.js TS ASAP"'
+    assert title_phrase("--- !!! ---") == ""
+
+
+async def test_the_targeted_search_finds_open_jobs_by_their_title(client: UpworkClient, sandbox: Sandbox) -> None:
+    """What get_job relies on for a client's record: one search by a job's title finds it among the first
+    LOOKUP_PAGE results (every 15th open job of the seeded 600 here)."""
+    jobs = [j for j in sandbox.data.jobs if j["_status"] == "ACTIVE"][::15]
+    found = [
+        await client.jobs.find_in_search(j["title"], job_id=j["id"], job_type="FIXED" if j["_fixed"] else "HOURLY")
+        for j in jobs
+    ]
+    assert [f.id if f else None for f in found] == [j["id"] for j in jobs]
+    assert found[0] is not None and found[0].client is not None and LOOKUP_PAGE == 50
+
+
+async def test_an_empty_search_is_asked_again_without_each_filter(client: UpworkClient, sandbox: Sandbox) -> None:
+    filters = JobSearchFilters(query="python", locations=("Narnia",), days_posted=30, hourly_min=20)
+    assert filters.upstream() == ["days_posted", "locations", "query"]  # hourly_min is applied here, not by Upwork
+    totals = await client.jobs.relax(filters)
+    assert totals["locations"] and totals["days_posted"] == 0 and totals["query"] == 0
+    assert await client.jobs.relax(JobSearchFilters(query="zzz")) == {}  # one filter: it is the culprit, unasked
 
 
 def test_a_non_job_reference_says_which_forms_work() -> None:
@@ -154,6 +217,21 @@ async def test_an_unseen_ciphertext_explains_how_to_get_the_numeric_id(client: U
     # The engine names no tool; the surface says where the ids come from.
     assert "search_jobs" not in str(raised.value) and raised.value.root == "marketplaceJobPosting"
     assert "Job ids come from search_jobs" in explain(raised.value, "model")
+
+
+async def test_a_job_seen_in_a_search_keeps_its_client_record_for_a_day(client: UpworkClient) -> None:
+    job = (await search(client))[4]
+    details = await client.jobs.details(job.id)
+    assert details.listing_from == "search" and details.listing == job and details.posting.id == job.id
+    assert await client.jobs.seen_in_search("1") is None
+
+
+async def test_a_remembered_client_record_is_forgotten_after_24_hours(client: UpworkClient, clock: FakeClock) -> None:
+    jobs = JobsAPI(client.graphql, InMemory(clock=clock))
+    job = (await jobs.search(JobSearchFilters(limit=5))).jobs[4]
+    assert (await jobs.details(job.id)).listing_from == "search"
+    clock.now += CIPHERTEXT_TTL + 1  # Upwork's terms: cached at most 24 hours; then it is asked for again
+    assert await jobs.seen_in_search(job.id) is None and (await jobs.details(job.id)).listing_from == "lookup"
 
 
 async def test_the_sandbox_answers_upworks_batch_lookup_for_the_ids_it_has(client: UpworkClient) -> None:

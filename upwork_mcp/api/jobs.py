@@ -1,18 +1,29 @@
-"""Jobs: search with the filters Upwork applies (and, here, the ones it ignores), one job by URL /
-ciphertext / numeric id, batch contents."""
+"""Jobs: search with the filters Upwork applies (and, here, the ones it ignores), one job by any link a
+user can paste, with its client's record.
+
+Upwork's one-job query cannot read the client's record (`ownership.company` answers 403
+view_client_company) but every search node carries it (`client`: spend, hires, jobs posted, reviews,
+feedback, verification, location). So each search node is remembered for at most 24 hours (Upwork's
+terms), and a job no search of that day showed is looked up by one targeted search: its title as a
+quoted phrase (`searchExpression_eq`), its contract type, by relevance, 50 results, matched by id.
+That finds an open public job unless more than 50 open jobs of its type match its title's words in
+order; a closed job is not searched for (the search lists open jobs only).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInputError, NotFoundError, UpworkError
-from ..models.jobs import JobPosting, JobSearchNode, JobSearchPage
-from ._concurrent import gather
+from ..models.jobs import JobDetails, JobPosting, JobSearchNode, JobSearchPage
+from ._concurrent import both, gather
 from ._graphql import GraphQLExecutor
 from ._paging import Page, connection_page
 from .job_filters import LocalFilter, Tally, local_filters
@@ -23,9 +34,35 @@ UPSTREAM_PAGE = 50  # jobs per upstream request; larger asks are fetched page by
 MAX_SCANNED = 500  # jobs looked at, at most, to fill one page when a filter is applied here (10 requests)
 Progress = Callable[[int, int], Awaitable[None]]
 
+LOOKUP_PAGE = 50  # results of the targeted search that finds one job's search node
+RELAX_AT_MOST = 4  # an empty search asks again without each of at most this many filters (one job each)
+# The filters Upwork applies, as groups of JobSearchFilters fields, in the order an empty search tries
+# leaving them out (the narrowest first); what each group is reset to is its field default.
+UPSTREAM_FILTERS: dict[str, tuple[str, ...]] = {
+    "days_posted": ("days_posted",),
+    "locations": ("locations",),
+    "timezone": ("timezone",),
+    "skills": ("skills",),
+    "experience_level": ("experience_level",),
+    "proposals": ("proposals_min", "proposals_max"),
+    "client_hires": ("client_hires_min", "client_hires_max"),
+    "verified_payment_only": ("verified_payment_only",),
+    "previous_clients_only": ("previous_clients_only",),
+    "durations": ("durations",),
+    "subcategory_ids": ("subcategory_ids",),
+    "category_ids": ("category_ids",),
+    "job_type": ("job_type",),
+    "title": ("title",),
+    "query": ("query",),
+}
+SEEN = "job-search-node"  # job id -> the search node as a search returned it (at most 24 hours)
+
 _CIPHER = re.compile(r"~0[0-9a-zA-Z]{6,40}")
 _CURRENT_CIPHER = re.compile(r"~02(\d{6,25})")  # ~02 + the numeric id: Upwork's current jobs
 _NUMERIC = re.compile(r"\d{1,25}")
+_BARE_CURRENT = re.compile(r"02\d{17,23}")  # a ~02 ciphertext pasted without its tilde (ids never start with 0)
+_SLUG = re.compile(r"/([^/?#]+?)_~0")  # /jobs/Some-title_~02... : the title before the ciphertext
+_PROFILE_LINK = re.compile(r"/(freelancers|fl|agencies)/", re.IGNORECASE)
 
 
 class JobSearchFilters(BaseModel):
@@ -70,6 +107,15 @@ class JobSearchFilters(BaseModel):
             hourly_max=self.hourly_max,
             workload=self.workload,
         )
+
+    def upstream(self) -> list[str]:
+        """The groups of UPSTREAM_FILTERS this search sets (Upwork applies them)."""
+        defaults = {name: f.default for name, f in type(self).model_fields.items()}
+        return [g for g, names in UPSTREAM_FILTERS.items() if any(getattr(self, n) != defaults[n] for n in names)]
+
+    def without(self, group: str) -> JobSearchFilters:
+        defaults = {name: f.default for name, f in type(self).model_fields.items()}
+        return self.model_copy(update={n: defaults[n] for n in UPSTREAM_FILTERS[group]})
 
     def to_variables(self) -> dict[str, Any]:
         """Upwork's filter, without what it ignores (`budgetRange_eq`, `hourlyRate_eq`) or answers with
@@ -116,23 +162,60 @@ class JobSearchFilters(BaseModel):
         return {"filter": f, "sort": [{"field": self.sort.upper()}]}
 
 
-def parse_job_ref(ref: str) -> tuple[str | None, str | None]:
-    """(numeric id, ciphertext) from a job URL, a ciphertext or a numeric id.
+@dataclass(frozen=True)
+class JobLink:
+    """What a pasted job reference says: the numeric id when it carries one, the ciphertext, and the title
+    words of a link's slug (`/jobs/Some-title_~01...`), which let a search find an old `~01` job."""
 
-    A current job's ciphertext is `~02` + its numeric id, so that id is read off it; only an old `~01` +
-    hex ciphertext leaves the id unknown (None) for a lookup.
+    job_id: str | None
+    cipher: str | None
+    title: str | None = None
+
+
+def read_job_link(ref: str) -> JobLink:
+    """A job URL (with or without its title slug, `/jobs/`, `/freelance-jobs/apply/`, search details, a
+    proposal page, `%7E` for `~`), a ciphertext (`~02...`, `~01...`, `02...` without the tilde) or a numeric id.
+
+    A current job's ciphertext is `~02` + its numeric id, so that id is read off it; only an old `~01` + hex
+    ciphertext leaves the id unknown (None) for a lookup.
     """
-    text = ref.strip()
+    text = unquote(ref.strip().strip("<>\"'"))
     if _NUMERIC.fullmatch(text):
-        return text, None
+        if _BARE_CURRENT.fullmatch(text):
+            return JobLink(text[2:], "~" + text)
+        return JobLink(text, None)
+    if _PROFILE_LINK.search(text):
+        raise InvalidInputError(f"{ref[:80]!r} is a freelancer's or agency's profile link, not a job's.").about(
+            "freelancerProfileByProfileKey"
+        )
     found = _CIPHER.search(text)
     if found:
         current = _CURRENT_CIPHER.fullmatch(found.group(0))
-        return (current.group(1) if current else None), found.group(0)
+        slug = _SLUG.search(text[: found.end()])
+        title = " ".join(w for w in re.split(r"[-_+\s]+", unquote(slug.group(1))) if w) if slug else None
+        return JobLink(current.group(1) if current else None, found.group(0), title or None)
+    if "upwork.com" in text.lower():
+        raise InvalidInputError(
+            f"{ref[:80]!r} names no job: a job's link holds its ciphertext (~02... or ~01...), as in "
+            "https://www.upwork.com/jobs/~02...; open the job itself and copy that link."
+        ).about("marketplaceJobPosting")
     raise InvalidInputError(
         f"{ref[:80]!r} is not a job reference. Give a job URL (https://www.upwork.com/jobs/~02...), "
         "its ciphertext (~02... or ~01...), or a numeric job id."
     ).about("marketplaceJobPosting")
+
+
+def parse_job_ref(ref: str) -> tuple[str | None, str | None]:
+    """(numeric id, ciphertext) from a job URL, a ciphertext or a numeric id (see `read_job_link`)."""
+    link = read_job_link(ref)
+    return link.job_id, link.cipher
+
+
+def title_phrase(title: str) -> str:
+    """A title as one quoted phrase for `searchExpression_eq`: its words in order, nothing Lucene reads as an
+    operator (inside quotes only `"` and `\\` are special; punctuation between words is not indexed)."""
+    words = re.findall(r"[^\W_]+(?:[.'][^\W_]+)*", title)[:24]
+    return '"' + " ".join(words) + '"' if words else ""
 
 
 class JobsAPI:
@@ -149,6 +232,25 @@ class JobsAPI:
         if pairs:
             await self._memory.put_many("job-id-by-ciphertext", pairs, CIPHERTEXT_TTL)
             await self._memory.put_many("job-ciphertext-by-id", {v: k for k, v in pairs.items()}, CIPHERTEXT_TTL)
+
+    async def seen_in_search(self, job_id: str) -> JobSearchNode | None:
+        """The job as a search of the last 24 hours returned it (its client's spend, hires, feedback,
+        verification and location, which the one-job query cannot read); None if no search did."""
+        raw = await self._memory.get(SEEN, job_id)
+        return JobSearchNode.model_validate_json(raw) if raw else None
+
+    async def find_in_search(
+        self, title: str, *, job_id: str | None = None, cipher: str | None = None, job_type: str | None = None
+    ) -> JobSearchNode | None:
+        """One targeted search for one job: its title as a phrase, by relevance; the node with its id or
+        ciphertext among the first LOOKUP_PAGE results, or None."""
+        phrase = title_phrase(title)
+        if not phrase:
+            return None
+        kind = {"HOURLY": "hourly", "FIXED": "fixed"}.get((job_type or "").upper())
+        filters = JobSearchFilters(query=phrase, job_type=kind, sort="relevance", limit=LOOKUP_PAGE)  # type: ignore[arg-type]
+        page, _ = await self._fetch(filters)
+        return next((j for j in page.items if (job_id and j.id == job_id) or (cipher and j.ciphertext == cipher)), None)
 
     async def search(self, filters: JobSearchFilters, *, progress: Progress | None = None) -> JobSearchPage:
         """One page of results; more than UPSTREAM_PAGE jobs are fetched as several pages at once.
@@ -189,7 +291,26 @@ class JobsAPI:
         # Advance by edges, not nodes: a nulled node still takes a slot in Upwork's offset paging.
         page = connection_page(result.data.get("marketplaceJobPostingsSearch"), JobSearchNode, offset=filters.offset)
         await self._remember([(job.ciphertext, job.id) for job in page.items])
+        nodes = {job.id: job.model_dump_json(by_alias=True, exclude_none=True) for job in page.items}
+        if nodes:
+            await self._memory.put_many(SEEN, nodes, CIPHERTEXT_TTL)
         return page, result.warnings()
+
+    async def relax(self, filters: JobSearchFilters, *, at_most: int = RELAX_AT_MOST) -> dict[str, int | None]:
+        """For a search Upwork answered with no job: how many jobs match with each of its filters left out,
+        one at a time (group -> Upwork's total), each asked as a one-job page; the first `at_most` groups
+        the search sets, in UPSTREAM_FILTERS order. A single filter is not asked about: it is the culprit."""
+        groups = filters.upstream()
+        if len(groups) < 2:
+            return {}
+        tried = groups[:at_most]
+
+        async def total_without(group: str) -> int | None:
+            page, _ = await self._fetch(filters.without(group).model_copy(update={"offset": 0, "limit": 1}))
+            return page.total
+
+        totals = await gather([partial(total_without, g) for g in tried])
+        return dict(zip(tried, totals, strict=True))
 
     async def _search_page(self, filters: JobSearchFilters) -> JobSearchPage:
         page, warnings = await self._fetch(filters)
@@ -240,17 +361,79 @@ class JobsAPI:
         )
 
     async def get(self, ref: str) -> JobPosting:
-        job_id, cipher = parse_job_ref(ref)
+        """The one-job query for any job reference (one request when the reference carries the id)."""
+        link = read_job_link(ref)
+        job_id = link.job_id or await self._memory.get("job-id-by-ciphertext", link.cipher or "")
         if job_id is None:
-            job_id = await self._memory.get("job-id-by-ciphertext", cipher or "")
-            if job_id is None:
-                raise NotFoundError(
-                    f"Upwork's job lookup needs the numeric job id. {cipher} is an old-style (~01) ciphertext that "
-                    "does not contain it, and no search of the last 24 hours showed that job; give the numeric id."
-                ).about("marketplaceJobPosting")
+            job_id = (await self._find_old(link)).id
+        return await self._posting(job_id, link.cipher)
+
+    async def details(self, ref: str) -> JobDetails:
+        """The job and its search node (the client's record): remembered from a search of the last 24 hours,
+        or found by one targeted search. A link with a title slug is searched for beside the job query;
+        otherwise the posting's own title is searched for once it is known."""
+        link = read_job_link(ref)
+        job_id = link.job_id or await self._memory.get("job-id-by-ciphertext", link.cipher or "")
+        if job_id is None:  # an old ~01 link no search of the day showed: only a search knows its id
+            old = await self._find_old(link)
+            return JobDetails(posting=await self._posting(old.id, link.cipher), listing=old, listing_from="lookup")
+        seen = await self.seen_in_search(job_id)
+        if seen is not None:
+            return JobDetails(posting=await self._posting(job_id, link.cipher), listing=seen, listing_from="search")
+        if link.title:
+            posting, listing = await both(
+                partial(self._posting, job_id, link.cipher),
+                partial(self.find_in_search, link.title, job_id=job_id),
+            )
+            return self._found(posting, listing)
+        posting = await self._posting(job_id, link.cipher)
+        status = posting.work_flow_state.status if posting.work_flow_state else None
+        if status == "CLOSED":
+            return JobDetails(posting=posting, missing="the job is closed, and Upwork's search lists open jobs only")
+        title = posting.content.title if posting.content else None
+        terms = posting.contract_terms
+        kind = terms.contract_type if terms else None
+        return self._found(posting, await self.find_in_search(title, job_id=job_id, job_type=kind) if title else None)
+
+    @staticmethod
+    def _found(posting: JobPosting, listing: JobSearchNode | None) -> JobDetails:
+        if listing is None:
+            return JobDetails(
+                posting=posting,
+                missing=f"Upwork's search did not list it among the {LOOKUP_PAGE} best matches of its title "
+                "(closed, private or invite-only, or a title many open jobs share)",
+            )
+        if posting.ciphertext is None and listing.ciphertext:
+            posting = posting.model_copy(update={"ciphertext": listing.ciphertext})
+        return JobDetails(posting=posting, listing=listing, listing_from="lookup")
+
+    async def _find_old(self, link: JobLink) -> JobSearchNode:
+        """An old ~01 link's job, by one search for the title its slug carries."""
+        if not link.title:
+            raise self._unresolved(link, searched=False)
+        found = await self.find_in_search(link.title, cipher=link.cipher)
+        if found is None:
+            raise self._unresolved(link, searched=True)
+        return found
+
+    def _unresolved(self, link: JobLink, *, searched: bool) -> NotFoundError:
+        said = (
+            f"Upwork's job lookup needs the numeric job id. {link.cipher} is an old-style (~01) ciphertext that "
+            "does not contain it, and no search of the last 24 hours showed that job"
+        )
+        if searched:
+            said += f"; a search for its title ({link.title!r}) did not find it either (it may be closed or private)"
+        else:
+            said += (
+                "; the link has no title to search for. Paste the job's whole link (with its title, as the "
+                "browser shows it) or give the numeric id"
+            )
+        return NotFoundError(said + ".").about("marketplaceJobPosting")
+
+    async def _posting(self, job_id: str, cipher: str | None) -> JobPosting:
         result = await self._gql.run("GetJob", {"id": job_id})
         node = result.data.get("marketplaceJobPosting")
         if not node:
-            raise NotFoundError(f"No job with id {job_id} is visible to this account.")
+            raise NotFoundError(f"No job with id {job_id} is visible to this account.").about("marketplaceJobPosting")
         cipher = cipher or await self._memory.get("job-ciphertext-by-id", job_id)
         return JobPosting.model_validate({**node, "ciphertext": cipher})

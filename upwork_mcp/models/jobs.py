@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from ._base import APIModel, Money
 
 
@@ -174,3 +176,15 @@ class JobPosting(APIModel):
     activity_stat: ActivityStat | None = None
     # Known only when the job was seen in a search result (Upwork's one-job query has no ciphertext).
     ciphertext: str | None = None
+
+
+class JobDetails(APIModel):
+    """One job with its search node, the only place Upwork gives the client's record (spend, hires, jobs
+    posted, reviews, feedback, verification, location): `listing_from` says where the node came from, a
+    search of the last 24 hours ("search") or the targeted search made for this job ("lookup"); without
+    one, `missing` says why."""
+
+    posting: JobPosting
+    listing: JobSearchNode | None = None
+    listing_from: Literal["search", "lookup"] | None = None
+    missing: str | None = None
