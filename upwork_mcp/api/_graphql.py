@@ -60,6 +60,7 @@ PERMISSIONS: dict[str, str] = {
     "CurrentUser.offer": "the offers read permission",
     "CurrentUser.contractTimeReport": "the time and work diary read permission",
     "user": "the common entities read permission",
+    "CurrentUser.freelancerProfile": "the freelancer profile read permission",
     "organization": "the common entities read permission",
     "companySelector": "the common entities read permission",
 }

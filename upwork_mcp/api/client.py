@@ -53,7 +53,7 @@ class UpworkClient:
         self.contracts = ContractsAPI(self.graphql, self.account.user_id)
         self.messages = MessagesAPI(self.graphql)
         self.freelancers = FreelancersAPI(self.graphql)
-        self.proposals = ProposalsAPI(self.graphql)
+        self.proposals = ProposalsAPI(self.graphql, self.account.user_id)
         self.offers = OffersAPI(self.graphql)
         self.hours = HoursAPI(self.graphql)
         self.categories = CategoriesAPI(self.graphql, self.memory)

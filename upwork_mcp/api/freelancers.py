@@ -1,9 +1,14 @@
-"""Freelancers: profile search and one profile by its `~01` profile key."""
+"""Freelancers: profile search, one profile by its `~01` profile key, and the user's own profile.
+
+The user's own profile is `user { ciphertext freelancerProfile { ... } }`, one request; should Upwork
+refuse `CurrentUser.freelancerProfile` to a key, the same profile is read by its key (`user.ciphertext`)
+through `freelancerProfileByProfileKey`, the query seen working live.
+"""
 
 from __future__ import annotations
 
 from ..errors import InvalidInputError, NotFoundError
-from ..models.freelancers import FreelancerPage, FreelancerProfile, FreelancerRecord
+from ..models.freelancers import FreelancerPage, FreelancerProfile, FreelancerRecord, MyProfile
 from ._graphql import GraphQLExecutor
 from ._paging import connection_page
 
@@ -40,3 +45,16 @@ class FreelancersAPI:
         if not node:
             raise NotFoundError(f"No freelancer profile {key} is visible to this account.")
         return FreelancerProfile.model_validate({**node, "profileKey": key})
+
+    async def mine(self) -> MyProfile:
+        """The logged-in user's own freelancer profile (None in `profile` for a user who has none)."""
+        result = await self._gql.run("MyProfile")
+        user = result.data.get("user") or {}
+        key = user.get("ciphertext") or None
+        node = user.get("freelancerProfile")
+        if node is None and key and "CurrentUser.freelancerProfile" in result.missing:
+            return MyProfile(
+                user_id=user.get("id"), name=user.get("name"), profile_key=key, profile=await self.profile(key)
+            )
+        profile = FreelancerProfile.model_validate({**node, "profileKey": key or ""}) if node else None
+        return MyProfile(user_id=user.get("id"), name=user.get("name"), profile_key=key, profile=profile)

@@ -5,18 +5,25 @@ Upwork's room list holds only the rooms the user is subscribed to unless asked o
 `unreadRoomsOnly_eq` and `activeSince_eq` are documented as mutually exclusive and no public caller has
 confirmed the second's format, so only the first is ever sent: "active since" is applied here, on each
 room's latest message. Stories page by the connection's own `endCursor`.
+
+"Waiting on the user" is a room whose latest message someone else wrote; Upwork has no filter for it, so
+it is applied here over pages of 100 rooms, most recent first, at most WAITING_SCAN rooms per call.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import pairwise
 
 from ..errors import InvalidInputError, NotFoundError
 from ..models._base import instant
 from ..models.messages import Room, RoomPage, RoomStory, StoryPage
 from ._graphql import GraphQLExecutor
-from ._paging import connection_page
+from ._paging import Page, connection_page
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a room with no message is older than any `since`
+ROOMS_PAGE = 100  # rooms per request when scanning (live: `first: 100` works for rooms)
+WAITING_SCAN = 300  # rooms looked at, at most, to find those waiting on the user (3 requests)
 
 
 def since_moment(value: str) -> datetime:
@@ -31,6 +38,19 @@ def last_active(room: Room) -> datetime | None:
     return instant(room.latest_story.created_date_time) if room.latest_story else None
 
 
+def waiting_on(room: Room, user_id: str) -> bool:
+    """Whether the room's latest message is someone else's (a room without one waits on nobody)."""
+    story = room.latest_story
+    return bool(story and story.user and story.user.id and story.user.id != user_id)
+
+
+def _older_from_here(rooms: list[Room], recent: int) -> bool:
+    """Most recent first: once a room is older than `since`, no later page can hold a newer one."""
+    moments = [last_active(r) for r in rooms]
+    newest_first = all(a is not None and b is not None and a >= b for a, b in pairwise(moments))
+    return newest_first and recent < len(rooms)
+
+
 class MessagesAPI:
     def __init__(self, gql: GraphQLExecutor) -> None:
         self._gql = gql
@@ -40,6 +60,18 @@ class MessagesAPI:
         """The room's name if a listing in this session showed it (no request is made)."""
         return self._room_names.get(room_id)
 
+    async def _room_page(
+        self, first: int, after: str | None, flt: dict[str, object], tenant_id: str | None
+    ) -> Page[Room]:
+        pagination: dict[str, object] = {"first": first}
+        if after:
+            pagination["after"] = after
+        variables = {"pagination": pagination, **({"filter": flt} if flt else {})}
+        result = await self._gql.run("ListRooms", variables, tenant_id=tenant_id)
+        page = connection_page(result.data.get("roomList"), Room)
+        self._room_names.update({r.id: r.room_name for r in page.items if r.room_name})
+        return page
+
     async def rooms(
         self,
         *,
@@ -48,23 +80,22 @@ class MessagesAPI:
         unread_only: bool = False,
         active_since: str | None = None,
         include_unsubscribed: bool = False,
+        waiting_on_user: str | None = None,
         tenant_id: str | None = None,
     ) -> RoomPage:
-        """Rooms, most recent first; `active_since` is an ISO-8601 date or date-time, applied here."""
+        """Rooms, most recent first; `active_since` is an ISO-8601 date or date-time, applied here.
+        `waiting_on_user` (the user's id) keeps the rooms whose latest message is someone else's, scanning
+        up to WAITING_SCAN rooms to find `first` of them."""
         since = since_moment(active_since) if active_since else None
-        pagination: dict[str, object] = {"first": first}
-        if after:
-            pagination["after"] = after
         flt: dict[str, object] = {}
         if unread_only:
             flt["unreadRoomsOnly_eq"] = True
         if include_unsubscribed:
             flt["subscribed_eq"] = False
             flt["includeHidden_eq"] = True
-        variables = {"pagination": pagination, **({"filter": flt} if flt else {})}
-        result = await self._gql.run("ListRooms", variables, tenant_id=tenant_id)
-        page = connection_page(result.data.get("roomList"), Room)
-        self._room_names.update({r.id: r.room_name for r in page.items if r.room_name})
+        if waiting_on_user is not None:
+            return await self._waiting(waiting_on_user, first, after, since, active_since, flt, tenant_id)
+        page = await self._room_page(first, after, flt, tenant_id)
         if since is None:
             return RoomPage(
                 total=page.total,
@@ -72,11 +103,8 @@ class MessagesAPI:
                 next_cursor=page.next_cursor,
                 subscribed_only=not include_unsubscribed,
             )
-        rooms = [r for r in page.items if (last_active(r) or datetime.min.replace(tzinfo=since.tzinfo)) >= since]
-        moments = [last_active(r) for r in page.items]
-        newest_first = all(a is not None and b is not None and a >= b for a, b in pairwise(moments))
-        # Most recent first: once a room is older than `since`, no later page can hold a newer one.
-        done = newest_first and len(rooms) < len(page.items)
+        rooms = [r for r in page.items if (last_active(r) or _EPOCH) >= since]
+        done = _older_from_here(page.items, len(rooms))
         return RoomPage(
             total=None,
             rooms=rooms,
@@ -87,6 +115,47 @@ class MessagesAPI:
                 f"active since {active_since}: {len(rooms)} of the {len(page.items)} rooms on this page (Upwork's "
                 "activeSince_eq is exclusive with its unread filter and its format unconfirmed)"
             ],
+        )
+
+    async def _waiting(
+        self,
+        user_id: str,
+        first: int,
+        after: str | None,
+        since: datetime | None,
+        active_since: str | None,
+        flt: dict[str, object],
+        tenant_id: str | None,
+    ) -> RoomPage:
+        """Pages of ROOMS_PAGE, most recent first, until `first` rooms wait on the user, Upwork has no more,
+        the rooms are older than `since`, or WAITING_SCAN rooms were looked at. Whole pages are read (Upwork's
+        cursor cannot resume inside one): waiting rooms past `first` on the last page are counted, not shown."""
+        kept: list[Room] = []
+        scanned, cursor, total = 0, after, None
+        while True:
+            page = await self._room_page(ROOMS_PAGE, cursor, flt, tenant_id)
+            total, cursor, scanned = page.total, page.next_cursor, scanned + len(page.items)
+            recent = [r for r in page.items if since is None or (last_active(r) or _EPOCH) >= since]
+            kept += [r for r in recent if waiting_on(r, user_id)]
+            if since is not None and _older_from_here(page.items, len(recent)):
+                cursor = None
+            if cursor is None or len(kept) >= first or scanned >= WAITING_SCAN:
+                break
+        said = [
+            f"waiting on you (someone else wrote the latest message): {len(kept)} of the {scanned} most recent rooms"
+            + (f"; {len(kept) - first} more not shown (raise limit)" if len(kept) > first else "")
+        ]
+        if active_since:
+            said.append(f"active since {active_since}")
+        return RoomPage(
+            total=None,
+            rooms=kept[:first],
+            next_cursor=cursor,
+            subscribed_only="subscribed_eq" not in flt,
+            upstream_total=total,
+            applied_here=said,
+            scanned=scanned,
+            more=max(0, len(kept) - first),
         )
 
     async def stories(

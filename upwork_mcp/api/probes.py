@@ -41,6 +41,7 @@ PROBES: dict[str, tuple[str, Literal["", "user", "ace"]]] = {
     "freelancerProfileSearchRecords": ("ProbeFreelancers", ""),
     "freelancerProfileByProfileKey": ("ProbeFreelancerProfile", ""),
     "user": ("ProbeUser", ""),
+    "user.freelancerProfile": ("ProbeMyProfile", ""),
 }
 
 

@@ -6,16 +6,19 @@ closed ones): "all" reads each bucket in turn, keeps each proposal once (by id) 
 own status, never by adding up bucket totals. Pages above 20 have been refused on some accounts
 ("VJCA-6"; others allow 40): a refused size is asked again at 20. A bucket on which Upwork keeps timing
 out ("Transform timeout") is skipped and the overview says it is incomplete. A proposal's or offer's
-message room is a second, best-effort request: keys without messaging still get the proposal.
+message room is a second, best-effort request: keys without messaging still get the proposal. For a
+whole list, the rooms come from the room list instead (Room.vendorProposal names the proposal a room
+belongs to): one request per 100 rooms, at most ROOM_PAGES, rather than one per proposal.
 Offers are asked for newest first by `StartDate`, one of the sort fields Upwork documents.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, Literal
 
-from ..errors import APIError, GraphQLError, InvalidInputError, NotFoundError
+from ..errors import APIError, GraphQLError, InvalidInputError, NotFoundError, UpworkError
 from ..facts import PROPOSAL_STATUSES
 from ..models.proposals import (
     Offer,
@@ -26,6 +29,8 @@ from ..models.proposals import (
     ProposalDetail,
     ProposalOverview,
     ProposalPage,
+    ProposalRoom,
+    ProposalRooms,
 )
 from ..notes import note
 from ._concurrent import both
@@ -39,6 +44,8 @@ OFFER_STATES = ("Pending", "Active", "Paused", "Ended")  # ContractOfferState
 # FreelancerName, ClientCompanyName, ClientName, State); without one the order is Upwork's own.
 OFFER_SORT = {"field": "StartDate", "sortOrder": "DESC"}
 ProposalSort = Literal["created", "modified"]
+ROOMS_PAGE = 100  # rooms per request (live: `first: 100` works for rooms)
+ROOM_PAGES = 3  # rooms read at most to find the proposals' rooms: 300, most recent first
 
 
 def _refused_size(exc: GraphQLError) -> bool:
@@ -58,8 +65,9 @@ async def optional_room(gql: GraphQLExecutor, operation: str, item_id: str, tena
 
 
 class ProposalsAPI:
-    def __init__(self, gql: GraphQLExecutor) -> None:
+    def __init__(self, gql: GraphQLExecutor, user_id: Callable[[], Awaitable[str]]) -> None:
         self._gql = gql
+        self._user_id = user_id
         self._page_cap = MAX_PROPOSAL_PAGE  # lowered to SAFE_PROPOSAL_PAGE once Upwork refuses a size
 
     async def list(
@@ -139,6 +147,44 @@ class ProposalsAPI:
             skipped=skipped,
             page_size=min(first, self._page_cap),
         )
+
+    async def rooms(self, *, tenant_id: str | None = None) -> ProposalRooms:
+        """Which proposals have a message room, from the room list (subscribed or not, hidden included), and
+        who wrote each room's latest message. Best effort: a key that may not read rooms gets `known=False`."""
+        found: dict[str, ProposalRoom] = {}
+        after: str | None = None
+        scanned = requests = 0
+        try:
+            me = await self._user_id()
+            for _ in range(ROOM_PAGES):
+                pagination: dict[str, Any] = {"first": ROOMS_PAGE, **({"after": after} if after else {})}
+                variables = {"filter": {"subscribed_eq": False, "includeHidden_eq": True}, "pagination": pagination}
+                result = await self._gql.run("ProposalRooms", variables, tenant_id=tenant_id)
+                requests += 1
+                if "Room.vendorProposal" in result.missing:
+                    why = "Upwork refused Room.vendorProposal to this key"
+                    return ProposalRooms(known=False, requests=requests, why_unknown=why)
+                conn = result.data.get("roomList") or {}
+                edges = [e.get("node") for e in conn.get("edges") or [] if e and e.get("node")]
+                scanned += len(edges)
+                for node in edges:
+                    proposal = (node.get("vendorProposal") or {}).get("id")
+                    if not proposal:
+                        continue
+                    story = node.get("latestStory") or {}
+                    author = (story.get("user") or {}).get("id")
+                    found[str(proposal)] = ProposalRoom(
+                        room_id=str(node["id"]),
+                        last_from_user=(author == me) if author else None,
+                        last_at=story.get("createdDateTime"),
+                    )
+                info = conn.get("pageInfo") or {}
+                after = info.get("endCursor") if info.get("hasNextPage") and edges else None
+                if after is None:
+                    return ProposalRooms(by_proposal=found, scanned=scanned, requests=requests)
+        except UpworkError as exc:  # best effort: the proposals are shown without their rooms
+            return ProposalRooms(known=False, requests=requests, why_unknown=str(exc))
+        return ProposalRooms(by_proposal=found, complete=False, scanned=scanned, requests=requests)
 
     async def get(self, proposal_id: str, *, tenant_id: str | None = None) -> ProposalDetail:
         result, room = await both(

@@ -50,10 +50,13 @@ class Aggregates(APIModel):
     total_hours: float | None = None
     total_feedback: float | None = None
     total_earnings: Money | None = None
+    total_hourly_jobs: int | None = None
+    total_fixed_jobs: int | None = None
 
 
 class Availability(APIModel):
     name: str | None = None
+    capacity: str | None = None
 
 
 class ProfileSkill(APIModel):
@@ -83,3 +86,12 @@ class FreelancerProfile(APIModel):
             for e in (self.skills.edges if self.skills and self.skills.edges else [])
             if e and e.node and e.node.pretty_name
         ]
+
+
+class MyProfile(APIModel):
+    """The logged-in user and their own freelancer profile (None when the account has none: a client)."""
+
+    user_id: str | None = None
+    name: str | None = None
+    profile_key: str | None = None
+    profile: FreelancerProfile | None = None

@@ -27,6 +27,8 @@ class RoomPage(APIModel):
     subscribed_only: bool = True  # Upwork's default list: only the rooms the user is subscribed to
     upstream_total: int | None = None
     applied_here: list[str] = []  # filters applied to the rooms Upwork returned, and what they kept
+    scanned: int | None = None  # with a filter applied here over several pages: the rooms looked at
+    more: int = 0  # rooms that passed the filters on the pages read but did not fit in the page
 
 
 class StoryPage(APIModel):

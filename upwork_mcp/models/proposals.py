@@ -90,6 +90,28 @@ class ProposalDetail(APIModel):
     room_id: str | None = None
 
 
+class ProposalRoom(APIModel):
+    """A proposal's message room as the room list shows it: who wrote the latest message, and when."""
+
+    room_id: str
+    last_from_user: bool | None = None  # the user wrote the latest message (None: unknown)
+    last_at: str | None = None
+
+
+class ProposalRooms(APIModel):
+    """The rooms that belong to proposals (Room.vendorProposal), read from the room list in a few requests.
+    `known` is false when the rooms could not be read (no messaging permission, or Room.vendorProposal
+    refused); `complete` is false when more rooms exist than were read, so a proposal without a room here
+    may still have one."""
+
+    by_proposal: dict[str, ProposalRoom] = {}
+    known: bool = True
+    complete: bool = True
+    scanned: int = 0
+    requests: int = 0
+    why_unknown: str | None = None
+
+
 class FixedPriceTerm(APIModel):
     budget: Money | None = None
 
