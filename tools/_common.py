@@ -18,19 +18,19 @@ if TYPE_CHECKING:
 
 ResponseFormat = Annotated[
     Literal["concise", "detailed"],
-    Field(description="detailed: all fields, full texts."),
+    Field(description="detailed: full texts."),
 ]
 Cursor = Annotated[
     str | None,
     Field(
-        description="next_cursor of the previous page.",
+        description="A next_cursor.",
         max_length=64,
     ),
 ]
 TenantId = Annotated[
     str | None,
     Field(
-        description="Organization id from get_account.",
+        description="From get_account.",
         max_length=40,
         pattern=r"^[A-Za-z0-9_~-]+$",
     ),
@@ -165,19 +165,29 @@ def compact_money(amount: float | None) -> str | None:
 
 
 def ago(iso: str | None, now: datetime | None = None) -> str | None:
+    """How long ago, never rounded down to a smaller unit that misleads: hours up to three days ("68h ago",
+    not "2d ago"), then days to the nearest ("2d 20h" reads "3d ago")."""
     if not iso:
         return None
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
-    if seconds < 0:
+    if seconds < 60:
         return "just now"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 72 * 3600:
+        return f"{int(seconds // 3600)}h ago"
+    return f"{int(seconds / 86400 + 0.5)}d ago"
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 hire`, `3 hires`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def joined(*parts: object, sep: str = " | ") -> str:

@@ -1,4 +1,4 @@
-"""Account tool: who I am, my organizations, the tenant in use."""
+"""Account tools: who I am, my organizations, the tenant in use; my own freelancer profile."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Annotated
 
 from mcp_types import CallToolResult
 
+from upwork_mcp.facts import PROFILE_URL
+
 from ._app import Ctx, app
-from ._common import OutModel, ToolSpec, respond
-from ._text import untrusted
+from ._common import OutModel, ToolSpec, compact_money, joined, money, respond
+from ._text import clean, untrusted
 
 
 class OrganizationOut(OutModel):
@@ -59,4 +61,69 @@ async def get_account(ctx: Ctx) -> Annotated[CallToolResult, AccountOut]:
     return respond(out, text)
 
 
-TOOLS = [ToolSpec(get_account, "Get my Upwork account", read_only=True, needs=("user",))]
+class MyProfileOut(OutModel):
+    profile_key: str | None = None
+    profile_url: str | None = None
+    name: str | None = None
+    title: str | None = None
+    rate: str | None = None
+    availability: str | None = None
+    job_success_score: float | None = None
+    top_rated: str | None = None
+    rating: float | None = None
+    total_hours: float | None = None
+    total_earnings: str | None = None
+    skills: list[str] = []
+    overview: str | None = None
+
+
+async def get_my_profile(ctx: Ctx) -> Annotated[CallToolResult, MyProfileOut]:
+    """The user's own freelancer profile: title, overview, skills, rate, availability, job success, URL."""
+    mine = await app(ctx).client.freelancers.mine()
+    p = mine.profile
+    if p is None:
+        out = MyProfileOut(profile_key=mine.profile_key, name=clean(mine.name))
+        return respond(out, f"{out.name or 'This account'} has no freelancer profile on Upwork (a client account?).")
+    data, agg = p.personal_data, p.aggregates
+    out = MyProfileOut(
+        profile_key=mine.profile_key,
+        profile_url=(data.profile_url if data else None)
+        or (PROFILE_URL.format(key=mine.profile_key) if mine.profile_key else None),
+        name=clean(mine.name),
+        title=clean(data.title) if data else None,
+        rate=f"{money(data.charge_rate.amount, data.charge_rate.currency)}/hr"
+        if data and data.charge_rate and data.charge_rate.amount
+        else None,
+        availability=p.availability.name if p.availability else None,
+        job_success_score=agg.job_success_score if agg else None,
+        top_rated=agg.top_rated_status if agg and agg.top_rated_status not in (None, "NONE") else None,
+        rating=agg.total_feedback if agg else None,
+        total_hours=agg.total_hours if agg else None,
+        total_earnings=compact_money(agg.total_earnings.amount) if agg and agg.total_earnings else None,
+        skills=p.skill_names(),
+        overview=clean(data.description) if data else None,
+    )
+    facts = joined(
+        out.title,
+        out.rate,
+        out.availability,
+        f"JSS {out.job_success_score:.0f}%" if out.job_success_score else None,
+        out.top_rated,
+        f"★{out.rating:.2f}" if out.rating else None,
+        f"{out.total_hours:,.0f} h" if out.total_hours else None,
+        f"{out.total_earnings} earned" if out.total_earnings else None,
+    )
+    head = joined(f"my profile [{out.profile_key}]", out.profile_url, out.name)
+    body = f"{facts}\nskills: {', '.join(out.skills)}\n{out.overview or ''}"
+    return respond(out, head + "\n" + untrusted(body, "the user's own profile text"))
+
+
+TOOLS = [
+    ToolSpec(get_account, "Get my Upwork account", read_only=True, needs=("user",)),
+    ToolSpec(
+        get_my_profile,
+        "Get my Upwork profile",
+        read_only=True,
+        needs=("user.freelancerProfile|freelancerProfileByProfileKey",),
+    ),
+]

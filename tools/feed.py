@@ -15,6 +15,7 @@ from upwork_mcp.facts import FeedSort
 
 from ._app import Ctx, app
 from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, respond
+from ._empty import HEAD, EmptyReason, by_local, said
 from ._text import clean, listing, untrusted
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class FeedResult(OutModel):
     next_cursor: str | None = None
     last_updated: str | None = None
     filtered_locally: list[str] | None = None
+    why_empty: str | None = None  # which filters emptied a search that found nothing
 
 
 def _budget(job: FeedJob) -> str | None:
@@ -169,7 +171,7 @@ async def fetch_job_feed(
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
-    """Newest jobs from the Upwork Jobs API feed (UPWORK_JOB_FEED_API_KEY), with buyer data search lacks."""
+    """Newest jobs from the Upwork Jobs API feed (UPWORK_JOB_FEED_API_KEY), with buyer data."""
 
     page = FEED_PAGE_MAX if q else limit  # keywords are matched here, on a full page
     offset = offset_of(cursor)
@@ -220,8 +222,51 @@ async def fetch_job_feed(
         head += f"; q matched here against the feed's page of {FEED_PAGE_MAX}"
     if out.next_cursor:
         head += f" (next_cursor: {out.next_cursor})"
+    if not out_jobs and not offset:
+        given = {
+            "tags": tags,
+            "category": category,
+            "category_group": category_group,
+            "country": country,
+            "job_type": job_type,
+            "status": status,
+            "level": level,
+            "duration": duration,
+            "engagement": engagement,
+            "payment_verified": payment_verified,
+            "budget_min": budget_min,
+            "budget_max": budget_max,
+            "hourly_min": hourly_min,
+            "hourly_max": hourly_max,
+            "posted_after": posted_after,
+            "posted_before": posted_before,
+            "last_visited_after": last_visited_after,
+            "min_client_spend": min_client_spend,
+            "min_client_hires": min_client_hires,
+            "min_client_jobs_with_hires": min_client_jobs_with_hires,
+        }
+        sent = {k: f"{v:,.0f}" if isinstance(v, float) else str(v) for k, v in given.items() if v is not None}
+        out.why_empty = said(_why_empty(q, [f"{j.title} {j.description}" for j in envelope.data], sent))
+        head += HEAD + out.why_empty
     text = listing(head, lines, "job titles and descriptions are written by clients")
     return respond(out, text)
+
+
+def _why_empty(q: str | None, texts: list[str], sent: dict[str, str]) -> EmptyReason:
+    """The feed's page had jobs but none held every word of q (each word judged on its own, for free), or the
+    feed had none for its filters. Those are not asked about one by one: each request spends the plan's quota."""
+    if q and texts:
+        words = list(dict.fromkeys(q.lower().split()))
+        kept = [(f"q word {w!r}", sum(w in t.lower() for t in texts)) for w in words]
+        return by_local(kept, len(texts), "jobs", source="the feed")
+    if not sent:
+        return EmptyReason(culprits=[], suggestion="The feed listed no job at all; try again later.")
+    listed = ", ".join(f"{k}={v}" for k, v in sent.items())
+    return EmptyReason(
+        culprits=list(sent),
+        suggestion=f"The feed has no job matching all of {listed}. Relax one, the narrowest first (not asked "
+        "one by one: each feed request counts against the plan's quota).",
+    )
 
 
 def _when(value: str | None, name: str) -> datetime | None:

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ._app import Ctx, app
 from ._common import OutModel, ResponseFormat, ToolSpec, compact_money, joined, money, respond
+from ._empty import HEAD, by_upstream, said
 from ._text import clean, listing, shorten, untrusted
 
 
@@ -29,6 +30,7 @@ class FreelancerList(OutModel):
     total: int | None = None
     freelancers: list[FreelancerSummary]
     next_cursor: str | None = None
+    why_empty: str | None = None  # which filters emptied a search that found nothing
 
 
 async def search_freelancers(
@@ -36,7 +38,7 @@ async def search_freelancers(
     q: Annotated[str | None, Field(description="Keywords: skills, role or domain.", max_length=300)] = None,
     country: Annotated[str | None, Field(description="Country name, e.g. 'Germany'.", max_length=80)] = None,
     limit: Annotated[int, Field(description="Profiles per page.", ge=1, le=50)] = 10,
-    cursor: Annotated[str | None, Field(description="next_cursor of the previous page.", max_length=64)] = None,
+    cursor: Annotated[str | None, Field(description="A next_cursor.", max_length=64)] = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FreelancerList]:
     """Search Upwork freelancer profiles by keywords and country; get_freelancer_profile reads one."""
@@ -60,6 +62,14 @@ async def search_freelancers(
         for f in page.freelancers
     ]
     out = FreelancerList(total=page.total, freelancers=people, next_cursor=page.next_cursor)
+    if not people and not cursor:
+        shown = {k: v for k, v in (("q", q), ("country", country)) if v}
+        totals: dict[str, int | None] = {}
+        if len(shown) > 1:  # one request of one profile per filter left out
+            search = app(ctx).client.freelancers.search
+            totals["country"] = (await search(keyword=q, first=1)).total
+            totals["q"] = (await search(country=country, first=1)).total
+        out.why_empty = said(by_upstream(shown, totals, "freelancers"))
     lines = [
         " | ".join(
             str(p)
@@ -78,6 +88,8 @@ async def search_freelancers(
         for f in people
     ]
     head = f"{page.total} freelancers match" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    if out.why_empty:
+        head += HEAD + out.why_empty
     text = listing(head, lines, "profiles are written by freelancers")
     return respond(out, text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp_types import CallToolResult
@@ -12,11 +13,14 @@ from upwork_mcp.api._paging import offset_of
 from upwork_mcp.facts import JOB_URL
 
 from ._app import Ctx, app
-from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, respond
-from ._text import clean, listing, shorten, untrusted
+from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, plural, respond
+from ._empty import HEAD, EmptyReason, by_local, by_upstream, said
+from ._job_out import JobDetail, client_line, job_detail
+from ._text import clean, listing, untrusted
 
 if TYPE_CHECKING:  # engine models load with the first call, not at start-up
-    from upwork_mcp.models.jobs import JobPosting, JobSearchNode
+    from upwork_mcp.api import UpworkClient
+    from upwork_mcp.models.jobs import JobSearchNode, JobSearchPage
 
 
 class ClientSignals(OutModel):
@@ -33,7 +37,7 @@ class JobSummary(OutModel):
     title: str
     type: Literal["fixed", "hourly"]
     budget: str | None = Field(default=None, description="fixed amount, or hourly range")
-    posted: str | None = Field(default=None, description="ISO time the job was published")
+    posted: str | None = Field(default=None, description="ISO time")
     proposals: int | None = None
     client: ClientSignals
     skills: list[str] | None = None
@@ -44,14 +48,13 @@ class JobSummary(OutModel):
 
 
 class JobSearchResult(OutModel):
-    total: int | None = Field(default=None, description="jobs matching the filters (unknown when applied_here)")
+    total: int | None = Field(default=None, description="unknown with applied_here")
     jobs: list[JobSummary]
-    next_cursor: str | None = Field(default=None, description="pass as cursor for the next page")
-    warnings: list[str] | None = Field(default=None, description="items Upwork withheld from this page")
-    applied_here: list[str] | None = Field(
-        default=None, description="filters Upwork ignores, applied to the jobs it returned: what each kept"
-    )
-    scanned: int | None = Field(default=None, description="with applied_here: Upwork's jobs looked at")
+    next_cursor: str | None = None
+    warnings: list[str] | None = Field(default=None, description="withheld by Upwork")
+    applied_here: list[str] | None = Field(default=None, description="filters applied here (Upwork ignores them)")
+    scanned: int | None = Field(default=None, description="jobs looked at")
+    why_empty: str | None = None  # which filters emptied a search that found nothing
 
 
 def _budget(job: JobSearchNode) -> str | None:
@@ -99,7 +102,7 @@ def _line(i: int, job: JobSummary) -> str:
         for p in (
             f"★{c.rating:.1f}" if c.rating else "no reviews",
             f"{compact_money(c.total_spent)} spent" if c.total_spent else None,
-            f"{c.hires} hire{'' if c.hires == 1 else 's'}" if c.hires is not None else None,
+            plural(c.hires, "hire") if c.hires is not None else None,
             "verified" if c.payment_verified else "unverified" if c.payment_verified is False else None,
             c.country,
         )
@@ -120,6 +123,40 @@ def _line(i: int, job: JobSummary) -> str:
             + job.description.replace("\n", " ")
         )
     return line
+
+
+# search_jobs' arguments by the engine's names: its filter groups (UPSTREAM_FILTERS) and local filters.
+_ARGUMENT = {
+    "query": "q",
+    "locations": "location",
+    "category_ids": "category",
+    "subcategory_ids": "subcategory",
+    "durations": "duration",
+    "proposals": "proposals_min/max",
+    "client_hires": "client_hires_min/max",
+    "budget": "budget_min/max",
+    "hourly": "hourly_min/max",
+    "budget/hourly": "budget_min/max or hourly_min/max",
+}
+
+
+def _range(lo: int | None, hi: int | None) -> str | None:
+    return None if lo is None and hi is None else f"{'' if lo is None else lo}-{'' if hi is None else hi}"
+
+
+async def _why_empty(
+    client: UpworkClient, filters: JobSearchFilters, page: JobSearchPage, given: Mapping[str, object]
+) -> EmptyReason:
+    """Which filters emptied a first page: the ones applied here when Upwork had jobs, else Upwork's own,
+    each judged by asking again without it (a one-job request per filter, a few at most)."""
+    if page.local and page.upstream_total:
+        reason = by_local([(_ARGUMENT.get(r.name, r.name), r.kept) for r in page.local], page.scanned or 0)
+        if page.next_offset is not None:
+            reason.suggestion += " (Only the first jobs were looked at: next_cursor looks further.)"
+        return reason
+    shown = {_ARGUMENT.get(g, g): given.get(_ARGUMENT.get(g, g)) for g in filters.upstream()}
+    totals = {_ARGUMENT.get(g, g): n for g, n in (await client.jobs.relax(filters)).items()}
+    return by_upstream({k: str(v) for k, v in shown.items()}, totals)
 
 
 async def search_jobs(
@@ -158,8 +195,8 @@ async def search_jobs(
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobSearchResult]:
-    """Search open Upwork jobs by keywords, skills, category, budget, rate, level, workload, duration, recency,
-    competition and client quality. get_job gives a full posting."""
+    """Search open Upwork jobs: keywords, skills, category, pay, level, workload, duration, recency,
+    competition, client. get_job reads one."""
 
     client = app(ctx).client
 
@@ -197,6 +234,21 @@ async def search_jobs(
         await ctx.report_progress(done, total, f"{done} of {total} jobs fetched")
 
     page = await client.jobs.search(filters, progress=progress)
+    given = {
+        "q": q,
+        "skills": skills,
+        "category": category,
+        "subcategory": subcategory,
+        "job_type": job_type,
+        "experience_level": experience_level,
+        "duration": ",".join(duration or ()),
+        "days_posted": days_posted,
+        "proposals_min/max": _range(proposals_min, proposals_max),
+        "client_hires_min/max": _range(client_hires_min, client_hires_max),
+        "verified_payment_only": verified_payment_only or None,
+        "location": location,
+        "timezone": timezone,
+    }
     detailed = response_format == "detailed"
     scanned = page.scanned or 0
     result = JobSearchResult(
@@ -215,99 +267,22 @@ async def search_jobs(
         )
         lines = [_line(i + 1, j) for i, j in enumerate(result.jobs)]
     else:
-        head = (
-            f"{page.total if page.total is not None else '?'} jobs match; "
-            f"showing {first}-{filters.offset + len(page.jobs)}"
+        head = f"{page.total if page.total is not None else '?'} jobs match" + (
+            f"; showing {first}-{filters.offset + len(page.jobs)}" if page.jobs else ""
         )
         lines = [_line(first + i, j) for i, j in enumerate(result.jobs)]
 
+    if not page.jobs and filters.offset == 0:
+        result.why_empty = said(await _why_empty(client, filters, page, given))
     text = head + (f" (next_cursor: {result.next_cursor})" if result.next_cursor else " (last page)")
     if result.applied_here:
         text += "\nApplied here, not by Upwork: " + "; ".join(result.applied_here)
+    if result.why_empty:
+        text += HEAD + result.why_empty
     text = listing(text, lines, "job titles and descriptions are written by clients")
     if result.warnings:
         text += "\nWithheld by Upwork: " + "; ".join(result.warnings)
     return respond(result, text)
-
-
-class JobActivityOut(OutModel):
-    invites_sent: int | None = None
-    hired: int | None = None
-    interviewing: int | None = None
-    offered: int | None = None
-    last_client_activity: str | None = None
-
-
-class JobDetail(OutModel):
-    id: str
-    url: str | None = None
-    title: str
-    status: str | None = None
-    type: str | None = None
-    budget: str | None = None
-    duration: str | None = None
-    category: str | None = None
-    description: str | None = None
-    description_truncated: bool | None = None
-    client_country: str | None = None
-    client_city: str | None = None
-    payment_verified: bool | None = None
-    activity: JobActivityOut | None = None
-    cover_letter_required: bool | None = None
-    screening_questions: list[str] | None = None
-
-
-def _detail(job: JobPosting, detailed: bool) -> JobDetail:
-    terms = job.contract_terms
-    budget = duration = None
-    if terms and terms.fixed_price_contract_terms:
-        fixed = terms.fixed_price_contract_terms
-        budget = money(fixed.amount.amount if fixed.amount else None)
-        duration = fixed.engagement_duration.label if fixed.engagement_duration else None
-    elif terms and terms.hourly_contract_terms:
-        hourly = terms.hourly_contract_terms
-        budget = f"{money(hourly.hourly_budget_min) or '?'}-{money(hourly.hourly_budget_max) or '?'}/hr"
-        duration = hourly.engagement_duration.label if hourly.engagement_duration else None
-    description = job.content.description if job.content else None
-    limit = None if detailed else 1200
-    short = shorten(description, limit) if limit else clean(description)
-    company = job.client_company_public
-    activity = job.activity_stat.job_activity if job.activity_stat else None
-    selection = job.contractor_selection
-    requirement = selection.proposal_requirement if selection else None
-    classification = job.classification
-    return JobDetail(
-        id=job.id,
-        url=JOB_URL.format(ciphertext=job.ciphertext) if job.ciphertext else None,
-        title=clean(job.content.title if job.content else None) or "(untitled)",
-        status=job.work_flow_state.status if job.work_flow_state else None,
-        type=(terms.contract_type or "").lower() or None if terms else None,
-        budget=budget,
-        duration=duration,
-        category=(
-            classification.sub_category.preferred_label if classification and classification.sub_category else None
-        ),
-        description=short,
-        description_truncated=True if short != clean(description) else None,
-        client_country=company.country.name if company and company.country else None,
-        client_city=company.city if company else None,
-        payment_verified=company.payment_verification.payment_verified
-        if company and company.payment_verification
-        else None,
-        activity=JobActivityOut(
-            invites_sent=activity.invites_sent,
-            hired=activity.total_hired,
-            interviewing=activity.total_invited_to_interview,
-            offered=activity.total_offered,
-            last_client_activity=activity.last_client_activity,
-        )
-        if activity
-        else None,
-        cover_letter_required=requirement.cover_letter_required if requirement else None,
-        screening_questions=[clean(q.question) or "" for q in requirement.screening_questions or []]
-        if requirement and requirement.screening_questions
-        else None,
-    )
 
 
 async def get_job(
@@ -315,28 +290,18 @@ async def get_job(
     job: Annotated[
         str,
         Field(
-            description="A job URL, its ciphertext (~02... or ~01...), or the numeric id from search_jobs.",
+            description="Any job link, a ~02/~01 ciphertext, or a numeric id.",
             min_length=1,
-            max_length=300,
+            max_length=500,
         ),
     ],
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobDetail]:
-    """Read one job posting in full: terms, budget, client, activity, screening questions. Takes a job URL, a
-    ~02 ciphertext or a numeric id (from search_jobs); an old ~01 ciphertext once seen in a search."""
-    posting = await app(ctx).client.jobs.get(job)
-    out = _detail(posting, response_format == "detailed")
+    """Read one job and its client's record (rating, spend, hires, verification), terms, activity, questions;
+    detailed adds skills."""
+    detailed = response_format == "detailed"
+    out = job_detail(await app(ctx).client.jobs.details(job), detailed)
     a = out.activity
-    client = joined(
-        out.client_city,
-        out.client_country,
-        "payment verified"
-        if out.payment_verified
-        else "payment not verified"
-        if out.payment_verified is False
-        else None,
-        sep=", ",
-    )
     lines = [
         joined(
             out.title,
@@ -344,14 +309,22 @@ async def get_job(
             f"{out.budget} {out.type or ''}".strip() if out.budget else out.type,
             out.duration,
             out.category,
+            out.experience_level,
         ),
-        f"client: {client}" if client else "",
+        joined(f"posted {ago(out.posted)}" if out.posted else None, f"{out.proposals} proposals", sep=", ")
+        if out.proposals is not None
+        else "",
+        client_line(out.client),
     ]
     if a:
         lines.append(
             f"activity: {a.invites_sent} invited, {a.interviewing} interviewing, {a.hired} hired, "
             f"client active {ago(a.last_client_activity) or '?'}"
         )
+    if out.wants:
+        lines.append("wants: " + ", ".join(out.wants))
+    if out.skills:
+        lines.append("skills: " + ", ".join(out.skills))
     if out.cover_letter_required is not None:
         lines.append("cover letter required" if out.cover_letter_required else "no cover letter required")
     lines.append(out.description or "")

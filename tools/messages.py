@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
@@ -13,20 +13,20 @@ from upwork_mcp.errors import UpworkError
 from upwork_mcp.facts import MAX_MESSAGE_CHARS
 
 from ._app import Ctx, app
-from ._common import OutModel, TenantId, ToolSpec, ago, respond
+from ._common import Cursor, OutModel, TenantId, ToolSpec, ago, respond
 from ._confirm import Decision, gate, perform
 from ._text import clean, listing, shorten
 
-RoomCursor = Annotated[
-    str | None, Field(description="next_cursor from the previous page; omit for the first.", max_length=64)
-]
+if TYPE_CHECKING:
+    from upwork_mcp.models._base import NamedEntity
+
 RoomId = Annotated[
     str, Field(description="Room id from list_rooms.", min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_:.~-]+$")
 ]
 
 
 class LatestMessage(OutModel):
-    sender: str | None = None
+    sender: str | None = None  # "you" for the user
     at: str | None = None
     text: str | None = None
 
@@ -42,13 +42,12 @@ class RoomOut(OutModel):
 
 
 class RoomList(OutModel):
-    total: int | None = Field(default=None, description="rooms Upwork lists (unknown when applied_here)")
+    total: int | None = Field(default=None, description="unknown with applied_here")
     rooms: list[RoomOut]
     next_cursor: str | None = None
-    subscribed_only: bool | None = Field(
-        default=None, description="only the rooms the user is subscribed to (Upwork's default list)"
-    )
-    applied_here: list[str] | None = Field(default=None, description="filters applied to the rooms Upwork returned")
+    subscribed_only: bool | None = Field(default=None, description="subscribed rooms only (Upwork's default)")
+    applied_here: list[str] | None = Field(default=None, description="filters applied here")
+    scanned: int | None = None  # with waiting_on_you: the rooms looked at
 
 
 def _since(value: str | None) -> str | None:
@@ -71,30 +70,39 @@ async def _my_user_id(ctx: Ctx) -> str | None:
         return None  # rooms still list; which ones wait on the user stays unknown
 
 
+def sender(user: NamedEntity | None, me: str | None) -> str | None:
+    """Who wrote a message: "you" for the user, else the name Upwork gives."""
+    if user is None:
+        return None
+    return "you" if me and user.id == me else clean(user.name)
+
+
 async def list_rooms(
     ctx: Ctx,
     unread_only: Annotated[bool, Field(description="Only rooms with unread messages.")] = False,
     active_since: Annotated[
-        str | None, Field(description="Only rooms with activity since this ISO date or time.", max_length=40)
+        str | None, Field(description="ISO date or time: rooms active since.", max_length=40)
     ] = None,
-    include_unsubscribed: Annotated[
-        bool, Field(description="Also rooms the user is not subscribed to, and hidden ones (Upwork lists neither).")
-    ] = False,
+    include_unsubscribed: Annotated[bool, Field(description="Also unsubscribed and hidden rooms.")] = False,
+    waiting_on_you: Annotated[bool, Field(description="Only rooms awaiting your reply.")] = False,
     limit: Annotated[int, Field(description="Rooms per page.", ge=1, le=50)] = 20,
-    cursor: RoomCursor = None,
+    cursor: Cursor = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, RoomList]:
-    """List the user's message rooms, most recent first: unread counts, latest message, which wait on a reply."""
+    """List the user's message rooms, most recent first, with each latest message and who wrote it."""
     since = _since(active_since)
-    page = await app(ctx).client.messages.rooms(
+    client = app(ctx).client
+    me = await client.account.user_id() if waiting_on_you else None
+    page = await client.messages.rooms(
         first=limit,
         after=cursor,
         unread_only=unread_only,
         active_since=since,
         include_unsubscribed=include_unsubscribed,
+        waiting_on_user=me,
         tenant_id=tenant_id,
     )
-    me = await _my_user_id(ctx) if page.rooms else None
+    me = me or (await _my_user_id(ctx) if page.rooms else None)
     rooms = [
         RoomOut(
             id=r.id,
@@ -106,9 +114,9 @@ async def list_rooms(
             if me and r.latest_story and r.latest_story.user and r.latest_story.user.id
             else None,
             latest=LatestMessage(
-                sender=r.latest_story.user.name if r.latest_story.user else None,
+                sender=sender(r.latest_story.user, me),
                 at=r.latest_story.created_date_time,
-                text=shorten(r.latest_story.message, 160),
+                text=shorten(r.latest_story.message, 300 if waiting_on_you else 160),
             )
             if r.latest_story
             else None,
@@ -121,13 +129,14 @@ async def list_rooms(
         next_cursor=page.next_cursor,
         subscribed_only=page.subscribed_only,
         applied_here=page.applied_here or None,
+        scanned=page.scanned,
     )
     lines = [
         " | ".join(
             p
             for p in (
                 f"[{r.id}] {r.name}",
-                "WAITING ON YOU" if r.waiting_on_you else None,
+                "WAITING ON YOU" if r.waiting_on_you and not waiting_on_you else None,
                 f"{r.unread} unread" if r.unread else None,
                 f"contract {r.contract_id}" if r.contract_id else None,
                 f"last: {r.latest.sender} {ago(r.latest.at)}: {r.latest.text}" if r.latest else None,
@@ -139,7 +148,7 @@ async def list_rooms(
     waiting = sum(1 for r in rooms if r.waiting_on_you)
     count = f"{page.total}" if page.total is not None else f"{len(rooms)} of {page.upstream_total}"
     head = f"{count} {'subscribed ' if page.subscribed_only else ''}rooms" + (
-        f", {waiting} on this page wait on your reply" if waiting else ""
+        " wait on your reply" if waiting_on_you else f", {waiting} on this page wait on your reply" if waiting else ""
     )
     head += f" (next_cursor: {out.next_cursor})" if out.next_cursor else ""
     if page.applied_here:
@@ -152,7 +161,7 @@ async def list_rooms(
 
 class MessageOut(OutModel):
     id: str
-    sender: str | None = None
+    sender: str | None = None  # "you" for the user
     at: str | None = None
     text: str | None = None
 
@@ -178,22 +187,23 @@ async def list_messages(
         ),
     ] = None,
     limit: Annotated[int, Field(description="Messages per page, newest first.", ge=1, le=100)] = 20,
-    cursor: RoomCursor = None,
+    cursor: Cursor = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, MessageList]:
-    """Read the messages of one Upwork room, newest first, by room id (from list_rooms) or contract id."""
+    """Read one Upwork room's messages, newest first, by room id (list_rooms) or contract id."""
     if (room_id is None) == (contract_id is None):
         raise ToolError("Give exactly one of room_id (from list_rooms) or contract_id (from list_contracts).")
     messages = app(ctx).client.messages
     if room_id is None:
         room_id = (await messages.contract_room(contract_id or "", tenant_id=tenant_id)).id
     page = await messages.stories(room_id, first=limit, after=cursor, tenant_id=tenant_id)
+    me = await _my_user_id(ctx) if page.stories else None
     out = MessageList(
         room_id=room_id,
         total=page.total,
         next_cursor=page.next_cursor,
         messages=[
-            MessageOut(id=s.id, sender=s.user.name if s.user else None, at=s.created_date_time, text=clean(s.message))
+            MessageOut(id=s.id, sender=sender(s.user, me), at=s.created_date_time, text=clean(s.message))
             for s in page.stories
         ],
     )

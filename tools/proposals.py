@@ -15,6 +15,7 @@ from ._common import (
     ResponseFormat,
     TenantId,
     ToolSpec,
+    ago,
     joined,
     milestone_line,
     milestone_out,
@@ -24,7 +25,8 @@ from ._common import (
 from ._text import clean, listing, shorten, untrusted
 
 if TYPE_CHECKING:
-    from upwork_mcp.models.proposals import Offer, OfferSummary, Proposal
+    from upwork_mcp.api.proposals import ProposalsAPI
+    from upwork_mcp.models.proposals import Offer, OfferSummary, Proposal, ProposalRooms
 
 
 def _capitalized(value: Any) -> Any:
@@ -37,7 +39,7 @@ ProposalStatus = Annotated[
     BeforeValidator(lambda v: v.lower() if isinstance(v, str) and v.lower() == "all" else _capitalized(v)),
     Field(description="all: the newest of every status, with counts."),
 ]
-ItemCursor = Annotated[str | None, Field(description="next_cursor of the previous page.", max_length=200)]
+ItemCursor = Annotated[str | None, Field(description="A next_cursor.", max_length=200)]
 ItemId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_~-]+$")]
 
 
@@ -48,7 +50,7 @@ def _day(raw: str | None) -> str | None:
     return (iso_instant(raw) or raw or "")[:10] or None
 
 
-class ProposalOut(OutModel):
+class _Proposal(OutModel):
     id: str = Field(description="proposal id: pass to get_proposal")
     status: str | None = None
     reason: str | None = None
@@ -56,19 +58,32 @@ class ProposalOut(OutModel):
     job_title: str | None = None
     rate: str | None = Field(default=None, description="the rate or amount proposed")
     client: str | None = None
-    created: str | None = Field(default=None, description="date sent, yyyy-MM-dd")
-    modified: str | None = Field(default=None, description="date of the last change, yyyy-MM-dd")
+    created: str | None = Field(default=None, description="sent, yyyy-MM-dd")
+    modified: str | None = Field(default=None, description="changed, yyyy-MM-dd")
+
+
+class ProposalOut(_Proposal):
+    room_id: str | None = Field(default=None, description="its message room: pass to list_messages")
+    client_replied: bool | None = Field(default=None, description="the client opened a room (only it can)")
+    last_from: Literal["client", "you"] | None = Field(default=None, description="who wrote last in the room")
 
 
 class ProposalList(OutModel):
     status: str
     total: int | None = None
-    counts: dict[str, int] | None = Field(
-        default=None, description="status: all only: proposals per status, each counted once"
-    )
-    complete: bool | None = Field(default=None, description="status: all only: false when counts are partial")
+    counts: dict[str, int] | None = Field(default=None, description="per status (all only)")
+    complete: bool | None = Field(default=None, description="false: counts are partial")
     proposals: list[ProposalOut]
     next_cursor: str | None = None
+
+
+def _with_room(p: ProposalOut, rooms: ProposalRooms) -> ProposalOut:
+    room = rooms.by_proposal.get(p.id)
+    if room is None:
+        # No room among those read: the client has not written, unless the room list was cut short.
+        return p.model_copy(update={"client_replied": False}) if rooms.known and rooms.complete else p
+    last = None if room.last_from_user is None else "you" if room.last_from_user else "client"
+    return p.model_copy(update={"room_id": room.room_id, "client_replied": True, "last_from": last})
 
 
 def _proposal(p: Proposal) -> ProposalOut:
@@ -87,7 +102,17 @@ def _proposal(p: Proposal) -> ProposalOut:
     )
 
 
-def _proposal_line(p: ProposalOut) -> str:
+def _reply(p: ProposalOut, last_at: str | None) -> str | None:
+    if p.client_replied is False:
+        return "NO REPLY (no room)"
+    if p.client_replied:
+        return f"room {p.room_id}" + (
+            f", last message {p.last_from} {ago(last_at) or ''}".rstrip() if p.last_from else ""
+        )
+    return None
+
+
+def _proposal_line(p: _Proposal, reply: str | None = None) -> str:
     return joined(
         f"[{p.id}] {p.job_title}",
         p.status,
@@ -96,7 +121,15 @@ def _proposal_line(p: ProposalOut) -> str:
         f"sent {p.created}" if p.created else None,
         f"changed {p.modified}" if p.modified and p.modified != p.created else None,
         p.client,
+        reply,
     )
+
+
+async def _rooms(api: ProposalsAPI, shown: list[Proposal], tenant_id: str | None) -> ProposalRooms:
+    """The shown proposals' rooms (asked only when there is a proposal to show, after the proposals answered)."""
+    from upwork_mcp.models.proposals import ProposalRooms  # lazy: the engine's models load with the first call
+
+    return await api.rooms(tenant_id=tenant_id) if shown else ProposalRooms()
 
 
 async def list_proposals(
@@ -104,18 +137,18 @@ async def list_proposals(
     status: ProposalStatus = "all",
     sort: Annotated[Literal["created", "modified"], Field(description="Newest first by this date.")] = "created",
     job_id: Annotated[str | None, Field(description="Only proposals for this job id.", max_length=40)] = None,
-    limit: Annotated[int, Field(description="Proposals per page (Upwork's most is 40).", ge=1, le=40)] = 20,
+    limit: Annotated[int, Field(description="Per page (Upwork's most is 40).", ge=1, le=40)] = 20,
     cursor: ItemCursor = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ProposalList]:
-    """List the user's proposals, newest first: job, rate, status and why (declined, withdrawn). Ids for
-    get_proposal."""
+    """List the user's proposals, newest first: job, rate, status and why, whether the client replied."""
     proposals = app(ctx).client.proposals
     jobs = (job_id,) if job_id else ()
     if status == "all":
         if cursor:
             raise ToolError("cursor pages one status: pass the status (e.g. Pending) with it.")
         overview = await proposals.overview(sort=sort, job_ids=jobs, tenant_id=tenant_id)
+        rooms = await _rooms(proposals, overview.proposals[:limit], tenant_id)
         counts = dict(sorted(overview.counts.items(), key=lambda kv: -kv[1]))
         total = sum(counts.values())
         out = ProposalList(
@@ -123,7 +156,7 @@ async def list_proposals(
             total=total,
             counts=counts,
             complete=overview.complete,
-            proposals=[_proposal(p) for p in overview.proposals[:limit]],
+            proposals=[_with_room(_proposal(p), rooms) for p in overview.proposals[:limit]],
         )
         # Upwork's status buckets overlap: each proposal is counted once, by its own status.
         head = (
@@ -133,21 +166,33 @@ async def list_proposals(
         )
     else:
         page = await proposals.list(status, first=limit, after=cursor, sort=sort, job_ids=jobs, tenant_id=tenant_id)
+        rooms = await _rooms(proposals, page.proposals, tenant_id)
         out = ProposalList(
             status=status,
             total=page.total,
-            proposals=[_proposal(p) for p in page.proposals],
+            proposals=[_with_room(_proposal(p), rooms) for p in page.proposals],
             next_cursor=page.next_cursor,
         )
         head = f"{page.total} {status} proposals" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
-    lines = [_proposal_line(p) for p in out.proposals]
+    silent = sum(1 for p in out.proposals if p.client_replied is False)
+    if not rooms.known:
+        head += f"\nReplies unknown: {rooms.why_unknown}; get_proposal shows one proposal's room."
+    elif not rooms.complete:
+        head += (
+            f"\nRooms read: the {rooms.scanned} most recent; a proposal shown without one may still have one "
+            "(get_proposal checks it)."
+        )
+    else:
+        head += f"; {silent} shown without a reply (no message room)"
+    when = {k: r.last_at for k, r in rooms.by_proposal.items()}
+    lines = [_proposal_line(p, _reply(p, when.get(p.id))) for p in out.proposals]
     return respond(out, listing(head, lines, "job titles and client names are written by clients"))
 
 
-class ProposalDetail(ProposalOut):
+class ProposalDetail(_Proposal):
     duration: str | None = None
     cover_letter: str | None = None
-    room_id: str | None = Field(default=None, description="the proposal's message room: pass to list_messages")
+    room_id: str | None = Field(default=None, description="its message room: pass to list_messages")
 
 
 async def get_proposal(
@@ -156,7 +201,7 @@ async def get_proposal(
     response_format: ResponseFormat = "concise",
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, ProposalDetail]:
-    """Read one proposal: job, rate, dates, status and reason, cover letter, message room."""
+    """Read one proposal: job, rate, dates, status and reason, cover letter, room."""
     found = await app(ctx).client.proposals.get(proposal_id, tenant_id=tenant_id)
     p = found.proposal
     letter = p.proposal_cover_letter

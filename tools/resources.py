@@ -25,9 +25,10 @@ def _marked(model: BaseModel, source: str) -> str:
 
 
 async def job_resource(job_id: str, ctx: Ctx) -> str:
-    from .jobs import _detail  # lazy: the server lists resources at start-up without loading tool modules
+    from ._job_out import job_detail  # lazy: the server lists resources at start-up without loading tool modules
 
-    return _marked(_detail(await app(ctx).client.jobs.get(job_id), detailed=True), "a job written by its client")
+    found = await app(ctx).client.jobs.details(job_id)
+    return _marked(job_detail(found, detailed=True), "a job written by its client")
 
 
 async def contract_resource(contract_id: str, ctx: Ctx) -> str:
