@@ -11,7 +11,8 @@
    of the same GraphQL query to the same sandbox (goal <= 1.6x), two ways: `serve --sandbox` (the sandbox
    inside the server; the baseline posts to an identical sandbox in this process), and `serve` against a
    loopback `upwork-mcp sandbox` process that the baseline posts to as well
-4. upstream requests per read-tool call (goal: 1)
+4. upstream requests per read-tool call (goal: 1; get_job on a link no search showed adds one search for the
+   client's record, list_proposals one room-list request for the replies)
 5. paging: a 200-job search (4 upstream pages) vs a 50-job one (1 page), 300 ms of upstream latency each
    (the sandbox's `slow` fault), Upwork's 10 requests/s limit in force (goal: the 3 extra pages add <= 0.45 s)
 6. tools/list size per tool, every toolset served (goal <= 1.6 KB on average)
@@ -301,19 +302,29 @@ async def upstream_requests() -> dict[str, int]:
         await client.call_tool("get_account", {})  # login and the user id, once per process
         job = (await client.call_tool("search_jobs", {"limit": 1})).structured_content["jobs"][0]["id"]
         room = box.data.rooms[0]["id"]
+        unseen = next(  # a job none of these searches lists: its client's record needs a search of its own
+            j["ciphertext"]
+            for j in reversed(box.data.jobs)
+            if j["_status"] == "ACTIVE" and "python" not in (j["title"] + j["description"]).lower()
+        )
         key = box.data.freelancers[0]["ciphertext"]
         calls = {
             "search_jobs": {"q": "python"},
             "get_job": {"job": job},
+            "get_job (a link never seen: + one search for the client)": {
+                "job": f"https://www.upwork.com/jobs/{unseen}"
+            },
             "list_contracts": {},
             "get_contract": {"contract_id": box.data.contracts[0]["id"]},
             "list_rooms": {},
+            "list_rooms (waiting_on_you)": {"waiting_on_you": True},
             "list_messages": {"room_id": room},
             "list_messages (by contract)": {"contract_id": box.data.contracts[0]["id"]},
             "search_freelancers": {"q": "python"},
             "get_freelancer_profile": {"profile_key": key},
             "run_graphql": {"query": "{ user { id } }"},
             "get_account": {},
+            "get_my_profile": {},
             "list_categories": {},
             "list_proposals (status Pending)": {"status": "Pending"},
             "list_proposals (all statuses)": {},

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class ContractSummary(OutModel):
-    id: str = Field(description="contract id: pass to get_contract or list_messages")
+    id: str = Field(description="pass to get_contract or list_messages")
     title: str | None = None
     status: str | None = None
     client: str | None = None
@@ -44,7 +44,7 @@ class ContractList(OutModel):
     contracts: list[ContractSummary]
     next_cursor: str | None = None
     source: Literal["vendorContracts", "talentWorkHistory", "contractList"] = Field(
-        description="which of Upwork's listings answered: this key's permissions decide"
+        description="which Upwork listing answered"
     )
 
 

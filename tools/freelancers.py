@@ -96,7 +96,7 @@ async def search_freelancers(
 
 class FreelancerDetail(OutModel):
     profile_key: str
-    name: str | None = Field(default=None, description="absent when Upwork withholds it (others' full names)")
+    name: str | None = Field(default=None, description="absent when Upwork withholds it")
     title: str | None = None
     rate: str | None = None
     job_success_score: float | None = None

@@ -32,7 +32,7 @@ class LatestMessage(OutModel):
 
 
 class RoomOut(OutModel):
-    id: str = Field(description="room id: pass to list_messages or send_message")
+    id: str = Field(description="pass to list_messages or send_message")
     name: str | None = None
     type: str | None = None
     unread: int | None = None
@@ -181,7 +181,7 @@ async def list_messages(
     contract_id: Annotated[
         str | None,
         Field(
-            description="Or a contract id from list_contracts: its room is used.",
+            description="Or a contract id (list_contracts).",
             max_length=40,
             pattern=r"^[A-Za-z0-9_~-]+$",
         ),

@@ -56,7 +56,7 @@ class _Proposal(OutModel):
     reason: str | None = None
     job_id: str | None = None
     job_title: str | None = None
-    rate: str | None = Field(default=None, description="the rate or amount proposed")
+    rate: str | None = Field(default=None, description="proposed rate or amount")
     client: str | None = None
     created: str | None = Field(default=None, description="sent, yyyy-MM-dd")
     modified: str | None = Field(default=None, description="changed, yyyy-MM-dd")
@@ -222,7 +222,7 @@ async def get_proposal(
 OfferState = Annotated[
     Literal["all", "Pending", "Active", "Paused", "Ended"],
     BeforeValidator(lambda v: v.lower() if isinstance(v, str) and v.lower() == "all" else _capitalized(v)),
-    Field(description="Upwork's offer state: Pending awaits the user's answer."),
+    Field(description="Pending: awaits the user's answer."),
 ]
 
 
@@ -303,7 +303,7 @@ class OfferDetail(OfferOut):
     end: str | None = None
     manual_time_allowed: bool | None = None
     milestones: list[MilestoneOut] | None = None
-    room_id: str | None = Field(default=None, description="the offer's message room: pass to list_messages")
+    room_id: str | None = Field(default=None, description="pass to list_messages")
 
 
 async def get_offer(
