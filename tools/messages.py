@@ -146,13 +146,19 @@ async def list_rooms(
         for r in rooms
     ]
     waiting = sum(1 for r in rooms if r.waiting_on_you)
-    count = f"{page.total}" if page.total is not None else f"{len(rooms)} of {page.upstream_total}"
-    head = f"{count} {'subscribed ' if page.subscribed_only else ''}rooms" + (
-        " wait on your reply" if waiting_on_you else f", {waiting} on this page wait on your reply" if waiting else ""
-    )
+    kind = f"{'subscribed ' if page.subscribed_only else ''}rooms"
+    if waiting_on_you:
+        head = f"{len(rooms) + page.more} of the {page.scanned} most recent {kind} wait on your reply" + (
+            f"; showing {len(rooms)} (raise limit for the rest)" if page.more else ""
+        )
+        said = page.applied_here[1:]  # the first says what the head says
+    else:
+        count = f"{page.total}" if page.total is not None else f"{len(rooms)} of {page.upstream_total}"
+        head = f"{count} {kind}" + (f", {waiting} on this page wait on your reply" if waiting else "")
+        said = page.applied_here
     head += f" (next_cursor: {out.next_cursor})" if out.next_cursor else ""
-    if page.applied_here:
-        head += "\nApplied here, not by Upwork: " + "; ".join(page.applied_here)
+    if said:
+        head += "\nApplied here, not by Upwork: " + "; ".join(said)
     if page.subscribed_only:
         head += "\nUpwork lists subscribed rooms only: include_unsubscribed=true shows the others."
     text = listing(head, lines, "room names and messages are written by other people")
