@@ -49,11 +49,12 @@ AS_THE_OTHER: dict[str, Callable[[Theirs], list[dict[str, Any]]]] = {
     "get_time_report": lambda a: [{"contract_id": a["contract"]}],
     "get_work_diary": lambda a: [{"contract_id": a["contract"], "date": "2026-10-26"}],
     "get_earnings": lambda a: [{}],
-    "list_rooms": lambda a: [{}],
+    "list_rooms": lambda a: [{}, {"waiting_on_you": True}],
     "list_messages": lambda a: [{"room_id": a["room"]}],
     "send_message": lambda a: [{**a["send"], "confirmation_token": a["approval"]}],
     "search_freelancers": lambda a: [{"limit": 2}],
     "get_freelancer_profile": lambda a: [{"profile_key": a["freelancer"]}],
+    "get_my_profile": lambda a: [{}],
     "run_graphql": lambda a: [{"query": "query { user { id name } }"}],
     "run_graphql_mutation": lambda a: [
         {
@@ -131,6 +132,7 @@ async def test_two_people_share_nothing_of_their_own(loopback: LoopbackSandbox, 
         assert send["message"] not in seen and theirs["approval"] not in seen, tool  # their write, its approval
         assert tool in UPWORK_DECIDES or name not in seen, f"{tool} showed the second person the first one's name"
     assert _sc(by_tool["list_watches"][0])["watches"] == []
+    assert "no freelancer profile" in by_tool["get_my_profile"][0].content[0].text  # a client's; never theirs
     assert by_tool["preview_watch"][0].is_error and by_tool["delete_watch"][0].is_error
     assert by_tool["check_watches"][0].structured_content["errors"]  # "No watch": theirs is not found
     assert _sc(by_tool["score_jobs"][0]).get("jobs", []) == [] and _sc(by_tool["score_jobs"][0])["not_found"]
