@@ -12,6 +12,7 @@ from pydantic import Field
 
 from upwork_mcp.errors import UpworkError
 from upwork_mcp.watches.filters import WatchFilters
+from upwork_mcp.watches.scoring import label
 from upwork_mcp.watches.service import Found, Watch
 from upwork_mcp.watches.urls import parse_search_url
 
@@ -59,7 +60,7 @@ def found_line(j: FoundOut) -> str:
     line = joined(
         f"[{j.id}] {j.title}",
         j.budget,
-        f"{j.verdict} {j.score}" if j.score is not None else j.verdict,
+        label(j.verdict, j.score, j.reasons),
         j.change,
         j.url,
     )

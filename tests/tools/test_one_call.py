@@ -13,6 +13,7 @@ import pytest
 
 from tests.mcp_client import Connect, unmarked
 from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.sandbox.posting import post_job
 
 pytestmark = pytest.mark.anyio
 
@@ -303,3 +304,15 @@ async def test_a_job_posted_68_hours_ago_does_not_read_2d_ago(connect: Connect, 
         detail = await client.call_tool("get_job", {"job": job["id"]})
     line = next(line for line in found.content[0].text.splitlines() if f"[{job['id']}]" in line)
     assert "| 68h ago |" in line and "posted 68h ago" in detail.content[0].text
+
+
+async def test_a_disqualified_job_reads_skip_with_why_never_skip_and_a_high_score(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    job = post_job(sandbox, title="Billing page", description="Great pay. Message me on WhatsApp.", budget=5000)
+    async with connect() as client:
+        scored = await client.call_tool("score_jobs", {"jobs": [job["id"]]})
+    out = scored.structured_content["jobs"][0]
+    line = next(line for line in scored.content[0].text.splitlines() if f"[{job['id']}]" in line)
+    assert out["verdict"] == "SKIP" and out["score"] is not None
+    assert f"SKIP, disqualified: off platform (fit {out['score']})" in line and not re.search(r"SKIP \d", line)

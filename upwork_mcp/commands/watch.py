@@ -12,6 +12,7 @@ from ..errors import InvalidInputError
 from ..watches.config import default_text
 from ..watches.filters import WatchFilters
 from ..watches.runner import run
+from ..watches.scoring import label
 from ..watches.service import Found, Watch, Watches
 from ..watches.urls import parse_search_url
 from ..world import Engine
@@ -24,7 +25,7 @@ def _found(f: Found) -> str:
         for p in (
             f.job.title,
             f.job.budget_text(),
-            f"{s.verdict} {s.score}" if s.score is not None else s.verdict,
+            label(s.verdict, s.score, s.reasons),
             f.change,
             f.job.url,
         )

@@ -25,7 +25,7 @@ import httpx
 from ..store.watches import Delivery, WatchStore
 from .config import SinkConfig, WatchConfig
 from .listing import Listing, what_changed
-from .scoring import Profile, score
+from .scoring import Profile, label, score
 
 log = logging.getLogger("upwork_mcp.watches")
 BACKOFF = (5.0, 30.0, 120.0, 600.0, 3600.0, 3 * 3600.0)  # then it has failed for good
@@ -79,7 +79,7 @@ def _line(job: dict[str, Any]) -> str:
         for p in (
             job["title"],
             job["budget"],
-            f"{job['verdict']} {job['score']}" if job["score"] is not None else job["verdict"],
+            label(job["verdict"], job["score"], job["reasons"]),
             job["change"],
         )
         if p

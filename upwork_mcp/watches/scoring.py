@@ -75,6 +75,17 @@ class Profile:
         )
 
 
+DISQUALIFIED = "disqualified: "  # the first reason of a job skipped whatever its score
+
+
+def label(verdict: Verdict, score: int | None, reasons: list[str]) -> str:
+    """The verdict with its score, in words that agree: a disqualified job reads "SKIP, disqualified: payment
+    unverified (fit 95)", never "SKIP 95" (which reads as a contradiction)."""
+    if reasons and reasons[0].startswith(DISQUALIFIED):
+        return f"{verdict}, {reasons[0]}" + (f" (fit {score})" if score is not None else "")
+    return f"{verdict} {score}" if score is not None else verdict
+
+
 @dataclass(frozen=True)
 class Score:
     score: int | None  # 0-100; None when the job shows none of the signals
@@ -210,7 +221,7 @@ def score(job: Listing, profile: Profile, *, now: datetime | None = None) -> Sco
         hits.append("excluded_country")
     disqualified = [h for h in hits if h in profile.disqualify]
     if disqualified:
-        reasons.insert(0, "disqualified: " + ", ".join(d.replace("_", " ") for d in disqualified))
+        reasons.insert(0, DISQUALIFIED + ", ".join(d.replace("_", " ") for d in disqualified))
         verdict: Verdict = "SKIP"
     elif result is None:
         verdict = "REVIEW"
