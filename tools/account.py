@@ -9,8 +9,9 @@ from mcp_types import CallToolResult
 from upwork_mcp.facts import PROFILE_URL
 
 from ._app import Ctx, app
-from ._common import OutModel, ToolSpec, compact_money, joined, money, respond
+from ._common import OutModel, ToolSpec, joined, respond
 from ._text import clean, untrusted
+from .freelancers import profile_figures
 
 
 class OrganizationOut(OutModel):
@@ -84,24 +85,14 @@ async def get_my_profile(ctx: Ctx) -> Annotated[CallToolResult, MyProfileOut]:
     if p is None:
         out = MyProfileOut(profile_key=mine.profile_key, name=clean(mine.name))
         return respond(out, f"{out.name or 'This account'} has no freelancer profile on Upwork (a client account?).")
-    data, agg = p.personal_data, p.aggregates
+    data = p.personal_data
     out = MyProfileOut(
         profile_key=mine.profile_key,
         profile_url=(data.profile_url if data else None)
         or (PROFILE_URL.format(key=mine.profile_key) if mine.profile_key else None),
         name=clean(mine.name),
-        title=clean(data.title) if data else None,
-        rate=f"{money(data.charge_rate.amount, data.charge_rate.currency)}/hr"
-        if data and data.charge_rate and data.charge_rate.amount
-        else None,
-        availability=p.availability.name if p.availability else None,
-        job_success_score=agg.job_success_score if agg else None,
-        top_rated=agg.top_rated_status if agg and agg.top_rated_status not in (None, "NONE") else None,
-        rating=agg.total_feedback if agg else None,
-        total_hours=agg.total_hours if agg else None,
-        total_earnings=compact_money(agg.total_earnings.amount) if agg and agg.total_earnings else None,
-        skills=p.skill_names(),
         overview=clean(data.description) if data else None,
+        **profile_figures(p),
     )
     facts = joined(
         out.title,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp_types import CallToolResult
 from pydantic import Field
@@ -11,6 +11,9 @@ from ._app import Ctx, app
 from ._common import OutModel, ResponseFormat, ToolSpec, compact_money, joined, money, respond
 from ._empty import HEAD, by_upstream, said
 from ._text import clean, listing, shorten, untrusted
+
+if TYPE_CHECKING:
+    from upwork_mcp.models.freelancers import FreelancerProfile
 
 
 class FreelancerSummary(OutModel):
@@ -111,6 +114,25 @@ class FreelancerDetail(OutModel):
     overview: str | None = None
 
 
+def profile_figures(p: FreelancerProfile) -> dict[str, Any]:
+    """A profile's title, rate, availability, job success, badge, rating, hours, earnings and skills, as both
+    profile tools (a freelancer's and the user's own) show them."""
+    data, agg = p.personal_data, p.aggregates
+    return {
+        "title": clean(data.title) if data else None,
+        "rate": f"{money(data.charge_rate.amount, data.charge_rate.currency)}/hr"
+        if data and data.charge_rate and data.charge_rate.amount
+        else None,
+        "availability": p.availability.name if p.availability else None,
+        "job_success_score": agg.job_success_score if agg else None,
+        "top_rated": agg.top_rated_status if agg and agg.top_rated_status != "NONE" else None,
+        "rating": agg.total_feedback if agg else None,
+        "total_hours": agg.total_hours if agg else None,
+        "total_earnings": compact_money(agg.total_earnings.amount) if agg and agg.total_earnings else None,
+        "skills": p.skill_names(),
+    }
+
+
 async def get_freelancer_profile(
     ctx: Ctx,
     profile_key: Annotated[
@@ -123,25 +145,15 @@ async def get_freelancer_profile(
 ) -> Annotated[CallToolResult, FreelancerDetail]:
     """Read one freelancer's profile: rate, job success, hours, earnings, availability, skills, overview."""
     p = await app(ctx).client.freelancers.profile(profile_key)
-    data, agg = p.personal_data, p.aggregates
+    data = p.personal_data
     overview = data.description if data else None
     out = FreelancerDetail(
         profile_key=p.profile_key,
         name=clean(p.full_name),
-        title=clean(data.title) if data else None,
-        rate=f"{money(data.charge_rate.amount, data.charge_rate.currency)}/hr"
-        if data and data.charge_rate and data.charge_rate.amount
-        else None,
-        job_success_score=agg.job_success_score if agg else None,
-        top_rated=agg.top_rated_status if agg and agg.top_rated_status != "NONE" else None,
-        total_hours=agg.total_hours if agg else None,
-        total_earnings=compact_money(agg.total_earnings.amount) if agg and agg.total_earnings else None,
-        rating=agg.total_feedback if agg else None,
-        availability=p.availability.name if p.availability else None,
         location=p.country_details.name if p.country_details else None,
-        skills=p.skill_names(),
         profile_url=data.profile_url if data else None,
         overview=clean(overview) if response_format == "detailed" else shorten(overview, 800),
+        **profile_figures(p),
     )
     facts = joined(
         f"{out.name or '(name withheld by Upwork)'}: {out.title}",
