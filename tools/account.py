@@ -84,7 +84,7 @@ async def get_my_profile(ctx: Ctx) -> Annotated[CallToolResult, MyProfileOut]:
     p = mine.profile
     if p is None:
         out = MyProfileOut(profile_key=mine.profile_key, name=clean(mine.name))
-        return respond(out, f"{out.name or 'This account'} has no freelancer profile on Upwork (a client account?).")
+        return respond(out, "This account has no freelancer profile on Upwork (a client account?).")
     data = p.personal_data
     out = MyProfileOut(
         profile_key=mine.profile_key,
@@ -95,7 +95,7 @@ async def get_my_profile(ctx: Ctx) -> Annotated[CallToolResult, MyProfileOut]:
         **profile_figures(p),
     )
     facts = joined(
-        out.title,
+        f"{out.name}: {out.title}" if out.name else out.title,
         out.rate,
         out.availability,
         f"JSS {out.job_success_score:.0f}%" if out.job_success_score else None,
@@ -104,7 +104,7 @@ async def get_my_profile(ctx: Ctx) -> Annotated[CallToolResult, MyProfileOut]:
         f"{out.total_hours:,.0f} h" if out.total_hours else None,
         f"{out.total_earnings} earned" if out.total_earnings else None,
     )
-    head = joined(f"my profile [{out.profile_key}]", out.profile_url, out.name)
+    head = joined(f"my profile [{out.profile_key}]", out.profile_url)
     body = f"{facts}\nskills: {', '.join(out.skills)}\n{out.overview or ''}"
     return respond(out, head + "\n" + untrusted(body, "the user's own profile text"))
 
