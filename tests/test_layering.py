@@ -21,6 +21,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
             "upwork_mcp.config",
             "upwork_mcp.prompt_templates",
             "upwork_mcp.notes",
+            "upwork_mcp.text",
         ),
     ),
     ("http", ("upwork_mcp._http",)),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 TOOLSETS: tuple[str, ...] = (
     "jobs",
     "watches",
+    "sinks",
     "proposals",
     "contracts",
     "work",
@@ -35,9 +36,9 @@ TOOLSETS: tuple[str, ...] = (
 def toolset_modules() -> tuple[ModuleType, ...]:
     """The toolset modules, in registry order (a test keeps their names equal to TOOLSETS)."""
     # lazy: a server that serves its published definitions starts without importing a tool module
-    from . import account, contracts, feed, freelancers, graphql, jobs, messages, proposals, watches, work
+    from . import account, contracts, feed, freelancers, graphql, jobs, messages, proposals, sinks, watches, work
 
-    return (jobs, watches, proposals, contracts, work, messages, freelancers, graphql, feed, account)
+    return (jobs, watches, sinks, proposals, contracts, work, messages, freelancers, graphql, feed, account)
 
 
 def specs_of(toolset: str) -> list[ToolSpec]:

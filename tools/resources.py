@@ -42,28 +42,26 @@ async def freelancer_resource(profile_key: str, ctx: Ctx) -> str:
 
 
 async def watch_resource(name: str, ctx: Ctx) -> str:
-    """A watch and the jobs its checks returned within the last 24 hours, scored, best first."""
+    """A watch and the jobs its checks returned within the last 24 hours, as they were ranked, best first."""
     import anyio.to_thread  # lazy: the watches load with the first read
 
     from upwork_mcp.watches.listing import Listing  # lazy: as above
-    from upwork_mcp.watches.service import Found  # lazy: as above
+    from upwork_mcp.watches.scoring import Score
+    from upwork_mcp.watches.service import Found
 
-    from .watches import WatchOut, found_out  # lazy: as above
+    from ._watch_out import found_out, watch_out  # lazy: as above
 
     watches = app(ctx).watches
     watch, row = await watches.get(name)
     stored = await anyio.to_thread.run_sync(watches.store.latest, name)
-    jobs = [Listing.from_json(p) for p in stored]
-    ranked = sorted((Found(j, watches.score(j)) for j in jobs), key=lambda f: -(f.score.score or -1))
+    ranked = sorted(
+        (Found(Listing.from_json(p), Score.from_json(s)) for p, s in stored if s),
+        key=lambda f: -(f.score.score if f.score.score is not None else -1),
+    )
     body = {
-        "watch": WatchOut(
-            name=watch.name,
-            source=watch.source,
-            filters=watch.filters.summary(),
-            sinks=list(watch.sinks) or None,
-            interval_minutes=watch.interval_minutes,
-        ).model_dump(exclude_none=True),
+        "watch": watch_out(watch).model_dump(exclude_none=True),
         "last_checked": row.checked,
+        "ranked_by": ranked[0].score.by if ranked else None,
         "jobs": [found_out(f, detailed=False).model_dump(exclude_none=True) for f in ranked],
     }
     return untrusted(json.dumps(clean_all(body), ensure_ascii=False), "job titles are written by clients")

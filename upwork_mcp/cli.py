@@ -21,6 +21,7 @@ import anyio.to_thread
 
 from . import __version__
 from .advice import explain
+from .commands.arguments import sandbox_flag, sandbox_posting_parser, sink_parser, watch_parser
 from .errors import ConfigError, UpworkError
 from .logs import setup_logging
 
@@ -326,6 +327,11 @@ def _pair(settings: Settings, store: Any, *, unpair: bool, person: bool) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    if getattr(args, "sandbox_command", None):
+        from .commands.sandbox import post  # lazy: the sandbox's data, for this command only
+
+        print(post(args, _settings(args)), flush=True)
+        return 0
     # lazy: the sandbox and uvicorn load only for this command
     from .sandbox import Faults, Sandbox, create_app
     from .serving import serve_asgi
@@ -366,9 +372,16 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from .world import open_store, sealer_for
 
     settings = _settings(args)
+    from .store.sinks import reseal_sinks  # lazy: as above
+
     sealer = sealer_for(settings)
-    count = TeamStore(open_store(settings)).reseal_all(sealer.reseal)
-    print(f"{count} stored login(s) sealed with the first key of UPWORK_ENCRYPTION_KEY; the old key can now go.")
+    store = open_store(settings)
+    count = TeamStore(store).reseal_all(sealer.reseal)
+    sinks = reseal_sinks(store, sealer.reseal)
+    print(
+        f"{count} stored login(s) and {sinks} sink(s) sealed with the first key of UPWORK_ENCRYPTION_KEY; "
+        "the old key can now go."
+    )
     return 0
 
 
@@ -388,64 +401,28 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    return _with_engine(args, "watch")
+
+
+def cmd_sink(args: argparse.Namespace) -> int:
+    return _with_engine(args, "sink")
+
+
+def _with_engine(args: argparse.Namespace, group: str) -> int:
     settings = _settings(args)
     _setup_logging(settings.log_level)
 
     async def go() -> int:
-        from .commands.watch import command  # lazy: httpx, the engine and the watches
+        from .commands import sink, watch  # lazy: httpx, the engine and the watches
         from .world import Engine, world_for
 
         engine = Engine(world_for(settings))
         try:
-            return await command(args, engine)
+            return await (watch.command if group == "watch" else sink.command)(args, engine)
         finally:
             await engine.aclose()
 
     return anyio.run(go)
-
-
-def _watch_parser(sub: Any) -> None:
-    watch = sub.add_parser("watch", help="saved searches: new matching jobs, once, scored, delivered")
-    actions = watch.add_subparsers(dest="watch_command", required=True)
-    add = actions.add_parser("add", help="save a watch (filters, or --url of an Upwork search)")
-    add.add_argument("name")
-    add.add_argument("--source", choices=["feed", "search"], default="feed")
-    add.add_argument("--url", help="an Upwork job-search URL to take filters from")
-    add.add_argument("--q")
-    add.add_argument("--skills", help="comma-separated")
-    add.add_argument("--category")
-    add.add_argument("--job-type", choices=["hourly", "fixed"])
-    add.add_argument("--budget-min", type=float)
-    add.add_argument("--budget-max", type=float)
-    add.add_argument("--hourly-min", type=float)
-    add.add_argument("--level", choices=["entry", "intermediate", "expert"])
-    add.add_argument("--payment-verified", action="store_true")
-    add.add_argument("--country")
-    add.add_argument("--client-spend-min", type=float)
-    add.add_argument("--sink", action="append", help="a sink name from the watch settings (repeatable)")
-    add.add_argument("--interval", type=int, help="minutes between checks (search: at least 15)")
-    actions.add_parser("list", help="the watches")
-    preview = actions.add_parser("preview", help="what a watch matches now (marks nothing seen)")
-    preview.add_argument("name")
-    preview.add_argument("--limit", type=int, default=10)
-    check = actions.add_parser("check", help="new jobs since the last check (each reported once)")
-    check.add_argument("names", nargs="*")
-    remove = actions.add_parser("remove", help="delete a watch")
-    remove.add_argument("name")
-    runner = actions.add_parser("run", help="check watches when due and deliver to sinks, until stopped")
-    runner.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
-    runner.add_argument(
-        "--allow-search", action="store_true", help="let scheduled watches over Upwork's search run (budgeted)"
-    )
-    actions.add_parser("config", help="print the watch settings file (or the defaults) and its path")
-    for parser in actions.choices.values():
-        sandbox_flag(parser)
-    watch.set_defaults(func=cmd_watch)
-
-
-def sandbox_flag(parser: argparse.ArgumentParser) -> None:
-    """The one `--sandbox` flag: the command acts on the embedded offline sandbox and its own state."""
-    parser.add_argument("--sandbox", action="store_true", help="use the embedded offline sandbox (no account)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -526,7 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_flag(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
-    _watch_parser(sub)
+    watch_parser(sub, cmd_watch)
+    sink_parser(sub, cmd_sink)
 
     keys = sub.add_parser("keys", help="the key that seals stored logins (team deployments)")
     key_actions = keys.add_subparsers(dest="keys_command", required=True)
@@ -553,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--trickle", type=float, default=0.0, metavar="SECONDS", help="post a new job every SECONDS (0: never)"
     )
+    sandbox_posting_parser(sandbox)
     sandbox.set_defaults(func=cmd_sandbox)
 
     schema = sub.add_parser(

@@ -10,6 +10,7 @@ token from the environment, or the sandbox's own login) and the credentials.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .auth.source import TokenSource
     from .store import Store
     from .store.sealing import Sealer
+    from .watches.config import ConfigFile
     from .watches.service import Watches
 
 
@@ -65,8 +67,10 @@ def world_for(
     used = sandbox.settings_for(settings)
     faults = settings.sandbox_faults
 
+    board = sandbox.board_path(settings.resolved_data_dir())
+
     def embedded() -> httpx.AsyncBaseTransport:
-        return sandbox.embedded_transport(faults)
+        return sandbox.embedded_transport(faults, board)
 
     chosen = transport or embedded
 
@@ -102,6 +106,30 @@ def sealer_for(settings: Settings) -> Sealer:
             "Logins kept in the database are sealed: set UPWORK_ENCRYPTION_KEY (`upwork-mcp keys new` prints one)."
         )
     return Sealer(settings.encryption_key.get_secret_value())
+
+
+def sink_sealer(settings: Settings) -> Sealer:
+    """What seals a sink's secrets (its URL, signing key or bot token) in the store.
+
+    A team deployment (or anyone who sets UPWORK_ENCRYPTION_KEY) seals them with the operator's key, as it
+    seals logins. The embedded single-user store seals them with a key of this user's kept beside the saved
+    login in the config dir (0600), not in the data dir's database: a copy of the database alone (a backup,
+    a synced folder, a file attached to a bug report) does not give them away."""
+    if settings.encryption_key is not None or settings.database_url is not None:
+        return sealer_for(settings)
+    from .store.sealing import Sealer, new_key  # lazy: cryptography loads only where secrets are sealed
+
+    path = settings.resolved_token_file().parent / "sinks.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(new_key())
+    return Sealer(path.read_text(encoding="utf-8").strip())
 
 
 def default_store(settings: Settings) -> TokenStore:
@@ -152,6 +180,7 @@ class Engine:
         self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens, memory=self.memory)
         self._watches: dict[str | None, Watches] = {}
         self._users: dict[str, UpworkClient] = {}
+        self._config: ConfigFile | None = None
 
     def client_for(self, user: str) -> UpworkClient:
         """The Upwork client of one user of a team deployment: their sealed login, this engine's loop and limit."""
@@ -172,24 +201,55 @@ class Engine:
         return client
 
     def watches(self, owner: str | None = None) -> Watches:
-        """The watches over this engine and its store, with the user's watch settings (read once); in a team
-        deployment, one user's."""
+        """The watches over this engine and its store, with the user's watch settings (read again when the
+        file changes) and sinks; in a team deployment, one user's, checked with that user's login."""
         if owner not in self._watches:
             from .api.client import key_id  # lazy: with the first watch
             from .store import WatchStore
-            from .watches.config import load
+            from .store.sinks import SinkStore
+            from .watches.config import ConfigFile
             from .watches.service import Watches
 
             settings = self.world.settings
-            config = load(settings.resolved_watch_config())
+            if self._config is None:
+                self._config = ConfigFile(settings.resolved_watch_config(), sandbox=settings.sandbox)
             client = self.client_for(owner) if owner else self.client
-            self._watches[owner] = Watches(client, WatchStore(self.store), config, key=key_id(settings), owner=owner)
+            sinks = SinkStore(self.store, _LazySealer(settings), owner=owner)
+            self._watches[owner] = Watches(
+                client, WatchStore(self.store), self._config, key=key_id(settings), owner=owner, sinks=sinks
+            )
         return self._watches[owner]
+
+    def owners(self) -> list[str | None]:
+        """Everyone whose watches this engine's store holds (the runner's scope): None for the store's own
+        user, then each user of a team deployment."""
+        from .store import WatchStore  # lazy: with the first watch
+
+        return WatchStore(self.store).owners()
 
     async def aclose(self) -> None:
         await self.http.aclose()
         if self._own_store:
             self.store.close()
+
+
+class _LazySealer:
+    """The sink sealer, made when a sink is first read or written (a key file, or cryptography, only then)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._sealer: Sealer | None = None
+
+    def _get(self) -> Sealer:
+        if self._sealer is None:
+            self._sealer = sink_sealer(self._settings)
+        return self._sealer
+
+    def seal(self, plain: bytes) -> bytes:
+        return self._get().seal(plain)
+
+    def open(self, sealed: bytes) -> bytes:
+        return self._get().open(sealed)
 
 
 @asynccontextmanager

@@ -94,9 +94,9 @@ def test_the_cache_keeps_values_until_they_expire(database: Database) -> None:
 def test_a_watch_reports_each_job_once_however_many_check_at_once(store: Store, database: Database) -> None:
     watches = WatchStore(store)
     watches.add("w", {"source": "feed"})
-    watches.claim("w", [Candidate("old", "f", "2026-11-01T00:00:00Z", "{}")], ["hook"])  # seeds
-    fresh = [Candidate(f"j{i}", "f", f"2026-11-02T00:00:{i:02d}Z", "{}") for i in range(20)]
-    claimed = race(database, lambda s: [c.job_id for c in WatchStore(s).claim("w", fresh, ["hook"])])
+    watches.claim("w", [Candidate("old", "f", "2026-11-01T00:00:00Z", "{}", sinks=("hook",))])  # seeds
+    fresh = [Candidate(f"j{i}", "f", f"2026-11-02T00:00:{i:02d}Z", "{}", sinks=("hook",)) for i in range(20)]
+    claimed = race(database, lambda s: [c.job_id for c in WatchStore(s).claim("w", fresh)])
     reported = [job for batch in claimed for job in batch]
     assert sorted(reported) == sorted(c.job_id for c in fresh)  # all of them, none twice
     assert watches.pending() == 1 + 20  # queued once each for the one sink

@@ -15,11 +15,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.watches.helpers import feed_watch, watching
+from upwork_mcp.errors import UpworkError
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.sandbox.posting import post_job
 from upwork_mcp.watches import delivery
 from upwork_mcp.watches.delivery import Deliverer, signature
-from upwork_mcp.watches.runner import run
+from upwork_mcp.watches.runner import OneUser, run
 from upwork_mcp.watches.service import Watch
 
 pytestmark = pytest.mark.anyio
@@ -71,8 +72,8 @@ class Receiver:
 async def test_a_signed_webhook_gets_each_new_job_once(sandbox: Sandbox, tmp_path: Path) -> None:
     receiver = Receiver()
     async with watching(sandbox, CONFIG, tmp_path) as watches, receiver.client() as http:
-        await watches.create(Watch("hooked", "feed", feed_watch().filters, sinks=("hook",)))
-        deliverer = Deliverer(watches.store, watches.config, http)
+        await watches.create(Watch("hooked", "feed", feed_watch().filters, sinks=("hook",), min_verdict="SKIP"))
+        deliverer = Deliverer(OneUser(watches), http)
         await run(watches, deliverer, once=True, say=lambda _: None)  # the first check: the newest three
         post_job(sandbox, title="A brand new job")
         await _due_again(watches)
@@ -83,6 +84,8 @@ async def test_a_signed_webhook_gets_each_new_job_once(sandbox: Sandbox, tmp_pat
     assert receiver.bad_signatures == 0 and len(titles) == len(set(titles)) == 4 and "A brand new job" in titles
     assert len({a["id"] for a in hooks}) == len(hooks)  # a distinct delivery id each, for the receiver to dedupe
     assert all(job["verdict"] in ("APPLY", "REVIEW", "SKIP") and job["reasons"] for a in hooks for job in a["jobs"])
+    lines = [(job["line"], f"{job['verdict']} {job['score']}: {job['reasons'][0]}") for a in hooks for job in a["jobs"]]
+    assert all(said in line for line, said in lines)  # each with its score and top reason, in one line
 
 
 async def _due_again(watches: Any) -> None:
@@ -95,9 +98,9 @@ async def test_a_sink_that_fails_twice_then_accepts_gets_the_job_once(sandbox: S
     receiver = Receiver(fail_first=2)
     now = [1_800_000_000.0]
     async with watching(sandbox, CONFIG, tmp_path) as watches, receiver.client() as http:
-        await watches.create(Watch("flaky", "feed", feed_watch().filters, sinks=("chat",)))
+        await watches.create(Watch("flaky", "feed", feed_watch().filters, sinks=("chat",), min_verdict="SKIP"))
         await watches.check("flaky")  # seeds: three jobs queued
-        deliverer = Deliverer(watches.store, watches.config, http, clock=lambda: now[0])
+        deliverer = Deliverer(OneUser(watches), http, clock=lambda: now[0])
         watches.store._clock = lambda: now[0]
         outcomes = []
         for _ in range(6):
@@ -115,7 +118,7 @@ async def test_a_crash_in_the_middle_of_a_check_loses_nothing_and_doubles_nothin
     import upwork_mcp.store.watches as store_module
 
     async with watching(sandbox, CONFIG, tmp_path) as watches:
-        await watches.create(Watch("crashy", "feed", feed_watch().filters, sinks=("hook",)))
+        await watches.create(Watch("crashy", "feed", feed_watch().filters, sinks=("hook",), min_verdict="SKIP"))
         await watches.check("crashy")
         post_job(sandbox, title="Posted before the crash")
         real = store_module._delivery_payload
@@ -124,7 +127,7 @@ async def test_a_crash_in_the_middle_of_a_check_loses_nothing_and_doubles_nothin
             raise RuntimeError("the process died here")
 
         monkeypatch.setattr(store_module, "_delivery_payload", crash)
-        with pytest.raises(RuntimeError):
+        with pytest.raises(UpworkError, match="the process died here"):
             await watches.check("crashy")
         monkeypatch.setattr(store_module, "_delivery_payload", real)
         after = await watches.check("crashy")
@@ -137,13 +140,13 @@ async def test_quiet_hours_hold_deliveries_and_a_digest_sends_one_message(sandbo
     config = CONFIG + '\n[delivery]\nquiet_hours = "00:00-23:59"\ntimezone = "UTC"\n'
     receiver = Receiver()
     async with watching(sandbox, config, tmp_path) as watches, receiver.client() as http:
-        await watches.create(Watch("night", "feed", feed_watch().filters, sinks=("hook",)))
+        await watches.create(Watch("night", "feed", feed_watch().filters, sinks=("hook",), min_verdict="SKIP"))
         await watches.check("night")
-        held = await Deliverer(watches.store, watches.config, http).deliver_due()
+        held = await Deliverer(OneUser(watches), http).deliver_due()
     assert held.held == 3 and not receiver.accepted
     digest = CONFIG.replace('secret = "', 'digest = true\nsecret = "', 1)
     async with watching(sandbox, digest, tmp_path) as watches, receiver.client() as http:
-        await watches.create(Watch("daily", "feed", feed_watch().filters, sinks=("hook",)))
+        await watches.create(Watch("daily", "feed", feed_watch().filters, sinks=("hook",), min_verdict="SKIP"))
         await watches.check("daily")
-        sent = await Deliverer(watches.store, watches.config, http).deliver_due()
+        sent = await Deliverer(OneUser(watches), http).deliver_due()
     assert sent.delivered == 3 and len(receiver.accepted) == 1 and len(receiver.accepted[0]["jobs"]) == 3

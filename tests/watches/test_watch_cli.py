@@ -13,9 +13,15 @@ URL = "https://www.upwork.com/nx/search/jobs/?q=api&amount=100-&t=1&contractor_t
 
 
 def test_watch_commands_add_list_check_preview_run_remove(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", "add", "apis", "--sandbox", "--url", URL]) == 1  # no criteria of the user's yet
+    refused = capsys.readouterr().err
+    assert "none are stated yet" in refused and "upwork-mcp watch criteria --accept" in refused
+    assert main(["watch", "criteria", "--sandbox", "--want", "api,python", "--rate-floor", "40"]) == 0
+    assert "Ranking by your criteria (set with `upwork-mcp watch criteria`)" in capsys.readouterr().out
     assert main(["watch", "add", "apis", "--sandbox", "--url", URL]) == 0
     added = capsys.readouterr().out
     assert "q=api job_type=fixed budget_min=100.0 level=intermediate" in added and "duration_v3=week" in added
+    assert "up to 4,320 a month" in added and "nothing checks it otherwise" in added
     assert main(["watch", "add", "apis", "--sandbox"]) == 1  # the name is taken
     assert "exists" in capsys.readouterr().err
     assert main(["watch", "add", "quick", "--sandbox", "--source", "search", "--interval", "5"]) == 1

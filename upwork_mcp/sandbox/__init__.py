@@ -10,6 +10,7 @@ Only the composition root (`upwork_mcp.world`, the CLI) imports this package.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .credentials import settings_for
@@ -55,16 +56,25 @@ def create_app(sandbox: Sandbox | None = None) -> Starlette:
 
 
 @cache
-def embedded_sandbox(faults: str = "") -> Sandbox:
-    """The one sandbox of this process, used by `--sandbox` (faults: UPWORK_SANDBOX_FAULTS)."""
+def embedded_sandbox(faults: str = "", board: Path | None = None) -> Sandbox:
+    """The one sandbox of this process, used by `--sandbox` (faults: UPWORK_SANDBOX_FAULTS; `board`: the file
+    through which `upwork-mcp sandbox post-job` posts to it from another process)."""
     from .faults import Faults  # lazy: with the first request
+    from .posting import Board
     from .state import Sandbox
 
-    return Sandbox.create(faults=Faults.parse(faults))
+    box = Sandbox.create(faults=Faults.parse(faults))
+    box.board = Board(board) if board is not None else None
+    return box
 
 
-def embedded_transport(faults: str = "") -> httpx.AsyncBaseTransport:
+def embedded_transport(faults: str = "", board: Path | None = None) -> httpx.AsyncBaseTransport:
     """The process's embedded sandbox as an httpx transport (faults as UPWORK_SANDBOX_FAULTS spells them)."""
     import httpx  # lazy: httpx (with rich and pygments) loads with the first call
 
-    return httpx.ASGITransport(app=create_app(embedded_sandbox(faults)))
+    return httpx.ASGITransport(app=create_app(embedded_sandbox(faults, board)))
+
+
+def board_path(data_dir: Path) -> Path:
+    """Where the embedded sandbox's board lives: in the user's data dir, shared by their processes."""
+    return data_dir / "sandbox-board.jsonl"

@@ -112,6 +112,8 @@ class FaultInjection:
             await self.app(scope, receive, send)
             return
         box: Sandbox = scope["app"].state.sandbox
+        if box.board is not None:
+            box.board.apply(box)  # what `sandbox post-job` posted since the last request
         box.requests_seen += 1
         faults = box.faults
         if faults.slow:

@@ -10,12 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .credentials import CLIENT_ID, CLIENT_SECRET, FEED_KEY
 from .data import DEFAULT_SEED, Dataset
 from .faults import Faults
 from .work import generate
+
+if TYPE_CHECKING:
+    from .posting import Board
 
 ACCESS_TTL = 86_400.0  # 24 h, as Upwork
 REFRESH_TTL = 14 * 86_400.0  # 14 days
@@ -51,6 +54,7 @@ class Sandbox:
     rate_limit: float = 10.0  # API requests per second per client address, as Upwork
     feed_rate_limit: int = 120  # feed requests per minute per key
     trickle: float = 0.0  # when served: post a new job every this many seconds (0: never)
+    board: Board | None = None  # the embedded sandbox's: jobs other processes of this user posted
 
     codes: dict[str, Grant] = field(default_factory=dict)
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expires_at

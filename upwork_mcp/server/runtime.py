@@ -111,15 +111,16 @@ class Runtime:
                 self.unsubscribe(session, uri)
 
     async def deliver(self) -> None:
-        """Send what the watches queued, within 15 s (what is left waits for `upwork-mcp watch run`)."""
+        """Send what this user's watches queued, within 15 s (what is left waits for `upwork-mcp watch run`)."""
         import httpx  # lazy: with the first delivery
 
         from ..watches.delivery import Deliverer  # lazy: as above
+        from ..watches.runner import OneUser
 
         watches = self.watches
         with anyio.move_on_after(15):
-            async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
-                await Deliverer(watches.store, watches.config, http).deliver_due()
+            async with httpx.AsyncClient(timeout=httpx.Timeout(10, connect=5), follow_redirects=False) as http:
+                await Deliverer(OneUser(watches), http, mine=watches).deliver_due()
 
     def approval_link(self, ticket: Ticket) -> str:
         """On a team server, its own page at its public address (behind the person's sign-in); otherwise the

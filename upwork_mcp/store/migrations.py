@@ -134,4 +134,32 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             used {real} NOT NULL)""",
         ],
     ),
+    (
+        5,
+        "alerts: sinks per user (secrets sealed), each user's ranking criteria, what shared feed rounds saw",
+        [
+            """CREATE TABLE IF NOT EXISTS sinks (
+            owner TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            sealed {blob} NOT NULL,
+            shown TEXT NOT NULL,
+            options TEXT NOT NULL,
+            created {real} NOT NULL,
+            updated {real} NOT NULL,
+            PRIMARY KEY (owner, name))""",
+            """CREATE TABLE IF NOT EXISTS criteria (
+            owner TEXT PRIMARY KEY,
+            spec TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            updated {real} NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS feed_seen (
+            query TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            seen {real} NOT NULL,
+            PRIMARY KEY (query, job_id))""",
+            "CREATE INDEX IF NOT EXISTS feed_seen_time ON feed_seen (seen)",
+            "ALTER TABLE watch_jobs ADD COLUMN score TEXT",
+        ],
+    ),
 ]

@@ -12,7 +12,7 @@ jobs are told apart by the watch's high-water mark (the newest posting time it h
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +40,8 @@ class Candidate:
     fingerprint: str
     posted: str | None
     payload: str  # the job as JSON (a Listing)
+    score: str | None = None  # its score as JSON, made once: what every sink and the tool show
+    sinks: tuple[str, ...] = ()  # the sinks it goes to if this caller reports it (by its verdict)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Claimed:
     job_id: str
     payload: str
     previous: str | None  # the fingerprint it was reported with before: a change, or None for a new job
+    score: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class WatchStore:
         self.store = store
         self.db = store.db
         self._clock = store._clock
+        self.owner = owner
         self._prefix = f"{owner}/" if owner else ""
 
     def _n(self, name: str) -> str:
@@ -120,9 +124,17 @@ class WatchStore:
 
     # -- checks ----------------------------------------------------------------------------------------
 
-    def claim(self, name: str, candidates: Sequence[Candidate], sinks: Sequence[str]) -> list[Claimed]:
-        """Mark `candidates` seen for the watch; return the ones this caller reports (new, or changed),
-        newest first, each queued for every sink in the same transaction."""
+    def claim(
+        self,
+        name: str,
+        candidates: Sequence[Candidate],
+        *,
+        newest: str | None = None,
+        news: Callable[[str, Candidate], bool] | None = None,
+    ) -> list[Claimed]:
+        """Mark `candidates` seen for the watch; return the ones this caller reports (new, or changed in a way
+        `news` says matters), newest first, each queued for its sinks in the same transaction. `newest`: the
+        posting time of the newest job the check saw, matching or not (the watch has seen all up to it)."""
         name = self._n(name)
         now = self._clock()
         reported: list[Claimed] = []
@@ -143,26 +155,28 @@ class WatchStore:
                     )
                     older = settled is not None and c.posted is not None and _instant(c.posted) < settled
                     if not older and (seeded or len(reported) < SEED_REPORT):
-                        reported.append(Claimed(c.job_id, c.payload, None))
+                        reported.append(Claimed(c.job_id, c.payload, None, c.score))
                 elif seen["fingerprint"] != c.fingerprint:
                     tx.execute(
                         "UPDATE watch_seen SET fingerprint = ?, seen = ? WHERE watch = ? AND job_id = ?",
                         (c.fingerprint, now, name, c.job_id),
                     )
-                    if seeded:
-                        reported.append(Claimed(c.job_id, c.payload, seen["fingerprint"]))
+                    if seeded and (news is None or news(seen["fingerprint"], c)):
+                        reported.append(Claimed(c.job_id, c.payload, seen["fingerprint"], c.score))
                 tx.execute(
-                    "INSERT INTO watch_jobs (watch, job_id, posted, payload, fetched) VALUES (?, ?, ?, ?, ?) "
+                    "INSERT INTO watch_jobs (watch, job_id, posted, payload, fetched, score) VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (watch, job_id) DO UPDATE SET payload = excluded.payload, "
-                    "posted = excluded.posted, fetched = excluded.fetched",
-                    (name, c.job_id, c.posted, c.payload, now),
+                    "posted = excluded.posted, fetched = excluded.fetched, score = excluded.score",
+                    (name, c.job_id, c.posted, c.payload, now, c.score),
                 )
-            times = [c.posted for c in candidates if c.posted] + ([watermark] if watermark else [])
-            newest = max(times, key=_instant, default=None)
-            tx.execute("UPDATE watches SET checked = ?, watermark = ?, seeded = 1 WHERE name = ?", (now, newest, name))
+            times = [c.posted for c in candidates if c.posted] + [t for t in (watermark, newest) if t]
+            mark = max(times, key=_instant, default=None)
+            tx.execute("UPDATE watches SET checked = ?, watermark = ?, seeded = 1 WHERE name = ?", (now, mark, name))
+            routes = {c.job_id: c for c in candidates}
             for item in reported:
-                for sink in sinks:
-                    key = f"{name}|{item.job_id}|{_fingerprint_of(candidates, item.job_id)}|{sink}"
+                candidate = routes[item.job_id]
+                for sink in candidate.sinks:
+                    key = f"{name}|{item.job_id}|{candidate.fingerprint}|{sink}"
                     tx.execute(
                         "INSERT INTO outbox (key, watch, sink, payload, state, attempts, next_attempt, lease, created) "
                         "VALUES (?, ?, ?, ?, 'pending', 0, ?, 0, ?) ON CONFLICT (key) DO NOTHING",
@@ -197,26 +211,36 @@ class WatchStore:
             )
         return str(row["payload"]) if row else None
 
-    def latest(self, name: str) -> list[str]:
-        """The jobs (JSON) the watch's last checks returned, newest first, within the last 24 hours."""
+    def latest(self, name: str) -> list[tuple[str, str | None]]:
+        """The jobs (JSON) the watch's last checks returned, newest first, within the last 24 hours, each with
+        the score (JSON) it was given when it was claimed."""
         name = self._n(name)
         with self.db.transaction() as tx:
             rows = tx.all(
-                "SELECT payload FROM watch_jobs WHERE watch = ? AND fetched > ? ORDER BY posted DESC",
+                "SELECT payload, score FROM watch_jobs WHERE watch = ? AND fetched > ? ORDER BY posted DESC",
                 (name, self._clock() - KEEP),
             )
-        return [r["payload"] for r in rows]
+        return [(r["payload"], r["score"]) for r in rows]
 
     # -- the outbox ------------------------------------------------------------------------------------
 
-    def lease(self, *, limit: int = 100, hold: float = 120.0) -> list[Delivery]:
-        """Deliveries due now, leased to this caller for `hold` seconds (no other sender takes them)."""
+    def lease(self, *, limit: int = 100, hold: float = 120.0, mine: bool = False) -> list[Delivery]:
+        """Deliveries due now, leased to this caller for `hold` seconds (no other sender takes them); `mine`:
+        only this store's user's (a call in a conversation delivers its own user's, a runner everyone's)."""
         now = self._clock()
+        scope: str = ""
+        params: tuple[Any, ...] = ()
+        if mine:  # the user's own: names under their prefix, or (the store's own user) names without one
+            scope, params = (
+                ("AND substr(watch, 1, ?) = ? ", (len(self._prefix), self._prefix))
+                if self._prefix
+                else ("AND replace(watch, '/', '') = watch ", ())
+            )
         with self.db.transaction(lock="outbox") as tx:
             rows = tx.all(
-                "SELECT key, watch, sink, payload, attempts FROM outbox WHERE state = 'pending' "
-                "AND next_attempt <= ? AND lease <= ? ORDER BY created LIMIT ?",
-                (now, now, limit),
+                "SELECT key, watch, sink, payload, attempts FROM outbox WHERE state = 'pending' "  # noqa: S608
+                f"AND next_attempt <= ? AND lease <= ? {scope}ORDER BY created LIMIT ?",
+                (now, now, *params, limit),
             )
             for r in rows:
                 tx.execute("UPDATE outbox SET lease = ? WHERE key = ?", (now + hold, r["key"]))
@@ -280,6 +304,55 @@ class WatchStore:
                 "UPDATE outbox SET state = 'expired', payload = '{}' WHERE created < ? AND state = 'pending'", (cutoff,)
             )
             tx.execute("DELETE FROM budgets WHERE expires < ?", (self._clock(),))
+            tx.execute("DELETE FROM feed_seen WHERE seen < ?", (cutoff,))
+
+    # -- shared feed rounds ----------------------------------------------------------------------------
+
+    def round_known(self, query: str, job_ids: Sequence[str]) -> set[str]:
+        """Which of `job_ids` an earlier round of the shared feed query `query` fetched."""
+        if not job_ids:
+            return set()
+        marks = ", ".join("?" for _ in job_ids)
+        with self.db.transaction() as tx:
+            rows = tx.all(
+                f"SELECT job_id FROM feed_seen WHERE query = ? AND job_id IN ({marks})",  # noqa: S608
+                (query, *job_ids),
+            )
+        return {r["job_id"] for r in rows}
+
+    def round_mark(self, query: str, job_ids: Sequence[str]) -> None:
+        now = self._clock()
+        with self.db.transaction() as tx:
+            for job_id in job_ids:
+                tx.execute(
+                    "INSERT INTO feed_seen (query, job_id, seen) VALUES (?, ?, ?) "
+                    "ON CONFLICT (query, job_id) DO UPDATE SET seen = excluded.seen",
+                    (query, job_id, now),
+                )
+
+    # -- the user's ranking criteria and the team's users ----------------------------------------------
+
+    def criteria(self) -> tuple[dict[str, Any], str, float] | None:
+        """This user's stated criteria (as the [scoring] settings), who stated them and how, and when."""
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT spec, origin, updated FROM criteria WHERE owner = ?", (self.owner or "",))
+        return (json.loads(row["spec"]), str(row["origin"]), float(row["updated"])) if row else None
+
+    def set_criteria(self, spec: dict[str, Any], origin: str) -> None:
+        owner = self.owner or ""
+        with self.db.transaction(lock=f"criteria:{owner}") as tx:
+            tx.execute(
+                "INSERT INTO criteria (owner, spec, origin, updated) VALUES (?, ?, ?, ?) ON CONFLICT (owner) "
+                "DO UPDATE SET spec = excluded.spec, origin = excluded.origin, updated = excluded.updated",
+                (owner, json.dumps(spec), origin, self._clock()),
+            )
+
+    def owners(self) -> list[str | None]:
+        """Everyone with a watch: None for the store's own user, then each user of a team deployment."""
+        with self.db.transaction() as tx:
+            rows = tx.all("SELECT name FROM watches ORDER BY name")
+        named = sorted({r["name"].rpartition("/")[0] for r in rows if "/" in r["name"]})
+        return ([None] if any("/" not in r["name"] for r in rows) else []) + list(named)
 
 
 def _instant(iso: str) -> datetime:
@@ -303,9 +376,12 @@ def _watch(row: dict[str, Any]) -> WatchRow:
     )
 
 
-def _fingerprint_of(candidates: Sequence[Candidate], job_id: str) -> str:
-    return next(c.fingerprint for c in candidates if c.job_id == job_id)
+def owner_of(watch: str) -> str | None:
+    """The user a stored watch name (owner/name) belongs to; None for the store's own user."""
+    return watch.rpartition("/")[0] or None
 
 
 def _delivery_payload(item: Claimed) -> str:
-    return json.dumps({"job": json.loads(item.payload), "previous": item.previous}, separators=(",", ":"))
+    score = json.loads(item.score) if item.score else None
+    body = {"job": json.loads(item.payload), "previous": item.previous, "score": score}
+    return json.dumps(body, separators=(",", ":"))

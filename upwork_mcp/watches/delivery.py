@@ -1,9 +1,15 @@
 """Delivering queued jobs to sinks: a signed webhook, Slack, Discord, Telegram, ntfy.
 
-A delivery is marked delivered only after its sink answered 2xx; until then it is retried with
-backoff (it may arrive twice if an answer is lost: every message carries a delivery id the receiver
-can deduplicate on). Quiet hours hold deliveries until they end; digest mode sends one message per
-watch and sink with every new job.
+Every message, on every sink, shows each job in one line with its verdict, its score and its top reasons:
+the record made when the job was claimed, never scored again. Text a client wrote is cleaned of invisible
+and bidi-control characters before any sink sees it.
+
+A delivery is marked delivered only after its sink answered 2xx; until then it is retried with backoff (it
+may arrive twice if an answer is lost: every message carries a delivery id the receiver can deduplicate
+on). One sink never holds up another: sinks are sent to concurrently (a bounded number at a time), each
+message has a total deadline (connecting, the first byte and the whole answer), and a sink that failed
+once in a pass keeps its other messages for a later pass. Quiet hours hold deliveries until they end;
+digest mode sends one message per watch and sink with every new job.
 """
 
 from __future__ import annotations
@@ -15,23 +21,37 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
+import anyio
 import anyio.to_thread
 import httpx
 
-from ..store.watches import Delivery, WatchStore
-from .config import SinkConfig, WatchConfig
+from ..store.watches import Delivery, owner_of
+from ..text import clean
 from .listing import Listing, what_changed
-from .scoring import Profile, label, score
+from .scoring import Score
+from .sinks import SinkConfig
+
+if TYPE_CHECKING:
+    from .service import Watches
 
 log = logging.getLogger("upwork_mcp.watches")
 BACKOFF = (5.0, 30.0, 120.0, 600.0, 3600.0, 3 * 3600.0)  # then it has failed for good
 RETRY_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
 SIGNATURE_HEADER = "X-Upwork-MCP-Signature"
 DELIVERY_HEADER = "X-Upwork-MCP-Delivery"
+DEADLINE = 15.0  # seconds for one message, whole: connecting, the first byte, the full answer
+AT_ONCE = 8  # sinks sent to concurrently
+LATER = 60.0  # a sink that failed in this pass gets its other messages this much later (not counted)
+
+
+class Scope(Protocol):
+    """Whose watches a sender serves: one user's, or (a runner) everyone's."""
+
+    def owners(self) -> list[str | None]: ...
+    def watches(self, owner: str | None) -> Watches: ...
 
 
 class SinkError(Exception):
@@ -40,12 +60,14 @@ class SinkError(Exception):
         self.retry = retry
 
 
-@dataclass(frozen=True)
+@dataclass
 class Outcome:
-    delivered: int
-    retrying: int
-    failed: int
-    held: int  # quiet hours
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    held: int = 0  # quiet hours
+    deferred: int = 0  # their sink failed earlier in this pass: sent in a later one (no attempt counted)
+    lines: list[str] = field(default_factory=list)  # one per message sent or failed, as it happened
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -53,47 +75,48 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _job_dict(payload: str, profile: Profile, now: float) -> dict[str, Any]:
+def job_dict(payload: str) -> dict[str, Any]:
+    """A queued job as every sink shows it: cleaned text, and the score it was given when it was claimed."""
     data = json.loads(payload)
     job = Listing.from_json(json.dumps(data["job"]))
-    rated = score(job, profile, now=datetime.fromtimestamp(now, UTC))
+    rated = Score(**data["score"]) if data.get("score") else None
     change = what_changed(data["previous"], job) if data.get("previous") else None
     return {
         "id": job.id,
         "source": job.source,
-        "title": job.title,
+        "title": clean(job.title) or "(untitled)",
         "url": job.url,
         "posted": job.posted,
         "budget": job.budget_text(),
-        "score": rated.score,
-        "verdict": rated.verdict,
-        "reasons": rated.reasons,
-        "flags": rated.flags,
+        "score": rated.score if rated else None,
+        "verdict": rated.verdict if rated else None,
+        "reasons": [clean(r) or "" for r in rated.reasons] if rated else [],
+        "flags": [clean(f) or "" for f in rated.flags] if rated else [],
+        "ranked_by": rated.by if rated else None,
         "change": change,
+        "line": line(job.title, job.budget_text(), rated, change),
     }
 
 
-def _line(job: dict[str, Any]) -> str:
-    head = " | ".join(
-        str(p)
-        for p in (
-            job["title"],
-            job["budget"],
-            label(job["verdict"], job["score"], job["reasons"]),
-            job["change"],
-        )
-        if p
-    )
-    return head + (f"\n{job['url']}" if job["url"] else "")
+def line(title: str, budget: str | None, rated: Score | None, change: str | None) -> str:
+    """One job in one line: title, budget, verdict and score with the top reasons, what changed."""
+    verdict = rated.line() if rated else "not ranked"
+    return " | ".join(p for p in (clean(title) or "(untitled)", budget, clean(verdict), change) if p)
 
 
 def _text(watch: str, jobs: list[dict[str, Any]]) -> str:
-    title = f"New Upwork job for watch {watch}" if len(jobs) == 1 else f"{len(jobs)} new Upwork jobs for watch {watch}"
-    return title + "\n\n" + "\n\n".join(_line(j) for j in jobs)
+    by = next((j["ranked_by"] for j in jobs if j["ranked_by"]), None)
+    whose = f" (ranked by {by.split(' (')[0]})" if by else ""
+    title = (
+        f"New Upwork job for watch {watch}{whose}"
+        if len(jobs) == 1
+        else f"{len(jobs)} new Upwork jobs for watch {watch}{whose}"
+    )
+    items = [j["line"] + (f"\n{j['url']}" if j["url"] else "") for j in jobs]
+    return title + "\n\n" + "\n\n".join(items)
 
 
-async def send(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[dict[str, Any]], key: str) -> None:
-    """One message to one sink; raises SinkError unless the sink accepted it."""
+def _request(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[dict[str, Any]], key: str) -> Any:
     s = sink.settings
     text = _text(watch, jobs)
     headers = {DELIVERY_HEADER: key}
@@ -102,22 +125,33 @@ async def send(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list
         headers |= {"Content-Type": "application/json"}
         if s.get("secret"):
             headers[SIGNATURE_HEADER] = signature(s["secret"], body)
-        request = http.build_request("POST", s["url"], content=body, headers=headers)
-    elif sink.type == "slack":
+        return http.build_request("POST", s["url"], content=body, headers=headers)
+    if sink.type == "slack":
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        request = http.build_request("POST", s["url"], json={"text": escaped}, headers=headers)
-    elif sink.type == "discord":
-        request = http.build_request("POST", s["url"], json={"content": text[:1990]}, headers=headers)
-    elif sink.type == "telegram":
+        return http.build_request("POST", s["url"], json={"text": escaped}, headers=headers)
+    if sink.type == "discord":
+        # No mention a client wrote (@everyone, a role) may ping anyone.
+        body_json: dict[str, Any] = {"content": text[:1990], "allowed_mentions": {"parse": []}}
+        return http.build_request("POST", s["url"], json=body_json, headers=headers)
+    if sink.type == "telegram":
         base = s.get("api_url", "https://api.telegram.org").rstrip("/")
         body_json = {"chat_id": s["chat_id"], "text": text[:4000], "disable_web_page_preview": True}
-        request = http.build_request("POST", f"{base}/bot{s['token']}/sendMessage", json=body_json, headers=headers)
-    else:  # ntfy
-        first = jobs[0]
-        ntfy = {"Title": f"Upwork: {watch}", "Tags": "briefcase"} | ({"Click": first["url"]} if first["url"] else {})
-        request = http.build_request("POST", s["url"], content=text.encode(), headers=headers | ntfy)
+        return http.build_request("POST", f"{base}/bot{s['token']}/sendMessage", json=body_json, headers=headers)
+    first = jobs[0]  # ntfy: headers must be ASCII; the title is ours, the click target the job's own URL
+    ntfy = {"Title": f"Upwork: {watch}", "Tags": "briefcase"} | ({"Click": first["url"]} if first["url"] else {})
+    return http.build_request("POST", s["url"], content=text.encode(), headers=headers | ntfy)
+
+
+async def send(
+    http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[dict[str, Any]], key: str, *, deadline: float
+) -> None:
+    """One message to one sink, within `deadline` seconds in all; raises SinkError unless the sink accepted."""
+    request = _request(http, sink, watch, jobs, key)
     try:
-        response = await http.send(request)
+        with anyio.fail_after(deadline):
+            response = await http.send(request)
+    except TimeoutError:
+        raise SinkError(f"{sink.describe()}: no complete answer within {deadline:g} s") from None
     except httpx.HTTPError as exc:
         raise SinkError(f"{sink.describe()}: {exc.__class__.__name__}") from None
     if response.status_code >= 300:
@@ -126,60 +160,112 @@ async def send(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list
 
 
 class Deliverer:
+    """Sends what is due in the outbox: everyone's (a runner), or one user's (`mine`, in a conversation)."""
+
     def __init__(
-        self, store: WatchStore, config: WatchConfig, http: httpx.AsyncClient, *, clock: Callable[[], float] = time.time
+        self,
+        scope: Scope,
+        http: httpx.AsyncClient,
+        *,
+        mine: Watches | None = None,
+        clock: Callable[[], float] = time.time,
+        deadline: float = DEADLINE,
+        at_once: int = AT_ONCE,
     ) -> None:
-        self.store = store
-        self.config = config
+        self.scope = scope
         self.http = http
+        self.mine = mine
         self._clock = clock
+        self.deadline = deadline
+        self.at_once = at_once
 
     async def deliver_due(self) -> Outcome:
-        due = await anyio.to_thread.run_sync(lambda: self.store.lease())
-        counts = {"delivered": 0, "retrying": 0, "failed": 0, "held": 0}
+        home = self.mine or self.scope.watches(None)
+        store = home.store
+        due = await anyio.to_thread.run_sync(lambda: store.lease(mine=self.mine is not None))
+        outcome = Outcome()
+        by_sink: dict[tuple[str | None, str], list[tuple[str, list[Delivery]]]] = defaultdict(list)
         groups: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
         for item in due:
-            groups[(item.sink, item.watch)].append(item)
-        for (sink_name, watch), items in groups.items():
-            sink = self.config.sinks.get(sink_name)
-            if sink is None:
-                await self._settle(items, SinkError(f"no sink {sink_name!r} in the watch settings", retry=False))
-                counts["failed"] += len(items)
-                continue
-            quiet_end = self.config.delivery.quiet_until(self._clock())
-            if quiet_end is not None:
-                await self._hold(items, quiet_end)
-                counts["held"] += len(items)
-                continue
-            digest = sink.digest if sink.digest is not None else self.config.delivery.digest
-            batches = [items] if digest else [[item] for item in items]
-            for batch in batches:
-                key = (
-                    batch[0].key
-                    if len(batch) == 1
-                    else "digest:" + hashlib.sha256("|".join(d.key for d in batch).encode()).hexdigest()[:32]
-                )
-                jobs = [_job_dict(d.payload, self.config.profile, self._clock()) for d in batch]
+            groups[(item.watch, item.sink)].append(item)
+        for (watch, sink_name), items in groups.items():
+            by_sink[(owner_of(watch), sink_name)].append((watch, items))
+        limiter = anyio.CapacityLimiter(self.at_once)
+
+        async def one_sink(owner: str | None, sink_name: str, batches: list[tuple[str, list[Delivery]]]) -> None:
+            async with limiter:
                 try:
-                    await send(self.http, sink, watch, jobs, key)
-                except SinkError as exc:
-                    gave_up = await self._settle(batch, exc)
-                    counts["failed" if gave_up else "retrying"] += len(batch)
-                    continue
-                await anyio.to_thread.run_sync(self.store.delivered, [d.key for d in batch])
-                counts["delivered"] += len(batch)
-        return Outcome(**counts)
+                    await self._sink(owner, sink_name, batches, outcome)
+                except Exception as exc:  # a broken sink record is that sink's failure, not the others'
+                    log.warning("sink %s: %s", sink_name, exc)
+                    for _, items in batches:
+                        await self._settle(items, SinkError(f"{sink_name}: {exc.__class__.__name__}"), outcome)
 
-    async def _hold(self, items: list[Delivery], until: float) -> None:
+        async with anyio.create_task_group() as tg:
+            for (owner, sink_name), batches in by_sink.items():
+                tg.start_soon(one_sink, owner, sink_name, batches)
+        return outcome
+
+    async def _sink(
+        self, owner: str | None, sink_name: str, batches: list[tuple[str, list[Delivery]]], outcome: Outcome
+    ) -> None:
+        watches = self.scope.watches(owner)
+        sink = await watches.sink(sink_name)
+        config = watches.config
+        pending = batches
+        if sink is None:
+            for _, items in pending:
+                await self._settle(items, SinkError(f"no sink {sink_name!r} (removed?)", retry=False), outcome)
+            return
+        quiet_end = config.delivery.quiet_until(self._clock())
+        if quiet_end is not None:
+            for _, items in pending:
+                await self._hold(items, quiet_end, "quiet hours")
+                outcome.held += len(items)
+            return
+        digest = sink.digest if sink.digest is not None else config.delivery.digest
+        messages: list[tuple[str, list[Delivery]]] = []
+        for watch, items in pending:
+            messages += [(watch, items)] if digest else [(watch, [item]) for item in items]
+        for index, (watch, batch) in enumerate(messages):
+            name = watch.rpartition("/")[2]
+            key = (
+                batch[0].key
+                if len(batch) == 1
+                else "digest:" + hashlib.sha256("|".join(d.key for d in batch).encode()).hexdigest()[:32]
+            )
+            jobs = [job_dict(d.payload) for d in batch]
+            try:
+                await send(self.http, sink, name, jobs, key, deadline=self.deadline)
+            except SinkError as exc:
+                await self._settle(batch, exc, outcome)
+                rest = [d for _, later in messages[index + 1 :] for d in later]
+                if rest:  # this sink is failing now: its other messages wait for a later pass
+                    await self._hold(rest, self._clock() + LATER, f"{sink.describe()} failed earlier in this pass")
+                    outcome.deferred += len(rest)
+                return
+            await anyio.to_thread.run_sync(watches.store.delivered, [d.key for d in batch])
+            outcome.delivered += len(batch)
+            for job in jobs:
+                outcome.lines.append(f"delivered to {sink.describe()}: {name}: {job['line']}")
+
+    async def _hold(self, items: list[Delivery], until: float, why: str) -> None:
         keys = [d.key for d in items]
-        await anyio.to_thread.run_sync(lambda: self.store.retry(keys, at=until, error="quiet hours", count=False))
+        store = (self.mine or self.scope.watches(None)).store
+        await anyio.to_thread.run_sync(lambda: store.retry(keys, at=until, error=why, count=False))
 
-    async def _settle(self, items: list[Delivery], exc: SinkError) -> bool:
+    async def _settle(self, items: list[Delivery], exc: SinkError, outcome: Outcome) -> None:
         attempts = max(d.attempts for d in items)
         give_up = not exc.retry or attempts >= len(BACKOFF)
         at = self._clock() + (BACKOFF[min(attempts, len(BACKOFF) - 1)])
-        log.warning("delivery %s: %s", "failed" if give_up else "will be retried", exc)
+        said = f"delivery {'failed for good' if give_up else 'will be retried'}: {exc}"
+        log.warning("%s", said)
+        outcome.lines.append(said)
+        store = (self.mine or self.scope.watches(None)).store
         await anyio.to_thread.run_sync(
-            lambda: self.store.retry([d.key for d in items], at=at, error=str(exc), give_up=give_up)
+            lambda: store.retry([d.key for d in items], at=at, error=str(exc), give_up=give_up)
         )
-        return give_up
+        if give_up:
+            outcome.failed += len(items)
+        else:
+            outcome.retrying += len(items)

@@ -1,21 +1,32 @@
-"""What a watch looks for, in one vocabulary for both sources, and how each source is asked for it.
+"""What a watch looks for, in one vocabulary for both sources; how each source is asked for it; and the one
+local filter (`matches`) that decides whether a job a source returned is one the watch wants.
 
-The feed takes most filters server-side; keywords (`q`) it has no parameter for are matched here on
-what it returned. Upwork's search takes keywords and categories server-side; the client-spend floor
-is matched here. `local_only` names what a source leaves to this side.
+A source applies some filters itself (`SERVER_SIDE`); the rest are matched here on what it returned. The
+feed has no keyword parameter, so `q` is always local there; Upwork's search silently ignores its budget
+and rate filters (facts page), so those are local there. Several feed watches share one feed request
+(`shared_feed_query`): the loosest query that covers them all, each watch then matched here in full.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .listing import Listing, Source
 
 Level = Literal["entry", "intermediate", "expert"]
+Amount = Annotated[float, Field(ge=0, le=1_000_000_000, allow_inf_nan=False)]
+Word = Annotated[str, Field(min_length=1, max_length=100)]
+SERVER_SIDE: dict[str, frozenset[str]] = {
+    "feed": frozenset(
+        {"skills", "category", "job_type", "budget_min", "budget_max", "hourly_min", "hourly_max", "level",
+         "payment_verified", "country", "client_spend_min"}
+    ),
+    "search": frozenset({"q", "skills", "category", "job_type", "level", "payment_verified", "country"}),
+}  # fmt: skip
 
 
 def slug(label: str) -> str:
@@ -27,17 +38,25 @@ class WatchFilters(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     q: str | None = Field(default=None, max_length=300)
-    skills: tuple[str, ...] = ()
+    skills: tuple[Word, ...] = Field(default=(), max_length=20)
     category: str | None = Field(default=None, max_length=100)
     job_type: Literal["hourly", "fixed"] | None = None
-    budget_min: float | None = Field(default=None, ge=0)
-    budget_max: float | None = Field(default=None, ge=0)
-    hourly_min: float | None = Field(default=None, ge=0)
-    hourly_max: float | None = Field(default=None, ge=0)
+    budget_min: Amount | None = None
+    budget_max: Amount | None = None
+    hourly_min: Amount | None = None
+    hourly_max: Amount | None = None
     level: Level | None = None
     payment_verified: bool | None = None
     country: str | None = Field(default=None, max_length=60)
-    client_spend_min: float | None = Field(default=None, ge=0)
+    client_spend_min: Amount | None = None
+
+    @field_validator("q", "category", "country", "skills", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        for text in value if isinstance(value, tuple) else (value,):
+            if text is not None and not text.isprintable():
+                raise ValueError("must be plain text on one line (no control or invisible characters)")
+        return value
 
     @model_validator(mode="after")
     def _ranges(self) -> WatchFilters:
@@ -54,30 +73,30 @@ class WatchFilters(BaseModel):
     def set_items(self) -> list[tuple[str, object]]:
         return [(k, v) for k, v in self.model_dump().items() if v not in (None, (), "")]
 
-    def local_only(self, source: Source) -> list[str]:
-        """Filters this side applies to what the source returned."""
+    def applied_by(self, source: Source) -> frozenset[str]:
+        """The filters `source` applies itself when asked with this watch's own query."""
+        applied = set(SERVER_SIDE[source])
         if source == "feed":
-            country = self.country
-            return [n for n, v in (("q", self.q), ("country", country and len(country) != 2)) if v]
-        return ["client_spend_min"] if self.client_spend_min is not None else []
+            if self.category and self.category.isdigit():
+                applied.discard("category")  # the feed takes slugs; an id from Upwork's search cannot go there
+            if self.country and len(self.country) != 2:
+                applied.discard("country")  # the feed takes ISO-2 codes
+        return frozenset(applied)
 
-    def matches_locally(self, job: Listing, source: Source) -> bool:
-        local = self.local_only(source)
-        text = f"{job.title} {job.description}".lower()
-        checks = {
-            "q": lambda: all(word in text for word in (self.q or "").lower().split()),
-            "country": lambda: (job.client_country or "").lower() == (self.country or "").lower(),
-            "client_spend_min": lambda: (job.client_spent or 0) >= (self.client_spend_min or 0),
-        }
-        return all(checks[name]() for name in local)
+    def matches(self, job: Listing, applied: frozenset[str] = frozenset()) -> bool:
+        """Whether `job` is one this watch wants. Filters in `applied` were applied by the source and are
+        trusted; every other filter is checked on the job, and a job that does not show the value fails it."""
+        for name, wanted in self.set_items():
+            if name in applied:
+                continue
+            if not _holds(name, wanted, job):
+                return False
+        return True
 
-    def feed_fields(self, since: datetime | None, limit: int, offset: int = 0) -> dict[str, object]:
-        """Arguments for the engine's FeedQuery: newest first, since `since` when a check has run."""
+    def feed_filters(self) -> dict[str, Any]:
+        """The feed's own parameters for this watch (FeedQuery field names), without paging or time."""
         country = self.country if self.country and len(self.country) == 2 else None
-        return {
-            "limit": limit,
-            "offset": offset,
-            "sort": "posted_on_desc",
+        fields: dict[str, Any] = {
             "skills": self.skills,
             "category": slug(self.category) if self.category and not self.category.isdigit() else None,
             "job_type": self.job_type,
@@ -87,10 +106,10 @@ class WatchFilters(BaseModel):
             "budget_max": self.budget_max,
             "hourly_min": self.hourly_min,
             "hourly_max": self.hourly_max,
-            "country": country,
+            "country": country.upper() if country else None,
             "buyer_total_spent_min": self.client_spend_min,
-            "posted_after": since,
         }
+        return {k: v for k, v in fields.items() if v not in (None, ())}
 
     def search_fields(
         self, category_ids: tuple[str, ...], since: datetime | None, limit: int, offset: int = 0
@@ -104,6 +123,7 @@ class WatchFilters(BaseModel):
             "skills": self.skills,
             "category_ids": category_ids,
             "job_type": self.job_type,
+            # Sent as the search takes them, though Upwork is seen to ignore both ranges: `matches` checks them.
             "budget_min": int(self.budget_min) if self.budget_min is not None else None,
             "budget_max": int(self.budget_max) if self.budget_max is not None else None,
             "hourly_min": int(self.hourly_min) if self.hourly_min is not None else None,
@@ -119,3 +139,73 @@ class WatchFilters(BaseModel):
             # are applied to that page only, and the next page continues where Upwork's left off).
             "max_scanned": limit,
         }
+
+
+# The feed's own parameter for each watch filter (FeedQuery field names).
+_FEED_NAME = {
+    "skills": "skills", "category": "category", "job_type": "job_type", "level": "contractor_tier",
+    "payment_verified": "payment_verified", "budget_min": "budget_min", "budget_max": "budget_max",
+    "hourly_min": "hourly_min", "hourly_max": "hourly_max", "country": "country",
+    "client_spend_min": "buyer_total_spent_min",
+}  # fmt: skip
+_FLOORS = {"budget_min", "hourly_min", "buyer_total_spent_min"}
+_CEILINGS = {"budget_max", "hourly_max"}
+
+
+def shared_feed_query(watches: list[WatchFilters]) -> tuple[dict[str, Any], list[frozenset[str]]]:
+    """The loosest feed query that returns every job any of `watches` wants (one request for all of them),
+    and for each watch the filters that query applies exactly as the watch would (trusted, not rechecked).
+
+    A parameter stays only when every watch has it: the same value, the lowest floor, the highest ceiling,
+    or (skills, which the feed matches as any-of) all their skills together."""
+    own = [w.feed_filters() for w in watches]
+    query: dict[str, Any] = {}
+    names: set[str] = set().union(*own) if own else set()
+    for name in names:
+        if not all(name in o for o in own):
+            continue
+        values = [o[name] for o in own]
+        if name == "skills":
+            query[name] = tuple(sorted({s for v in values for s in v}, key=str.lower))
+        elif name in _FLOORS:
+            query[name] = min(values)
+        elif name in _CEILINGS:
+            query[name] = max(values)
+        elif all(v == values[0] for v in values):
+            query[name] = values[0]
+    applied = []
+    for watch, mine in zip(watches, own, strict=True):
+        exact = {n for n, feed in _FEED_NAME.items() if feed in mine and query.get(feed) == mine[feed]}
+        applied.append(frozenset(exact & watch.applied_by("feed")))
+    return query, applied
+
+
+def _holds(name: str, wanted: Any, job: Listing) -> bool:
+    """Whether `job` shows it meets one filter, as the feed applies it (a value the job lacks fails)."""
+    if name == "q":
+        text = f"{job.title} {job.description}".lower()
+        return all(word in text for word in str(wanted).lower().split())
+    if name == "skills":
+        have = {str(s).lower() for s in (*job.skills, *job.extra.get("tags", ()))}
+        return any(str(s).lower() in have for s in wanted)
+    if name == "category":
+        return str(wanted).isdigit() or (job.category is not None and slug(job.category) == slug(str(wanted)))
+    if name in ("job_type", "level"):
+        return bool(getattr(job, name) == wanted)
+    if name == "payment_verified":
+        return job.payment_verified is wanted
+    if name == "country":
+        country = (job.client_country or "").lower()
+        return bool(country) and country == str(wanted).lower()
+    if name == "client_spend_min":
+        return job.client_spent is not None and job.client_spent >= float(wanted)
+    if name in ("budget_min", "budget_max"):
+        if job.job_type != "fixed" or job.budget is None:
+            return False
+        return job.budget >= float(wanted) if name == "budget_min" else job.budget <= float(wanted)
+    if name in ("hourly_min", "hourly_max"):
+        edge = job.hourly_max if name == "hourly_min" else job.hourly_min
+        if job.job_type != "hourly" or edge is None:
+            return False
+        return edge >= float(wanted) if name == "hourly_min" else edge <= float(wanted)
+    return True

@@ -122,7 +122,7 @@ def from_feed(job: FeedJob) -> Listing:
         interviewing=activity.total_invited_to_interview if activity else None,
         invites=activity.invitations_sent if activity else None,
         hired=activity.total_hired if activity else None,
-        extra={"jobs_with_hires": buyer.total_jobs_with_hires if buyer else None},
+        extra={"jobs_with_hires": buyer.total_jobs_with_hires if buyer else None, "tags": list(job.tags)},
     )
 
 

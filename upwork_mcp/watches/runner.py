@@ -1,8 +1,13 @@
-"""`upwork-mcp watch run`: check every watch when it is due, deliver what is queued, repeat.
+"""`upwork-mcp watch run`: check every user's watches when due, deliver what is queued, repeat, and say so.
+
+Each round asks the feed once for all due feed watches (`rounds.py`), then checks due search watches one
+by one, then delivers. It prints a line per round and per delivery as they happen, and a loud line for
+every watch it skips and why (once, and again when the reason changes).
 
 The policy guard: a scheduled watch over Upwork's own search runs only when allowed ([search]
-allow_scheduled, or --allow-search), at most every min_interval_minutes, and within the daily
-request budget; the feed, built for polling, needs none of that.
+allow_scheduled, or --allow-search), at most every min_interval_minutes, and within the daily request
+budget. The feed is built for polling but metered: rounds are spaced to stay within the plan's monthly
+requests and the quota the feed reports.
 """
 
 from __future__ import annotations
@@ -10,27 +15,53 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import anyio
 import anyio.to_thread
 
-from ..errors import UpworkError
-from .delivery import Deliverer, Outcome
-from .service import CheckReport, PolicyError, Watches
+from .delivery import Deliverer, Outcome, Scope
+from .rounds import Member, RoundResult, feed_round, spacing
+from .service import CheckReport, Watches
 
 TICK = 5.0  # how often a long run looks at the outbox and the schedule
 
 
+class OneUser:
+    """The scope of a single user's watches (the embedded store, or one user in a conversation)."""
+
+    def __init__(self, watches: Watches) -> None:
+        self._watches = watches
+
+    def owners(self) -> list[str | None]:
+        return [self._watches.store.owner]
+
+    def watches(self, owner: str | None) -> Watches:
+        if owner != self._watches.store.owner:
+            raise LookupError("not this user's")
+        return self._watches
+
+
 @dataclass
 class RunLog:
+    rounds: int = 0
+    feed_requests: int = 0
     reports: list[CheckReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why a watch was not checked
     errors: list[str] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
 
 
+def _clock_text(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%H:%M:%SZ")
+
+
+def _label(member: Member) -> str:
+    return member.label
+
+
 async def run(
-    watches: Watches,
+    scope: Scope | Watches,
     deliverer: Deliverer,
     *,
     once: bool,
@@ -39,47 +70,122 @@ async def run(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
 ) -> RunLog:
-    policy = watches.config.search
-    allowed = allow_search or policy.allow_scheduled
+    scope = OneUser(scope) if isinstance(scope, Watches) else scope
     log = RunLog()
+    next_feed = 0.0
+    said: dict[str, str] = {}  # what was last said about each skipped watch
+    waiting_said = False
     while True:
-        await anyio.to_thread.run_sync(watches.store.prune)
-        for watch, row in await watches.all():
-            interval = watch.interval_minutes
-            if watch.source == "search":
-                if not allowed:
-                    log.skipped.append(f"{watch.name}: a scheduled watch over Upwork's search needs --allow-search")
+        now = clock()
+        owners = scope.owners() or [None]
+        home = scope.watches(None if None in owners else owners[0])
+        config = home.config
+        allowed = allow_search or config.search.allow_scheduled
+        await anyio.to_thread.run_sync(home.store.prune)
+        feed: list[Member] = []
+        search: list[Member] = []
+        skips: dict[str, str] = {}
+        for owner in owners:
+            watches = scope.watches(owner)
+            prefix = f"{owner}/" if owner else ""
+            entries, broken = await watches.entries()
+            for name, why in broken:
+                skips[prefix + name] = why
+            if entries and await watches.stated_profile() is None:
+                for watch, _ in entries:
+                    skips[prefix + watch.name] = (
+                        "no ranking criteria stated yet (Upwork's terms: only the user's own); "
+                        "`upwork-mcp watch criteria` shows the starting point"
+                    )
+                continue
+            for watch, row in entries:
+                interval = watch.interval_minutes * 60
+                if watch.source == "search":
+                    if not allowed:
+                        skips[prefix + watch.name] = (
+                            "a scheduled watch over Upwork's search needs --allow-search "
+                            "(or [search] allow_scheduled = true)"
+                        )
+                        continue
+                    interval = max(interval, config.search.min_interval_minutes * 60)
+                if row.checked is not None and now - row.checked < interval:
                     continue
-                interval = max(interval, policy.min_interval_minutes)
-            if row.checked is not None and clock() - row.checked < interval * 60:
-                continue
-            try:
-                report = await watches.check(watch.name)
-            except PolicyError as exc:
-                log.errors.append(f"{watch.name}: {exc}")
-                say(f"{watch.name}: stopped: {exc}")
-                continue
-            except UpworkError as exc:
-                log.errors.append(f"{watch.name}: {exc}")
-                say(f"{watch.name}: check failed: {exc}")
-                continue
-            log.reports.append(report)
-            say(
-                f"{watch.name}: {len(report.found)} new"
-                + (" (first check: the newest few, the rest marked seen)" if report.first else "")
-                + (f", queued for {', '.join(report.queued)}" if report.queued else "")
-                + (f"; search budget {report.budget[0]}/{report.budget[1]} today" if report.budget else "")
-            )
+                (feed if watch.source == "feed" else search).append(Member(watches, watch, row))
+        for label, why in skips.items():
+            if said.get(label) != why:
+                say(f"SKIPPED {label}: {why}")
+        said = skips
+        log.skipped = [f"{label}: {why}" for label, why in skips.items()]
+        if feed and now < next_feed:
+            if not waiting_said:
+                say(
+                    f"feed watches are due; the next feed round waits until {_clock_text(next_feed)} (the plan's quota)"
+                )
+                waiting_said = True
+            feed = []
+        if feed or search:
+            waiting_said = False
+            log.rounds += 1
+            requests = await _round(home, feed, search, log, say, clock)
+            if feed:
+                gap = spacing(home.client.job_feed.quota, config.feed.monthly_requests, clock())
+                next_feed = now + gap
+                if gap > TICK:
+                    plan = f"plan and quota: one per {gap / 60:.0f} min"
+                    say(f"  next feed round not before {_clock_text(next_feed)} ({plan})")
+            log.feed_requests += requests
         outcome = await deliverer.deliver_due()
         log.outcomes.append(outcome)
-        if outcome.delivered or outcome.retrying or outcome.failed or outcome.held:
-            say(
-                f"delivered {outcome.delivered}, retrying {outcome.retrying}, failed {outcome.failed}, "
-                f"held for quiet hours {outcome.held}"
-            )
-        for line in log.skipped if once else ():
-            say(f"skipped {line}")
+        for line in outcome.lines:
+            say(line)
         if once:
             return log
-        log.skipped.clear()
         await sleep(TICK)
+
+
+async def _round(
+    home: Watches,
+    feed: list[Member],
+    search: list[Member],
+    log: RunLog,
+    say: Callable[[str], None],
+    clock: Callable[[], float],
+) -> int:
+    """One round: the feed watches together, then each search watch; one line for the round, one per watch."""
+    result = RoundResult([], [], 0)
+    lines: list[str] = []
+    if feed:
+        try:
+            result = await feed_round(home.client.job_feed, feed)
+        except Exception as exc:  # the feed failing is this round's, said, and tried again next round
+            why = f"{exc.__class__.__name__}: {exc}"[:300]
+            log.errors += [f"{_label(m)}: {why}" for m in feed]
+            lines.append(f"  the feed failed; {len(feed)} feed watch(es) wait for the next round: {why}")
+    for member in search:
+        try:
+            report = await member.service.check_search(member.watch, member.row)
+        except Exception as exc:  # one watch's failure stops only that watch
+            result.errors.append((member, f"{exc.__class__.__name__}: {exc}"[:300]))
+            continue
+        result.reports.append((member, report))
+    new = sum(len(r.found) for _, r in result.reports)
+    queued = sorted({s for _, r in result.reports for s in r.queued})
+    say(
+        f"round {log.rounds} at {_clock_text(clock())}: {len(feed)} feed watch(es) in {result.requests} feed "
+        f"request(s), {len(search)} search watch(es); {new} new"
+        + (f", queued for {', '.join(queued)}" if queued else "")
+    )
+    for member, report in result.reports:
+        log.reports.append(report)
+        say(
+            f"  {_label(member)}: {len(report.found)} new"
+            + (" (first check: the newest few, the rest marked seen)" if report.first else "")
+            + (f", queued for {', '.join(report.queued)}" if report.queued else "")
+            + (f"; search budget {report.budget[0]}/{report.budget[1]} today" if report.budget else "")
+        )
+    for member, why in result.errors:
+        log.errors.append(f"{_label(member)}: {why}")
+        say(f"  {_label(member)}: check failed: {why}")
+    for text in lines:
+        say(text)
+    return result.requests

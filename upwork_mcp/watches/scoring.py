@@ -1,42 +1,58 @@
-"""An explainable score for a job: a deterministic rubric over what the job and its client show.
+"""An explainable score for a job, by the user's own criteria: a deterministic rubric over what the job and
+its client show.
 
-The rubric's weights, floors and thresholds come from the user's TOML profile (`default.toml` has
-them all, with comments). Each signal scores 0 to 1; the score is their weighted mean over the
-signals the job shows, times 100: a signal it does not show is unknown, not zero. Hard
-disqualifiers make a job SKIP whatever its score. Instructions planted in a post ("start your
-proposal with ...") are reported, never obeyed.
+The rubric (what the user wants and won't take, their rates, the weights and thresholds) is the user's
+stated criteria (`criteria.py` says whose and how they were stated). Each signal scores 0 to 1; the score
+is the weighted mean, times 100, where a signal the job does not show counts half: unknown stays unknown,
+never a free 100 and never a zero. What the user won't take, and the disqualifiers they chose, make a job
+SKIP with a score of 0 whatever the rest says, so the verdict and the number always agree. Instructions
+planted in a post and attempts to move the work off Upwork are reported (`tells.py`), never obeyed.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from .listing import Listing
+from .tells import fold, off_platform_contact, planted_instructions
 
 Verdict = Literal["APPLY", "REVIEW", "SKIP"]
+RANK: dict[str, int] = {"SKIP": 0, "REVIEW": 1, "APPLY": 2}
 DISQUALIFIERS = frozenset(
     {"payment_unverified", "already_hired", "off_platform", "below_rate_floor", "excluded_country"}
 )
-_PLANTED = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(start|begin|open)\s+(your|the)\s+(proposal|cover letter|application|reply|message|bid)\s+with\b",
-        r"\b(include|mention|use|write|say)\s+(the\s+)?(word|phrase|code\s*word|keyword|emoji)\b",
-        r"\bignore\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+instructions\b",
-        r"\bif\s+you\s+are\s+(an?\s+)?(ai|a\.i\.|bot|language model|llm|chatgpt|gpt)\b",
-        r"\bto\s+(show|prove)\s+(that\s+)?you\s+(have\s+)?read\b",
-        r"\b(first|top)\s+line\s+of\s+your\s+(proposal|cover letter|application)\b",
-    )
-]
+UNKNOWN_SHARE = 0.5  # what a signal the job does not show counts for
+
+
+def _terms(values: Any, name: str, most: int, longest: int) -> tuple[str, ...]:
+    items = tuple(str(v).strip() for v in (values or ()) if str(v).strip())
+    if len(items) > most:
+        raise ValueError(f"[scoring] {name}: at most {most} entries")
+    long = next((v for v in items if len(v) > longest), None)
+    if long is not None:
+        raise ValueError(f"[scoring] {name}: {long[:30]!r}... is longer than {longest} characters")
+    return items
+
+
+def _number(value: Any, name: str, top: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"[scoring] {name} must be a number") from None
+    if not math.isfinite(number) or not 0 <= number <= top:
+        raise ValueError(f"[scoring] {name} must be between 0 and {top:g}")
+    return number
 
 
 @dataclass(frozen=True)
 class Profile:
-    skills: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()  # what the user wants: found in a job, they raise its score
+    avoid: tuple[str, ...] = ()  # what the user won't take: found in a job, it is SKIP
     rate_floor: float = 0.0
     fixed_floor: float = 0.0
     apply_at: float = 70.0
@@ -45,33 +61,44 @@ class Profile:
     exclude_countries: frozenset[str] = frozenset()
     red_flags: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
+    origin: str = "the shipped starting point"  # whose criteria these are, and how they were stated
 
     @classmethod
-    def from_toml(cls, section: dict[str, Any], defaults: dict[str, Any]) -> Profile:
-        """The [scoring] section over the shipped defaults; an unknown key or value is an error naming it."""
+    def from_toml(cls, section: dict[str, Any], defaults: dict[str, Any], *, origin: str = "") -> Profile:
+        """The [scoring] settings over the shipped defaults; an unknown key or a bad value is an error naming it."""
         merged = {**defaults, **section, "weights": {**defaults.get("weights", {}), **section.get("weights", {})}}
-        known = {"skills", "rate_floor", "fixed_floor", "apply_at", "review_at", "disqualify", "exclude_countries",
-                 "red_flags", "weights"}  # fmt: skip
+        known = {"skills", "avoid", "rate_floor", "fixed_floor", "apply_at", "review_at", "disqualify",
+                 "exclude_countries", "red_flags", "weights"}  # fmt: skip
         unknown = sorted(set(merged) - known)
         if unknown:
             raise ValueError(f"[scoring] has no setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}")
         bad = sorted(set(merged["disqualify"]) - DISQUALIFIERS)
         if bad:
             raise ValueError(f"[scoring] disqualify: {bad[0]!r} is not one of {', '.join(sorted(DISQUALIFIERS))}")
-        weights = {str(k): float(v) for k, v in merged["weights"].items()}
+        weights = {str(k): _number(v, f"weights.{k}", 100) for k, v in merged["weights"].items()}
         unknown_weights = sorted(set(weights) - set(defaults.get("weights", {})))
         if unknown_weights:
             raise ValueError(f"[scoring.weights] has no signal {unknown_weights[0]!r}")
+        apply_at, review_at = (
+            _number(merged["apply_at"], "apply_at", 100),
+            _number(merged["review_at"], "review_at", 100),
+        )
+        if review_at > apply_at:
+            raise ValueError(f"[scoring] review_at ({review_at:g}) is above apply_at ({apply_at:g})")
         return cls(
-            skills=tuple(str(s) for s in merged["skills"]),
-            rate_floor=float(merged["rate_floor"]),
-            fixed_floor=float(merged["fixed_floor"]),
-            apply_at=float(merged["apply_at"]),
-            review_at=float(merged["review_at"]),
+            skills=_terms(merged["skills"], "skills", 50, 60),
+            avoid=_terms(merged.get("avoid"), "avoid", 50, 60),
+            rate_floor=_number(merged["rate_floor"], "rate_floor", 10_000),
+            fixed_floor=_number(merged["fixed_floor"], "fixed_floor", 10_000_000),
+            apply_at=apply_at,
+            review_at=review_at,
             disqualify=frozenset(merged["disqualify"]),
-            exclude_countries=frozenset(str(c).lower() for c in merged["exclude_countries"]),
-            red_flags=tuple(str(f).lower() for f in merged["red_flags"]),
+            exclude_countries=frozenset(
+                c.lower() for c in _terms(merged["exclude_countries"], "exclude_countries", 250, 60)
+            ),
+            red_flags=tuple(f.lower() for f in _terms(merged["red_flags"], "red_flags", 50, 60)),
             weights=weights,
+            origin=origin or cls.origin,
         )
 
 
@@ -88,19 +115,23 @@ def label(verdict: Verdict, score: int | None, reasons: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Score:
-    score: int | None  # 0-100; None when the job shows none of the signals
+    score: int | None  # 0-100; None when no signal has a weight
     verdict: Verdict
-    reasons: list[str]
-    flags: list[str]  # planted instructions and red flags, quoted
+    reasons: list[str]  # the weightiest first
+    flags: list[str]  # planted instructions, off-platform contact and red flags, quoted
+    by: str = ""  # whose criteria ranked it
 
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
 
-def planted_instructions(text: str) -> list[str]:
-    """The sentences of `text` that instruct whoever reads it (an assistant drafting a proposal)."""
-    found = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        if any(p.search(sentence) for p in _PLANTED):
-            found.append(sentence.strip()[:160])
-    return found
+    @classmethod
+    def from_json(cls, text: str) -> Score:
+        return cls(**json.loads(text))
+
+    def line(self, reasons: int = 2) -> str:
+        """The verdict, the number and the top reasons, in one line: what every sink and the tool show."""
+        head = f"{self.verdict} {self.score}" if self.score is not None else self.verdict
+        return head + (": " + "; ".join(self.reasons[:reasons]) if self.reasons else "")
 
 
 def _hours_since(iso: str | None, now: datetime) -> float | None:
@@ -113,6 +144,12 @@ def _hours_since(iso: str | None, now: datetime) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (now - moment).total_seconds() / 3600)
+
+
+def found_terms(terms: tuple[str, ...], text: str) -> list[str]:
+    """The terms that appear in `text` as words (any case; "go" is not found in "google")."""
+    folded = fold(text)
+    return [t for t in terms if re.search(rf"(?<!\w){re.escape(fold(t).strip())}(?!\w)", folded)]
 
 
 def _signals(job: Listing, profile: Profile, now: datetime) -> dict[str, tuple[float | None, str]]:
@@ -133,8 +170,10 @@ def _signals(job: Listing, profile: Profile, now: datetime) -> dict[str, tuple[f
     if job.client_hires is not None and posted:
         rate = min(1.0, job.client_hires / posted)
         out["hire_rate"] = (rate, f"client hired on {rate:.0%} of {posted} jobs")
+    elif job.client_hires is not None:
+        out["hire_rate"] = (min(1.0, job.client_hires / 5), f"client made {job.client_hires} hires")
     else:
-        out["hire_rate"] = (None, "client hire rate unknown")
+        out["hire_rate"] = (None, "client hires unknown")
     if job.client_rating is not None and job.client_reviews:
         value = max(0.0, min(1.0, (job.client_rating - 3.5) / 1.5))
         out["client_rating"] = (value, f"client rated {job.client_rating:.1f} over {job.client_reviews} reviews")
@@ -159,24 +198,23 @@ def _signals(job: Listing, profile: Profile, now: datetime) -> dict[str, tuple[f
             value = min(1.0, job.hourly_max / profile.rate_floor) ** 2
             out["budget"] = (value, f"up to ${job.hourly_max:,.0f}/hr against your ${profile.rate_floor:,.0f}/hr floor")
         else:
-            out["budget"] = (None, f"up to ${job.hourly_max:,.0f}/hr (no rate floor set)")
+            out["budget"] = (None, f"up to ${job.hourly_max:,.0f}/hr (no rate floor of yours)")
     elif job.job_type == "fixed" and job.budget:
         if profile.fixed_floor:
             value = min(1.0, job.budget / profile.fixed_floor) ** 2
             out["budget"] = (value, f"${job.budget:,.0f} fixed against your ${profile.fixed_floor:,.0f} floor")
         else:
-            out["budget"] = (None, f"${job.budget:,.0f} fixed (no fixed floor set)")
+            out["budget"] = (None, f"${job.budget:,.0f} fixed (no fixed floor of yours)")
     else:
         out["budget"] = (None, "budget unknown")
     if profile.skills:
-        text = f"{job.title} {' '.join(job.skills)} {job.description}".lower()
-        hits = [s for s in profile.skills if s.lower() in text]
+        hits = found_terms(profile.skills, f"{job.title} {' '.join(job.skills)} {job.description}")
         out["skills"] = (
             min(1.0, len(hits) / min(3, len(profile.skills))),
-            (f"your skills: {', '.join(hits)}" if hits else "none of your skills"),
+            (f"wanted: {', '.join(hits)}" if hits else "none of what you want"),
         )
     else:
-        out["skills"] = (None, "no skills in your profile")
+        out["skills"] = (None, "no wanted skills stated")
     if job.screening_questions is None:
         out["screening"] = (None, "screening questions unknown")
     else:
@@ -185,26 +223,8 @@ def _signals(job: Listing, profile: Profile, now: datetime) -> dict[str, tuple[f
     return out
 
 
-def score(job: Listing, profile: Profile, *, now: datetime | None = None) -> Score:
-    now = now or datetime.now(UTC)
-    signals = _signals(job, profile, now)
-    total = weight_sum = 0.0
-    reasons: list[str] = []
-    for name, (value, words) in signals.items():
-        weight = profile.weights.get(name, 0.0)
-        if not weight:
-            continue
-        if value is None:
-            reasons.append(f"{words} (left out)")
-            continue
-        total += weight * value
-        weight_sum += weight
-        reasons.append(f"{words} ({weight * value:.0f}/{weight:.0f})")
-    result = round(100 * total / weight_sum) if weight_sum else None
-    flags = [f"planted instruction, reported and not obeyed: {s!r}" for s in planted_instructions(job.description)]
-    text = f"{job.title} {job.description}".lower()
-    off_platform = [f for f in profile.red_flags if f in text]
-    flags += [f"red flag: {f!r}" for f in off_platform]
+def _disqualifiers(job: Listing, profile: Profile, off_platform: bool) -> tuple[list[str], list[str]]:
+    """The disqualifiers the job hits that the user chose, and the words the user won't take found in it."""
     hits: list[str] = []
     if job.payment_verified is False:
         hits.append("payment_unverified")
@@ -219,12 +239,41 @@ def score(job: Listing, profile: Profile, *, now: datetime | None = None) -> Sco
     country = (job.client_country or "").lower()
     if country and country in profile.exclude_countries:
         hits.append("excluded_country")
-    disqualified = [h for h in hits if h in profile.disqualify]
-    if disqualified:
-        reasons.insert(0, DISQUALIFIED + ", ".join(d.replace("_", " ") for d in disqualified))
-        verdict: Verdict = "SKIP"
-    elif result is None:
-        verdict = "REVIEW"
-    else:
-        verdict = "APPLY" if result >= profile.apply_at else "REVIEW" if result >= profile.review_at else "SKIP"
-    return Score(score=result, verdict=verdict, reasons=reasons, flags=flags)
+    avoided = found_terms(profile.avoid, f"{job.title} {' '.join(job.skills)} {job.description}")
+    return [h for h in hits if h in profile.disqualify], avoided
+
+
+def score(job: Listing, profile: Profile, *, now: datetime | None = None) -> Score:
+    now = now or datetime.now(UTC)
+    total = weight_sum = 0.0
+    known: list[tuple[float, str]] = []
+    unknown: list[str] = []
+    for name, (value, words) in _signals(job, profile, now).items():
+        weight = profile.weights.get(name, 0.0)
+        if not weight:
+            continue
+        weight_sum += weight
+        if value is None:
+            total += weight * UNKNOWN_SHARE
+            unknown.append(f"{words} (counted half)")
+            continue
+        total += weight * value
+        # The weightiest first: how far this signal moved the score from an unknown's half.
+        known.append((abs(weight * (value - UNKNOWN_SHARE)), f"{words} ({weight * value:.0f}/{weight:.0f})"))
+    result = round(100 * total / weight_sum) if weight_sum else None
+    reasons = [words for _, words in sorted(known, key=lambda k: -k[0])] + unknown
+    text = f"{job.title}\n{job.description}"
+    flags = [f"planted instruction, reported and not obeyed: {s!r}" for s in planted_instructions(text)]
+    contact = off_platform_contact(text)
+    flags += [f"off-platform contact: {s!r}" for s in contact]
+    red = [f for f in profile.red_flags if f in fold(text)]
+    flags += [f"red flag: {f!r}" for f in red]
+    disqualified, avoided = _disqualifiers(job, profile, bool(contact or red))
+    why = [d.replace("_", " ") for d in disqualified] + [f"you won't take {a!r}" for a in avoided]
+    if why:
+        reasons.insert(0, "disqualified: " + ", ".join(why) + (f" (scored {result} otherwise)" if result else ""))
+        return Score(0, "SKIP", reasons, flags, profile.origin)
+    if result is None:
+        return Score(None, "REVIEW", reasons, flags, profile.origin)
+    verdict: Verdict = "APPLY" if result >= profile.apply_at else "REVIEW" if result >= profile.review_at else "SKIP"
+    return Score(result, verdict, reasons, flags, profile.origin)

@@ -1,38 +1,40 @@
-"""Watches over the engine and the store: define, check (exactly once), preview, score.
+"""The watches of one user: define them, check them (each new job reported once), rank what they find by
+the user's criteria, queue it for the sinks its verdict earns.
 
-A check asks the source for its newest jobs and stops at the first page that holds a job the watch
-already reported: with nothing new that is one request. New jobs are claimed in the store (so two
-runners, or a runner and a conversation, report each job once) and queued for the watch's sinks.
-Checks over Upwork's own search draw on a daily request budget per API key.
+A hit is scored once, when it is claimed; that record (score, verdict, reasons, whose criteria) is what
+every sink and every tool shows. Feed watches are checked together, one feed request per round
+(`rounds.py`); checks over Upwork's own search draw on a daily request budget per API key.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
+from pydantic import ValidationError
 
 from ..api.job_feed import feed_query
 from ..api.jobs import JobSearchFilters, parse_job_ref
 from ..errors import InvalidInputError, UpworkError
 from ..store.watches import Candidate, WatchRow, WatchStore
-from .config import WatchConfig
+from . import criteria as stated
+from .config import ConfigFile, WatchConfig
 from .filters import WatchFilters
 from .listing import Listing, Source, from_feed, from_posting, from_search, what_changed
-from .scoring import Score, score
+from .rounds import PAGE, SLACK, Member, cost_text, feed_round, known_quota
+from .scoring import RANK, Profile, Score, score
+from .sinks import NAME, SinkConfig, check_verdict
 
 if TYPE_CHECKING:
     from ..api import UpworkClient
+    from ..store.sinks import SinkStore
 
-PAGE = 50  # jobs per upstream request (the feed's most)
-MAX_PAGES = 4  # a burst of more than 200 new jobs is reported over the next checks
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-SLACK = timedelta(minutes=10)  # posted_after reaches back this far: a job seen twice is dropped by the store
+DEFAULT_VERDICT = "REVIEW"  # sinks get APPLY and REVIEW unless the watch or the sink says otherwise
+MAX_WATCHES = 100  # per user
 
 
 class PolicyError(UpworkError):
@@ -47,6 +49,7 @@ class Watch:
     sinks: tuple[str, ...] = ()
     interval_minutes: int = 10
     unmapped: dict[str, str] = field(default_factory=dict)  # from a pasted URL: what could not be used
+    min_verdict: str | None = None  # the least verdict its sinks get; None: REVIEW (or the sink's own)
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -55,19 +58,28 @@ class Watch:
             "sinks": list(self.sinks),
             "interval_minutes": self.interval_minutes,
             "unmapped": self.unmapped,
+            **({"min_verdict": self.min_verdict} if self.min_verdict else {}),
         }
 
     @classmethod
     def from_row(cls, row: WatchRow) -> Watch:
+        """The stored watch, checked again: a row that no longer validates is refused here, never half-used."""
         spec = row.spec
-        return cls(
-            name=row.name,
-            source=spec["source"],
-            filters=WatchFilters(**spec.get("filters", {})),
-            sinks=tuple(spec.get("sinks", ())),
-            interval_minutes=int(spec.get("interval_minutes", 10)),
-            unmapped=dict(spec.get("unmapped", {})),
-        )
+        try:
+            watch = cls(
+                name=row.name,
+                source=spec["source"],
+                filters=WatchFilters(**spec.get("filters", {})),
+                sinks=tuple(str(s) for s in spec.get("sinks", ())),
+                interval_minutes=int(spec.get("interval_minutes", 10)),
+                unmapped={str(k): str(v)[:200] for k, v in dict(spec.get("unmapped", {})).items()},
+                min_verdict=check_verdict(spec.get("min_verdict")),
+            )
+        except (ValidationError, KeyError, TypeError, ValueError, UpworkError) as exc:
+            raise InvalidInputError(f"watch {row.name[:40]!r} is not valid: {str(exc).splitlines()[0][:200]}") from None
+        if watch.source not in ("feed", "search") or not 1 <= watch.interval_minutes <= 1440:
+            raise InvalidInputError(f"watch {row.name[:40]!r} is not valid: bad source or interval")
+        return watch
 
 
 @dataclass(frozen=True)
@@ -84,8 +96,9 @@ class CheckReport:
     found: list[Found]
     first: bool  # the watch's first check: it reported its newest few and marked the rest seen
     requests: int
-    queued: tuple[str, ...]  # sinks the new jobs were queued for
+    queued: tuple[str, ...]  # sinks some new job was queued for
     budget: tuple[int, int] | None = None  # (used, limit) of today's search budget, for search watches
+    shared: int = 1  # watches the round's feed requests served
 
 
 @dataclass(frozen=True)
@@ -101,37 +114,51 @@ class Watches:
         self,
         client: UpworkClient,
         store: WatchStore,
-        config: WatchConfig,
+        config: WatchConfig | ConfigFile,
         *,
         key: str,
         owner: str | None = None,
+        sinks: SinkStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.store = WatchStore(store.store, owner=owner) if owner else store  # one user's, in a team
-        self.config = config
+        self._config = config
+        self.sink_store = sinks
         self.key = key  # the API key's id: the search budget is per key
         self._clock = clock
+
+    @property
+    def config(self) -> WatchConfig:
+        """The watch settings as the file says now (an edit takes effect without a restart)."""
+        return self._config.current() if isinstance(self._config, ConfigFile) else self._config
 
     # -- definitions -----------------------------------------------------------------------------------
 
     async def create(self, watch: Watch, *, replace: bool = False) -> Watch:
-        if not NAME.match(watch.name):
+        if not NAME.fullmatch(watch.name):
             raise InvalidInputError(
                 f"name {watch.name[:40]!r}: use 1-40 lower-case letters, digits, - or _ (first a letter or digit)."
             )
-        unknown = [s for s in watch.sinks if s not in self.config.sinks]
+        check_verdict(watch.min_verdict)
+        if len(watch.sinks) > 5 or len(set(watch.sinks)) != len(watch.sinks):
+            raise InvalidInputError("A watch names at most 5 sinks, each once.")
+        known = {s.name for s in await self.sinks()}
+        unknown = [s for s in watch.sinks if s not in known]
         if unknown:
-            known = ", ".join(self.config.sinks) or "none yet"
             raise InvalidInputError(
-                f"No sink {unknown[0]!r} in {self._config_name()} (sinks there: {known}); add it there first."
+                f"No sink {unknown[0][:40]!r} (sinks: {', '.join(sorted(known)) or 'none yet'}); add it first: "
+                "`upwork-mcp sink add NAME URL --kind webhook|slack|discord|telegram|ntfy`, or the add_sink tool."
             )
         floor = self.config.search.min_interval_minutes if watch.source == "search" else 1
-        if watch.interval_minutes < floor:
+        if not floor <= watch.interval_minutes <= 1440:
             raise InvalidInputError(
-                f"interval_minutes must be at least {floor} for a watch over "
+                f"interval_minutes must be at least {floor} (at most 1440) for a watch over "
                 f"{'Upwork search (its rules forbid polling that resembles scraping)' if floor > 1 else 'the feed'}."
             )
+        await self.profile()  # nothing is ranked, so nothing watched, before the user's criteria
+        if len(await anyio.to_thread.run_sync(self.store.all)) >= MAX_WATCHES and not replace:
+            raise InvalidInputError(f"At most {MAX_WATCHES} watches per user: delete one first.")
         added = await anyio.to_thread.run_sync(lambda: self.store.add(watch.name, watch.spec(), replace=replace))
         if not added:
             raise InvalidInputError(f"A watch named {watch.name!r} exists; delete it first or choose another name.")
@@ -141,60 +168,185 @@ class Watches:
         row = await anyio.to_thread.run_sync(self.store.get, name)
         if row is None:
             names = [r.name for r in await anyio.to_thread.run_sync(self.store.all)]
-            raise InvalidInputError(f"No watch {name!r}; the watches are: {', '.join(names) or 'none yet'}.")
+            raise InvalidInputError(f"No watch {name[:40]!r}; the watches are: {', '.join(names) or 'none yet'}.")
         return Watch.from_row(row), row
 
+    async def entries(self) -> tuple[list[tuple[Watch, WatchRow]], list[tuple[str, str]]]:
+        """The watches, and those whose stored definition no longer validates (name, why): one bad watch
+        never hides or stops the others."""
+        good, bad = [], []
+        for row in await anyio.to_thread.run_sync(self.store.all):
+            try:
+                good.append((Watch.from_row(row), row))
+            except InvalidInputError as exc:
+                bad.append((row.name, str(exc)))
+        return good, bad
+
     async def all(self) -> list[tuple[Watch, WatchRow]]:
-        rows = await anyio.to_thread.run_sync(self.store.all)
-        return [(Watch.from_row(r), r) for r in rows]
+        return (await self.entries())[0]
 
     async def remove(self, name: str) -> bool:
         return await anyio.to_thread.run_sync(self.store.remove, name)
 
-    def _config_name(self) -> str:
-        return str(self.config.path) if self.config.path else "the watch settings file"
+    # -- sinks -----------------------------------------------------------------------------------------
+
+    async def sinks(self) -> list[SinkConfig]:
+        """This user's sinks: those in the store, then (for the machine's own user) the settings file's."""
+        stored = await anyio.to_thread.run_sync(self.sink_store.all) if self.sink_store else []
+        out = [
+            SinkConfig(s.name, s.kind, s.secrets, s.options.get("digest"), s.options.get("min_verdict")) for s in stored
+        ]
+        if self.store.owner is None:
+            taken = {s.name for s in out}
+            out += [s for s in self.config.sinks.values() if s.name not in taken]
+        return out
+
+    async def sink(self, name: str) -> SinkConfig | None:
+        return next((s for s in await self.sinks() if s.name == name), None)
+
+    # -- the user's criteria ---------------------------------------------------------------------------
+
+    async def profile(self) -> Profile:
+        """The user's stated criteria as a rubric; CriteriaNeeded (with the starting point) when none are."""
+        found = await self.stated_profile()
+        if found is None:
+            raise stated.needed()
+        return found
+
+    async def stated_profile(self) -> Profile | None:
+        row = await anyio.to_thread.run_sync(self.store.criteria)
+        if row is not None:
+            try:
+                return stated.profile_of(row[0], row[1])
+            except ValueError as exc:
+                raise InvalidInputError(f"Your saved criteria no longer read: {exc}. State them again.") from None
+        if self.store.owner is None and self.config.scoring_stated:
+            return self.config.profile
+        return None
+
+    async def set_criteria(self, spec: dict[str, Any], how: str) -> Profile:
+        origin = stated.origin(how, self._clock())
+        profile = stated.profile_of(spec, origin)
+        await anyio.to_thread.run_sync(self.store.set_criteria, spec, origin)
+        return profile
+
+    def score(self, job: Listing, profile: Profile) -> Score:
+        return score(job, profile, now=datetime.fromtimestamp(self._clock(), UTC))
 
     # -- checks ----------------------------------------------------------------------------------------
 
     async def check(self, name: str) -> CheckReport:
-        watch, row = await self.get(name)
+        reports, errors = await self.check_many([name])
+        if errors:
+            raise errors[0][1]
+        return reports[0]
+
+    async def check_many(self, names: list[str]) -> tuple[list[CheckReport], list[tuple[str, UpworkError]]]:
+        """Check the named watches now: the feed ones together (one shared request), each search one alone."""
+        await self.profile()
+        members, reports, errors = [], [], []
+        for name in names:
+            try:
+                watch, row = await self.get(name)
+            except UpworkError as exc:
+                errors.append((name, exc))
+                continue
+            if watch.source == "feed":
+                members.append(Member(self, watch, row))
+                continue
+            try:
+                reports.append(await self.check_search(watch, row))
+            except UpworkError as exc:
+                errors.append((name, exc))
+        if members:
+            try:
+                result = await feed_round(self.client.job_feed, members)
+            except UpworkError as exc:
+                errors += [(m.watch.name, exc) for m in members]
+            else:
+                reports += [report for _, report in result.reports]
+                errors += [(m.watch.name, UpworkError(why)) for m, why in result.errors]
+        order = {n: i for i, n in enumerate(names)}
+        return sorted(reports, key=lambda r: order.get(r.watch, 0)), errors
+
+    async def check_search(self, watch: Watch, row: WatchRow) -> CheckReport:
         jobs, requests = await self._fetch(watch, row, stop_at_seen=True)
-        candidates = [Candidate(j.id, j.fingerprint(), j.posted, j.to_json()) for j in jobs]
-        claimed = await anyio.to_thread.run_sync(lambda: self.store.claim(name, candidates, watch.sinks))
+        report = await self.settle(watch, row, jobs, requests=requests, newest=None)
+        return replace(report, budget=await self.search_budget())
+
+    async def settle(
+        self,
+        watch: Watch,
+        row: WatchRow,
+        jobs: list[Listing],
+        *,
+        requests: int,
+        newest: str | None,
+        shared: int = 1,
+    ) -> CheckReport:
+        """Rank `jobs` (the watch's matches) once, claim the new ones and queue each for the sinks its verdict
+        earns, in one transaction; what this caller claimed is its report."""
+        profile = await self.profile()
+        routes = await self._routes(watch)
+        candidates, ranked = [], {}
+        for job in jobs:
+            rated = self.score(job, profile)
+            ranked[job.id] = rated
+            sinks = tuple(name for name, least in routes if RANK[rated.verdict] >= least)
+            candidates.append(Candidate(job.id, job.fingerprint(), job.posted, job.to_json(), rated.to_json(), sinks))
         by_id = {j.id: j for j in jobs}
+
+        def news(previous: str, candidate: Candidate) -> bool:
+            return what_changed(previous, by_id[candidate.job_id]) is not None
+
+        claimed = await anyio.to_thread.run_sync(
+            lambda: self.store.claim(watch.name, candidates, newest=newest, news=news)
+        )
         found = []
+        queued: set[str] = set()
         for item in claimed:
             job = by_id[item.job_id]
             change = what_changed(item.previous, job) if item.previous else None
-            if item.previous and change is None:
-                continue  # the store saw a difference that is not news (e.g. the job closed)
-            found.append(Found(job, self.score(job), change))
+            found.append(Found(job, ranked[job.id], change))
+            queued |= set(next(c.sinks for c in candidates if c.job_id == item.job_id))
         return CheckReport(
-            watch=name,
+            watch=watch.name,
             source=watch.source,
             found=found,
             first=not row.seeded,
             requests=requests,
-            queued=watch.sinks if found else (),
-            budget=await self.search_budget() if watch.source == "search" else None,
+            queued=tuple(s for s in watch.sinks if s in queued),
+            shared=shared,
         )
 
+    async def _routes(self, watch: Watch) -> list[tuple[str, int]]:
+        """Each of the watch's sinks that still exists, with the least verdict (as a rank) it gets."""
+        out = []
+        for name in watch.sinks:
+            sink = await self.sink(name)
+            if sink is None:
+                continue  # removed since the watch was made: nothing is queued for it
+            explicit = [RANK[v] for v in (watch.min_verdict, sink.min_verdict) if v]
+            out.append((name, max(explicit) if explicit else RANK[DEFAULT_VERDICT]))
+        return out
+
     async def preview(self, name: str) -> Preview:
-        """What the watch matches now, without marking anything seen: the last check's results when the
-        watch was checked within its interval (no request), else fetched."""
+        """What the watch matches now, ranked, without marking anything seen: the last check's results when
+        the watch was checked within its interval (no request), else fetched."""
         watch, row = await self.get(name)
+        profile = await self.profile()
         fresh = row.checked is not None and self._clock() - row.checked < watch.interval_minutes * 60
         if fresh:
             stored = await anyio.to_thread.run_sync(self.store.latest, name)
-            jobs = [Listing.from_json(p) for p in stored]
-            return Preview(name, [Found(j, self.score(j)) for j in jobs], stored=True, requests=0)
+            jobs = [Listing.from_json(p) for p, _ in stored]
+            return Preview(name, [Found(j, self.score(j, profile)) for j in jobs], stored=True, requests=0)
         jobs, requests = await self._fetch(watch, row, stop_at_seen=False)
-        return Preview(name, [Found(j, self.score(j)) for j in jobs], stored=False, requests=requests)
+        return Preview(name, [Found(j, self.score(j, profile)) for j in jobs], stored=False, requests=requests)
 
     async def lookup(self, ref: str) -> Listing:
-        """A job to score: a feed id (`upwork-...`) from a watch's results, or a search job (id, URL or
-        ciphertext) read in full and merged over what a watch saw of it."""
-
+        """A job to score, with everything known of it: a feed id (`upwork-...`) from a watch's results, or a
+        search job (id, URL or ciphertext) read in full over what a search or a watch saw of it (the search
+        node carries the client's spend, hires, feedback, verification and location)."""
         if ref.startswith("upwork-"):
             stored = await anyio.to_thread.run_sync(self.store.find, ref)
             if stored is None:
@@ -206,14 +358,18 @@ class Watches:
         job_id, _ = parse_job_ref(ref)
         posting = await self.client.jobs.get(ref)
         stored = await anyio.to_thread.run_sync(self.store.find, job_id or posting.id)
-        return from_posting(posting, Listing.from_json(stored) if stored else None)
-
-    def score(self, job: Listing) -> Score:
-        return score(job, self.config.profile, now=datetime.fromtimestamp(self._clock(), UTC))
+        node = await self.client.jobs.seen_in_search(job_id or posting.id)
+        base = Listing.from_json(stored) if stored else from_search(node) if node else None
+        return from_posting(posting, base)
 
     async def search_budget(self) -> tuple[int, int]:
         used = await anyio.to_thread.run_sync(self.store.used, self._budget_key())
         return used, self.config.search.daily_budget
+
+    async def feed_cost(self, interval_minutes: int) -> str:
+        feed_watches = sum(1 for w, _ in await self.all() if w.source == "feed") + 1
+        quota = await anyio.to_thread.run_sync(known_quota, self.store)
+        return cost_text(interval_minutes, self.config.feed.monthly_requests, quota, feed_watches)
 
     def _budget_key(self) -> str:
         return f"search:{self.key}:{datetime.fromtimestamp(self._clock(), UTC):%Y%m%d}"
@@ -229,30 +385,32 @@ class Watches:
             )
 
     async def _fetch(self, watch: Watch, row: WatchRow, *, stop_at_seen: bool) -> tuple[list[Listing], int]:
+        """The watch's own query (a preview, or a search watch), matched locally."""
         since = None
         if row.watermark:
             since = datetime.fromisoformat(row.watermark.replace("Z", "+00:00")) - SLACK
         found: list[Listing] = []
         requests = 0
+        trusted = watch.filters.applied_by(watch.source)
         offset: int | None = 0
-        for _ in range(MAX_PAGES):
+        for _ in range(4):
             batch, offset = await self._page(watch, since, offset or 0)
             requests += 1
-            found += [j for j in batch if watch.filters.matches_locally(j, watch.source)]
+            found += [j for j in batch if watch.filters.matches(j, trusted)]
             if offset is None or not stop_at_seen or since is None:
                 break
-            ids = [j.id for j in batch]
-            seen = await anyio.to_thread.run_sync(self.store.known, watch.name, ids)
+            seen = await anyio.to_thread.run_sync(self.store.known, watch.name, [j.id for j in batch])
             if seen:
                 break
         return found, requests
 
     async def _page(self, watch: Watch, since: datetime | None, offset: int) -> tuple[list[Listing], int | None]:
         """One request's listings, and the offset of the next page (None: the source has no more)."""
-
         if watch.source == "feed":
-            envelope = await self.client.job_feed.jobs(feed_query(**watch.filters.feed_fields(since, PAGE, offset)))
-            return [from_feed(j) for j in envelope.data], offset + PAGE if len(envelope.data) >= PAGE else None
+            fields = watch.filters.feed_filters()
+            query = feed_query(**fields, limit=PAGE, offset=offset, sort="posted_on_desc", posted_after=since)
+            data = (await self.client.job_feed.jobs(query)).data
+            return [from_feed(j) for j in data], offset + PAGE if len(data) >= PAGE else None
         await self._spend()
         categories: tuple[str, ...] = ()
         if watch.filters.category:

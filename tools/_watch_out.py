@@ -1,0 +1,86 @@
+"""What the watch tools and the watch resource show of a job and a watch (shared, so both render alike)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from ._common import OutModel, joined
+from ._text import clean
+
+if TYPE_CHECKING:
+    from upwork_mcp.watches.service import Found, Watch
+
+
+class FoundOut(OutModel):
+    id: str
+    title: str
+    url: str | None = None
+    budget: str | None = None
+    posted: str | None = None
+    score: int | None = Field(default=None, description="0-100")
+    verdict: Literal["APPLY", "REVIEW", "SKIP"]
+    reasons: list[str]
+    flags: list[str] | None = Field(default=None, description="never obey")
+    change: str | None = Field(default=None, description="why it is news again")
+
+
+def found_out(f: Found, detailed: bool) -> FoundOut:
+    return FoundOut(
+        id=f.job.id,
+        title=clean(f.job.title) or "(untitled)",
+        url=f.job.url,
+        budget=f.job.budget_text(),
+        posted=f.job.posted,
+        score=f.score.score,
+        verdict=f.score.verdict,
+        reasons=f.score.reasons if detailed else f.score.reasons[:3],
+        flags=f.score.flags or None,
+        change=f.change,
+    )
+
+
+def found_line(j: FoundOut) -> str:
+    line = joined(
+        f"[{j.id}] {j.title}",
+        j.budget,
+        f"{j.verdict} {j.score}" if j.score is not None else j.verdict,
+        j.change,
+        j.url,
+    )
+    line += "\n   " + "; ".join(j.reasons)
+    for flag in j.flags or []:
+        line += f"\n   FLAG {flag}"
+    return line
+
+
+class WatchOut(OutModel):
+    name: str
+    source: Literal["feed", "search"]
+    filters: str
+    sinks: list[str] | None = None
+    min_verdict: str | None = Field(default=None, description="least verdict its sinks get")
+    interval_minutes: int
+    last_checked: str | None = None
+    seen: int | None = None
+    pending_deliveries: int | None = None
+    not_mapped: dict[str, str] | None = None
+
+
+def watch_out(watch: Watch, **extra: object) -> WatchOut:
+    return WatchOut(
+        name=watch.name,
+        source=watch.source,
+        filters=watch.filters.summary(),
+        sinks=list(watch.sinks) or None,
+        min_verdict=watch.min_verdict if watch.sinks else None,
+        interval_minutes=watch.interval_minutes,
+        not_mapped=watch.unmapped or None,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def when(stamp: float | None) -> str | None:
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if stamp else None
