@@ -85,11 +85,21 @@ async def feed_round(feed: JobFeedAPI, members: list[Member]) -> RoundResult:
     if feed.quota is not None:
         await anyio.to_thread.run_sync(remember_quota, store, feed.quota)
     newest = max((j.posted for j in jobs if j.posted), key=_instant, default=None)
+    contexts: dict[int, Any] = {}  # each user's criteria and sinks, read once for the round
     for member, trusted in zip(members, applied, strict=True):
         matched = [j for j in jobs if member.watch.filters.matches(j, trusted)]
         try:
+            user = id(member.service)
+            if user not in contexts:
+                contexts[user] = await member.service.context()
             report = await member.service.settle(
-                member.watch, member.row, matched, requests=result.requests, newest=newest, shared=len(members)
+                member.watch,
+                member.row,
+                matched,
+                requests=result.requests,
+                newest=newest,
+                shared=len(members),
+                context=contexts[user],
             )
         except Exception as exc:  # one watch's failure is its own: the round goes on for the others
             log.warning("watch %s: %s", member.label, exc)

@@ -283,17 +283,19 @@ class Watches:
         requests: int,
         newest: str | None,
         shared: int = 1,
+        context: tuple[Profile, list[SinkConfig]] | None = None,
     ) -> CheckReport:
         """Rank `jobs` (the watch's matches) once, claim the new ones and queue each for the sinks its verdict
-        earns, in one transaction; what this caller claimed is its report."""
-        profile = await self.profile()
-        routes = await self._routes(watch)
+        earns, in one transaction; what this caller claimed is its report. `context`: the user's criteria and
+        sinks, read once for a round of several watches."""
+        profile, sinks = context or await self.context()
+        routes = _routes(watch, sinks)
         candidates, ranked = [], {}
         for job in jobs:
             rated = self.score(job, profile)
             ranked[job.id] = rated
-            sinks = tuple(name for name, least in routes if RANK[rated.verdict] >= least)
-            candidates.append(Candidate(job.id, job.fingerprint(), job.posted, job.to_json(), rated.to_json(), sinks))
+            to = tuple(name for name, least in routes if RANK[rated.verdict] >= least)
+            candidates.append(Candidate(job.id, job.fingerprint(), job.posted, job.to_json(), rated.to_json(), to))
         by_id = {j.id: j for j in jobs}
 
         def news(previous: str, candidate: Candidate) -> bool:
@@ -319,16 +321,9 @@ class Watches:
             shared=shared,
         )
 
-    async def _routes(self, watch: Watch) -> list[tuple[str, int]]:
-        """Each of the watch's sinks that still exists, with the least verdict (as a rank) it gets."""
-        out = []
-        for name in watch.sinks:
-            sink = await self.sink(name)
-            if sink is None:
-                continue  # removed since the watch was made: nothing is queued for it
-            explicit = [RANK[v] for v in (watch.min_verdict, sink.min_verdict) if v]
-            out.append((name, max(explicit) if explicit else RANK[DEFAULT_VERDICT]))
-        return out
+    async def context(self) -> tuple[Profile, list[SinkConfig]]:
+        """What ranking and routing a check need: the user's criteria and sinks."""
+        return await self.profile(), await self.sinks()
 
     async def preview(self, name: str) -> Preview:
         """What the watch matches now, ranked, without marking anything seen: the last check's results when
@@ -418,3 +413,16 @@ class Watches:
         fields = watch.filters.search_fields(categories, since, PAGE, offset)
         page = await self.client.jobs.search(JobSearchFilters(**fields))  # type: ignore[arg-type]
         return [from_search(j) for j in page.jobs], page.next_offset
+
+
+def _routes(watch: Watch, sinks: list[SinkConfig]) -> list[tuple[str, int]]:
+    """Each of the watch's sinks that still exists, with the least verdict (as a rank) it gets."""
+    known = {s.name: s for s in sinks}
+    out = []
+    for name in watch.sinks:
+        sink = known.get(name)
+        if sink is None:
+            continue  # removed since the watch was made: nothing is queued for it
+        explicit = [RANK[v] for v in (watch.min_verdict, sink.min_verdict) if v]
+        out.append((name, max(explicit) if explicit else RANK[DEFAULT_VERDICT]))
+    return out
