@@ -1,5 +1,7 @@
 """Delivery: a signed webhook gets each new job once; a failing sink is retried and still gets it once;
-a crash in the middle of a check loses nothing and doubles nothing; quiet hours hold, digests group."""
+a crash in the middle of a check loses nothing and doubles nothing; quiet hours hold, digests group; each
+sink gets the verdicts it allows (no SKIP by default), with the score and reasons in one line; a hanging or
+dripping sink costs one deadline and holds up no other; no sink gets hidden or bidi characters."""
 
 from __future__ import annotations
 
@@ -7,13 +9,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
+from tests.serving import serving
 from tests.watches.helpers import feed_watch, watching
 from upwork_mcp.errors import UpworkError
 from upwork_mcp.sandbox import Sandbox
@@ -150,3 +154,116 @@ async def test_quiet_hours_hold_deliveries_and_a_digest_sends_one_message(sandbo
         await watches.check("daily")
         sent = await Deliverer(OneUser(watches), http).deliver_due()
     assert sent.delivered == 3 and len(receiver.accepted) == 1 and len(receiver.accepted[0]["jobs"]) == 3
+
+
+WANTS = {"skills": ["django", "stripe"], "avoid": ["wordpress"], "rate_floor": 40}
+
+
+async def test_sinks_get_what_their_verdict_allows_and_no_skip_by_default(sandbox: Sandbox, tmp_path: Path) -> None:
+    config = CONFIG + '\n[sinks.everything]\ntype = "slack"\nurl = "http://receiver.test/slack"\nmin_verdict = "SKIP"\n'
+    config += '\n[sinks.best]\ntype = "slack"\nurl = "http://receiver.test/slack"\nmin_verdict = "APPLY"\n'
+    receiver = Receiver()
+    async with watching(sandbox, config, tmp_path, criteria=WANTS) as watches, receiver.client() as http:
+        await watches.create(Watch("mine", "feed", feed_watch().filters, sinks=("hook", "everything", "best")))
+        await watches.check("mine")
+        await Deliverer(OneUser(watches), http).deliver_due()
+        receiver.accepted.clear()
+        post_job(sandbox, title="Django and Stripe billing", hourly=(60, 90), skills=["Django", "Stripe"])
+        post_job(sandbox, title="Fix a WordPress theme", hourly=(60, 90))
+        report = await watches.check("mine")
+        await Deliverer(OneUser(watches), http).deliver_due()
+    verdicts = {f.job.title: f.score.verdict for f in report.found}
+    assert verdicts["Fix a WordPress theme"] == "SKIP" and verdicts["Django and Stripe billing"] != "SKIP"
+    hooked = [j["title"] for a in receiver.accepted if a["path"] == "/hook" for j in a["jobs"]]
+    texts = [a["text"] for a in receiver.accepted if a["path"] == "/slack"]
+    assert hooked == ["Django and Stripe billing"]  # APPLY and REVIEW by default: no SKIP is pushed
+    assert sum("Fix a WordPress theme | $60-90/hr | SKIP 0: disqualified: you won't take" in t for t in texts) == 1
+    best = verdicts["Django and Stripe billing"] == "APPLY"
+    assert sum("Django and Stripe billing" in t for t in texts) == (2 if best else 1)
+
+
+async def test_a_hanging_and_a_dripping_sink_never_hold_up_the_others(sandbox: Sandbox, tmp_path: Path) -> None:
+    state = {"hang": "idle", "hang_calls": 0, "drip_calls": 0}
+    good: list[str] = []
+
+    async def good_hook(request: Request) -> JSONResponse:
+        good.append(state["hang"])  # what the hanging sink was doing when this one was served
+        return JSONResponse({"ok": True})
+
+    async def hang_hook(request: Request) -> JSONResponse:
+        state["hang"], state["hang_calls"] = "waiting", state["hang_calls"] + 1
+        try:
+            await anyio.sleep_forever()
+        finally:
+            state["hang"] = "done"
+        raise AssertionError("never answers")
+
+    async def drip(request: Request) -> StreamingResponse:
+        state["drip_calls"] += 1
+
+        async def body() -> Any:
+            for _ in range(100):  # one byte every 0.2 s: never slow enough for a read timeout
+                yield b"x"
+                await anyio.sleep(0.2)
+
+        return StreamingResponse(body(), media_type="text/plain")
+
+    asgi = Starlette(routes=[Route("/good", good_hook, methods=["POST"]), Route("/hang", hang_hook, methods=["POST"])])
+    with serving(Starlette(routes=[Route("/drip", drip, methods=["POST"])]), lifespan="off") as base:
+        config = "".join(
+            f'[sinks.{name}]\ntype = "webhook"\nurl = "{url}"\n'
+            for name, url in (("good", "http://receiver.test/good"), ("hang", "http://receiver.test/hang"),
+                              ("drip", f"{base}/drip"))
+        )  # fmt: skip
+        mounts = {"http://receiver.test": httpx.ASGITransport(app=asgi)}
+        async with (
+            watching(sandbox, config, tmp_path) as watches,
+            httpx.AsyncClient(mounts=mounts, timeout=httpx.Timeout(10, connect=5)) as http,
+        ):
+            sinks = ("hang", "drip", "good")  # the good one last: sent one after another, it would wait
+            await watches.create(Watch("w", "feed", feed_watch().filters, sinks=sinks, min_verdict="SKIP"))
+            await watches.check("w")  # three jobs for each sink
+            with anyio.fail_after(30):
+                outcome = await Deliverer(OneUser(watches), http, deadline=3.0).deliver_due()
+    assert len(good) == 3 and "done" not in good  # all three served before the hanging sink's deadline
+    assert state["hang_calls"] == state["drip_calls"] == 1  # one deadline each per pass, not one per message
+    assert (outcome.delivered, outcome.retrying, outcome.deferred) == (3, 2, 4)
+    assert sum("no complete answer within 3 s" in line for line in outcome.lines) == 2
+
+
+HIDDEN = "\u202e\u200b\u2066\U000e0041\U000e0042\ufeff"
+
+
+async def test_every_sink_gets_text_without_hidden_or_bidi_characters(sandbox: Sandbox, tmp_path: Path) -> None:
+    bodies: list[bytes] = []
+
+    async def any_sink(request: Request) -> JSONResponse:
+        bodies.append(await request.body() + json.dumps(dict(request.headers)).encode())
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/{path:path}", any_sink, methods=["POST"])])
+    kinds = {
+        "hook": ("webhook", "url", "http://r.test/hook"),
+        "slack": ("slack", "url", "http://r.test/slack"),
+        "discord": ("discord", "url", "http://r.test/discord"),
+        "ntfy": ("ntfy", "url", "http://r.test/topic"),
+    }
+    config = "".join(f'[sinks.{n}]\ntype = "{k}"\n{f} = "{u}"\n' for n, (k, f, u) in kinds.items())
+    config += '[sinks.tg]\ntype = "telegram"\ntoken = "123:abc"\nchat_id = "42"\napi_url = "http://r.test"\n'
+    async with (
+        watching(sandbox, config, tmp_path) as watches,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http,
+    ):
+        sinks = ("hook", "slack", "discord", "ntfy", "tg")
+        await watches.create(Watch("w", "feed", feed_watch().filters, sinks=sinks, min_verdict="SKIP"))
+        await watches.check("w")
+        await Deliverer(OneUser(watches), http).deliver_due()
+        bodies.clear()
+        post_job(sandbox, title=f"Pay{HIDDEN}ment page @everyone", description=f"Hidden{HIDDEN} text")
+        await watches.check("w")
+        outcome = await Deliverer(OneUser(watches), http).deliver_due()
+    assert outcome.delivered == 5 and len(bodies) == 5
+    decoded = [b.decode("unicode_escape", errors="replace") for b in bodies] + [b.decode() for b in bodies]
+    assert not [c for text in decoded for c in HIDDEN if c in text]
+    assert all(b"Payment page" in b for b in bodies)
+    assert any(b'"allowed_mentions":{"parse":[]}' in b.replace(b" ", b"") for b in bodies)  # @everyone pings nobody
