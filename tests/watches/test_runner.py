@@ -4,6 +4,7 @@ plan, and through a pipe each line arrives as it happens."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -79,13 +80,11 @@ async def _run(watches: Watches, http: httpx.AsyncClient, ticks: Ticks, **kw: An
         tx.execute("UPDATE watches SET checked = 0")
     said: list[str] = []
     log = None
-    try:
+    with contextlib.suppress(Stop):
         log = await run(
             watches, Deliverer(OneUser(watches), http), once=False, say=said.append, clock=ticks.clock,
             sleep=ticks.sleep, **kw,
         )  # fmt: skip
-    except Stop:
-        pass
     return said, log
 
 
