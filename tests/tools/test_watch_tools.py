@@ -46,6 +46,9 @@ async def test_create_check_once_preview_list_delete(
         deleted = await client.call_tool("delete_watch", {"name": "fixed-feed"})
         gone = await client.call_tool("check_watches", {"names": ["fixed-feed"]})
     assert made.structured_content["filters"] == "job_type=fixed"
+    said = made.content[0].text
+    assert "`upwork-mcp watch run`" in said and "nothing checks it otherwise" in said and "Cost: 1 feed request" in said
+    assert "Ranked by your criteria (the watch settings file" in said
     seeded = first.structured_content["checks"][0]
     assert seeded["first_check"] and len(seeded["new"]) == 3
     new = second.structured_content["checks"][0]["new"]

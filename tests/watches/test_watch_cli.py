@@ -1,4 +1,5 @@
-"""`upwork-mcp watch ...` on the embedded sandbox, in process, and the sandbox's job-posting endpoint."""
+"""`upwork-mcp watch ...` on the embedded sandbox, in process; the sandbox's job-posting endpoint; and
+`upwork-mcp sandbox post-job`, which every embedded sandbox of the user sees."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import httpx
 import pytest
 
 from upwork_mcp.cli import main
-from upwork_mcp.sandbox import Sandbox, create_app
+from upwork_mcp.config import Settings
+from upwork_mcp.sandbox import Sandbox, board_path, create_app
+from upwork_mcp.sandbox.posting import Board, post_job
 
 pytestmark = pytest.mark.anyio
 URL = "https://www.upwork.com/nx/search/jobs/?q=api&amount=100-&t=1&contractor_tier=2&duration_v3=week"
@@ -30,6 +33,15 @@ def test_watch_commands_add_list_check_preview_run_remove(capsys: pytest.Capture
     assert main(["watch", "check", "--sandbox"]) == 0
     assert "first check" in capsys.readouterr().out
     assert main(["watch", "check", "--sandbox"]) == 0 and "apis: 0 new" in capsys.readouterr().out
+    assert (
+        main(["watch", "add", "everything", "--sandbox"]) == 0
+        and main(["watch", "check", "everything", "--sandbox"]) == 0
+    )
+    assert main(["sandbox", "post-job", "--title", "Fixed API work", "--budget", "700"]) == 0
+    capsys.readouterr()
+    assert main(["watch", "check", "everything", "--sandbox"]) == 0  # another process's post, seen here
+    assert "Fixed API work | $700 fixed |" in capsys.readouterr().out
+    assert main(["watch", "remove", "everything", "--sandbox"]) == 0
     assert main(["watch", "preview", "apis", "--sandbox", "--limit", "1"]) == 0
     assert "(from the last check)" in capsys.readouterr().out
     assert main(["watch", "run", "--once", "--sandbox"]) == 0
@@ -50,3 +62,23 @@ async def test_the_sandbox_posts_and_changes_jobs_on_request(sandbox: Sandbox) -
     titles = [j["title"] for j in feed.json()["data"]]
     assert titles[0] == "Posted now" and titles.count("Posted now") == 1  # the closed one is off the open feed
     assert sandbox.data.job_by_id(job_id)["_status"] == "CLOSED"
+
+
+def test_sandbox_post_job_reaches_every_embedded_sandbox_of_this_user(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "post-job", "--title", "Posted from a terminal", "--hourly", "40-70"]) == 0
+    feed_id = capsys.readouterr().out.split("(feed id ")[1].split(")")[0]
+    assert main(["sandbox", "change-job", feed_id, "--budget", "900"]) == 0
+    assert main(["sandbox", "post-job", "--hourly", "70-40"]) == 1 and "low first" in capsys.readouterr().err
+    settings = Settings.from_env({"UPWORK_SANDBOX": "1"})
+    boxes = [Sandbox.create() for _ in range(2)]  # two processes' embedded sandboxes
+    for box in boxes:
+        box.board = Board(board_path(settings.resolved_data_dir()))
+        assert box.board.apply(box) == 2 and box.board.apply(box) == 0  # each event once
+    jobs = [box.data.jobs[0] for box in boxes]
+    assert jobs[0]["id"] == jobs[1]["id"] == feed_id.removeprefix("upwork-")
+    assert all(j["title"] == "Posted from a terminal" and j["amount"]["rawValue"] == "900.0" for j in jobs)
+
+
+def test_the_trickle_posts_different_jobs(sandbox: Sandbox) -> None:
+    titles = {post_job(sandbox)["title"] for _ in range(6)}
+    assert len(titles) >= 4
