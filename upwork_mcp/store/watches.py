@@ -131,13 +131,15 @@ class WatchStore:
         *,
         newest: str | None = None,
         news: Callable[[str, Candidate], bool] | None = None,
+        rank: Callable[[Candidate], Candidate] | None = None,
     ) -> list[Claimed]:
         """Mark `candidates` seen for the watch; return the ones this caller reports (new, or changed in a way
-        `news` says matters), newest first, each queued for its sinks in the same transaction. `newest`: the
-        posting time of the newest job the check saw, matching or not (the watch has seen all up to it)."""
+        `news` says matters), newest first, each queued for its sinks in the same transaction. `rank` gives a
+        reported candidate its score and sinks (only those are ranked: once, here). `newest`: the posting time
+        of the newest job the check saw, matching or not (the watch has seen all up to it)."""
         name = self._n(name)
         now = self._clock()
-        reported: list[Claimed] = []
+        reported: list[tuple[Claimed, Candidate]] = []
         with self.db.transaction(lock=f"watch:{name}") as tx:
             row = tx.one("SELECT seeded, watermark FROM watches WHERE name = ?", (name,))
             if row is None:
@@ -146,35 +148,48 @@ class WatchStore:
             # A job posted well before the newest the watch saw, and not in its seen set, was seen and pruned.
             settled = _hours_before(watermark, 1) if watermark else None
             ordered = sorted(candidates, key=lambda c: c.posted or "", reverse=True)
+            marks = ", ".join("?" for _ in ordered)
+            prints = {
+                r["job_id"]: r["fingerprint"]
+                for r in tx.all(
+                    f"SELECT job_id, fingerprint FROM watch_seen WHERE watch = ? AND job_id IN ({marks})",  # noqa: S608
+                    (name, *[c.job_id for c in ordered]),
+                )
+            } if ordered else {}  # fmt: skip
             for c in ordered:
-                seen = tx.one("SELECT fingerprint FROM watch_seen WHERE watch = ? AND job_id = ?", (name, c.job_id))
+                known = prints.get(c.job_id)
+                if known == c.fingerprint:
+                    continue  # seen as it is: nothing to write (its stored copy ages out 24 h after it came)
+                seen = {"fingerprint": known} if known is not None else None
+                previous: str | None = None
+                report = False
                 if seen is None:
                     tx.execute(
                         "INSERT INTO watch_seen (watch, job_id, fingerprint, seen) VALUES (?, ?, ?, ?)",
                         (name, c.job_id, c.fingerprint, now),
                     )
                     older = settled is not None and c.posted is not None and _instant(c.posted) < settled
-                    if not older and (seeded or len(reported) < SEED_REPORT):
-                        reported.append(Claimed(c.job_id, c.payload, None, c.score))
+                    report = not older and (seeded or len(reported) < SEED_REPORT)
                 elif seen["fingerprint"] != c.fingerprint:
                     tx.execute(
                         "UPDATE watch_seen SET fingerprint = ?, seen = ? WHERE watch = ? AND job_id = ?",
                         (c.fingerprint, now, name, c.job_id),
                     )
-                    if seeded and (news is None or news(seen["fingerprint"], c)):
-                        reported.append(Claimed(c.job_id, c.payload, seen["fingerprint"], c.score))
+                    previous = seen["fingerprint"]
+                    report = seeded and (news is None or news(previous, c))
+                if report:
+                    c = rank(c) if rank is not None else c
+                    reported.append((Claimed(c.job_id, c.payload, previous, c.score), c))
                 tx.execute(
                     "INSERT INTO watch_jobs (watch, job_id, posted, payload, fetched, score) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (watch, job_id) DO UPDATE SET payload = excluded.payload, "
-                    "posted = excluded.posted, fetched = excluded.fetched, score = excluded.score",
+                    "ON CONFLICT (watch, job_id) DO UPDATE SET payload = excluded.payload, posted = excluded.posted, "
+                    "fetched = excluded.fetched, score = COALESCE(excluded.score, watch_jobs.score)",
                     (name, c.job_id, c.posted, c.payload, now, c.score),
                 )
             times = [c.posted for c in candidates if c.posted] + [t for t in (watermark, newest) if t]
             mark = max(times, key=_instant, default=None)
             tx.execute("UPDATE watches SET checked = ?, watermark = ?, seeded = 1 WHERE name = ?", (now, mark, name))
-            routes = {c.job_id: c for c in candidates}
-            for item in reported:
-                candidate = routes[item.job_id]
+            for item, candidate in reported:
                 for sink in candidate.sinks:
                     key = f"{name}|{item.job_id}|{candidate.fingerprint}|{sink}"
                     tx.execute(
@@ -182,7 +197,7 @@ class WatchStore:
                         "VALUES (?, ?, ?, ?, 'pending', 0, ?, 0, ?) ON CONFLICT (key) DO NOTHING",
                         (key, name, sink, _delivery_payload(item), now, now),
                     )
-        return reported
+        return [item for item, _ in reported]
 
     def known(self, name: str, job_ids: Sequence[str]) -> set[str]:
         """Which of `job_ids` the watch has reported or marked seen (read only: nothing is claimed)."""

@@ -290,27 +290,30 @@ class Watches:
         sinks, read once for a round of several watches."""
         profile, sinks = context or await self.context()
         routes = _routes(watch, sinks)
-        candidates, ranked = [], {}
-        for job in jobs:
-            rated = self.score(job, profile)
-            ranked[job.id] = rated
-            to = tuple(name for name, least in routes if RANK[rated.verdict] >= least)
-            candidates.append(Candidate(job.id, job.fingerprint(), job.posted, job.to_json(), rated.to_json(), to))
         by_id = {j.id: j for j in jobs}
+        ranked: dict[str, tuple[Score, tuple[str, ...]]] = {}
+
+        def rank(candidate: Candidate) -> Candidate:
+            rated = self.score(by_id[candidate.job_id], profile)
+            to = tuple(name for name, least in routes if RANK[rated.verdict] >= least)
+            ranked[candidate.job_id] = (rated, to)
+            return replace(candidate, score=rated.to_json(), sinks=to)
 
         def news(previous: str, candidate: Candidate) -> bool:
             return what_changed(previous, by_id[candidate.job_id]) is not None
 
+        candidates = [Candidate(j.id, j.fingerprint(), j.posted, j.to_json()) for j in jobs]
         claimed = await anyio.to_thread.run_sync(
-            lambda: self.store.claim(watch.name, candidates, newest=newest, news=news)
+            lambda: self.store.claim(watch.name, candidates, newest=newest, news=news, rank=rank)
         )
         found = []
         queued: set[str] = set()
         for item in claimed:
             job = by_id[item.job_id]
+            rated, to = ranked[item.job_id]
             change = what_changed(item.previous, job) if item.previous else None
-            found.append(Found(job, ranked[job.id], change))
-            queued |= set(next(c.sinks for c in candidates if c.job_id == item.job_id))
+            found.append(Found(job, rated, change))
+            queued |= set(to)
         return CheckReport(
             watch=watch.name,
             source=watch.source,
