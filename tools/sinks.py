@@ -17,6 +17,7 @@ from upwork_mcp.watches.sinks import SinkConfig, parse_sink
 from ._app import Ctx, app
 from ._common import OutModel, ToolSpec, respond
 from ._confirm import Decision, ask, gate, perform
+from ._preview import Waiting, waiting
 
 SinkName = Annotated[
     str,
@@ -83,13 +84,9 @@ async def ask_before_adding(
     return ask(ctx, confirmation_token, message, AddDecision)
 
 
-class AddResult(OutModel):
+class AddResult(Waiting):
     status: Literal["added", "needs_approval", "needs_confirmation", "declined"]
     sink: SinkOut
-    approval_id: str | None = None
-    approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
-    confirmation_token: str | None = Field(default=None, description="after approval, call again with this")
-    expires_in_seconds: int | None = None
 
 
 async def add_sink(
@@ -121,15 +118,7 @@ async def add_sink(
     if verdict.status == "declined":
         return respond(AddResult(status="declined", sink=out), f"Not added: {verdict.said}.")
     if verdict.ticket is not None:
-        ticket = verdict.ticket
-        preview = AddResult(
-            status=verdict.preview_status,
-            sink=out,
-            approval_id=ticket.id if ticket.mode == "human" else None,
-            approval_url=verdict.link,
-            confirmation_token=ticket.token or ticket.id,
-            expires_in_seconds=ticket.expires_in,
-        )
+        preview = AddResult(status=verdict.preview_status, sink=out, **waiting(verdict))
         same = "the same name, url, kind and min_verdict"
         return respond(
             preview,

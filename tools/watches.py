@@ -22,6 +22,7 @@ from upwork_mcp.watches.urls import parse_search_url
 from ._app import Ctx, app
 from ._common import OutModel, ResponseFormat, ToolSpec, joined, respond
 from ._confirm import Decision, ask, gate, perform
+from ._preview import Waiting, waiting
 from ._text import listing
 from ._watch_out import FoundOut, WatchOut, found_line, found_out, watch_out, when
 
@@ -353,14 +354,10 @@ async def ask_before_ranking(
     return ask(ctx, confirmation_token, f"Rank your Upwork jobs by these criteria?\n\n{shown}", CriteriaDecision)
 
 
-class CriteriaResult(OutModel):
+class CriteriaResult(Waiting):
     status: Literal["set", "needs_approval", "needs_confirmation", "declined"]
     criteria: str
     ranked_by: str | None = None
-    approval_id: str | None = None
-    approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
-    confirmation_token: str | None = Field(default=None, description="after approval, call again with this")
-    expires_in_seconds: int | None = None
 
 
 async def set_criteria(
@@ -396,15 +393,7 @@ async def set_criteria(
     if verdict.status == "declined":
         return respond(CriteriaResult(status="declined", criteria=shown), f"Not set: {verdict.said}.")
     if verdict.ticket is not None:
-        ticket = verdict.ticket
-        preview = CriteriaResult(
-            status=verdict.preview_status,
-            criteria=shown,
-            approval_id=ticket.id if ticket.mode == "human" else None,
-            approval_url=verdict.link,
-            confirmation_token=ticket.token or ticket.id,
-            expires_in_seconds=ticket.expires_in,
-        )
+        preview = CriteriaResult(status=verdict.preview_status, criteria=shown, **waiting(verdict))
         return respond(
             preview,
             f"NOT SET YET. Jobs would be ranked by: {shown}\n"

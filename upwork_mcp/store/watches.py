@@ -201,14 +201,17 @@ class WatchStore:
 
     def known(self, name: str, job_ids: Sequence[str]) -> set[str]:
         """Which of `job_ids` the watch has reported or marked seen (read only: nothing is claimed)."""
-        name = self._n(name)
+        return self._ids_in("watch_seen", "watch", self._n(name), job_ids)
+
+    def _ids_in(self, table: str, column: str, key: str, job_ids: Sequence[str]) -> set[str]:
+        """Which of `job_ids` the rows of `table` with `column` = `key` hold (`table` and `column` are ours)."""
         if not job_ids:
             return set()
         marks = ", ".join("?" for _ in job_ids)
         with self.db.transaction() as tx:
             rows = tx.all(
-                f"SELECT job_id FROM watch_seen WHERE watch = ? AND job_id IN ({marks})",  # noqa: S608
-                (name, *job_ids),
+                f"SELECT job_id FROM {table} WHERE {column} = ? AND job_id IN ({marks})",  # noqa: S608
+                (key, *job_ids),
             )
         return {r["job_id"] for r in rows}
 
@@ -325,15 +328,7 @@ class WatchStore:
 
     def round_known(self, query: str, job_ids: Sequence[str]) -> set[str]:
         """Which of `job_ids` an earlier round of the shared feed query `query` fetched."""
-        if not job_ids:
-            return set()
-        marks = ", ".join("?" for _ in job_ids)
-        with self.db.transaction() as tx:
-            rows = tx.all(
-                f"SELECT job_id FROM feed_seen WHERE query = ? AND job_id IN ({marks})",  # noqa: S608
-                (query, *job_ids),
-            )
-        return {r["job_id"] for r in rows}
+        return self._ids_in("feed_seen", "query", query, job_ids)
 
     def round_mark(self, query: str, job_ids: Sequence[str]) -> None:
         now = self._clock()
