@@ -15,6 +15,7 @@ from typing import Literal
 from .config import Settings
 from .errors import (
     AuthenticationError,
+    CriteriaNeeded,
     GraphQLError,
     InvalidInputError,
     NotAuthenticatedError,
@@ -48,6 +49,13 @@ FIRST_LOGIN = (
     "Run `upwork-mcp auth login` (or set UPWORK_ACCESS_TOKEN), or start the server with --sandbox to try it offline."
 )
 RECHECK = "After changing the key's permissions, run `upwork-mcp doctor` to re-check what it may read."
+CRITERIA: dict[str, str] = {
+    "model": "Ask the user what they want, what they won't take and their rates, then call set_criteria with "
+    "their words (or accept_starting_point=true if they take the starting point as it is); the user approves it.",
+    "person": "State yours: `upwork-mcp watch criteria --want python,django --avoid wordpress --rate-floor 60` "
+    "(or `upwork-mcp watch criteria --accept` to take the starting point as it is), or write a [scoring] "
+    "section in the watch settings file (`upwork-mcp watch config`).",
+}
 
 
 def advice(exc: UpworkError, audience: Audience = "model") -> str | None:
@@ -62,6 +70,8 @@ def advice(exc: UpworkError, audience: Audience = "model") -> str | None:
         return "`upwork-mcp auth orgs` lists your organizations; `upwork-mcp auth use-org ID` picks one."
     if isinstance(exc, PermissionDeniedError):
         return RECHECK
+    if isinstance(exc, CriteriaNeeded):
+        return CRITERIA[audience]
     if audience == "model" and isinstance(exc, NotFoundError | InvalidInputError) and exc.root in ID_SOURCES:
         return ID_SOURCES[exc.root or ""]
     if audience == "model" and isinstance(exc, NotFoundError):

@@ -10,6 +10,7 @@ Upwork operation it is about).
     ├── InvalidInputError           an argument the engine can't use (a bad cursor, an unknown name)
     ├── NotAuthenticatedError       no token, or the refresh was rejected
     ├── ConfirmationRequired        a write was not confirmed by the user
+    ├── CriteriaNeeded              nothing is ranked before the user states their criteria
     ├── APIConnectionError          network failure, timeout
     └── APIError                    Upwork (or the job feed) answered with a failure
         ├── BadRequestError 400     ├── AuthenticationError 401
@@ -59,6 +60,10 @@ class NotAuthenticatedError(UpworkError):
 
 class ConfirmationRequired(UpworkError):
     """A write needs the user's confirmation before it is sent."""
+
+
+class CriteriaNeeded(UpworkError):
+    """Nothing can be ranked yet: the user has not stated (or accepted) their ranking criteria."""
 
 
 class APIConnectionError(UpworkError):

@@ -13,8 +13,9 @@ from tests.mcp_client import Connect, answering
 from tests.watches.helpers import feed_watch, watching
 from upwork_mcp.approvals import Approvals
 from upwork_mcp.config import Settings
+from upwork_mcp.errors import CriteriaNeeded
 from upwork_mcp.sandbox import Sandbox
-from upwork_mcp.watches.criteria import CriteriaNeeded, profile_of, starting_point
+from upwork_mcp.watches.criteria import profile_of, starting_point
 from upwork_mcp.watches.listing import Listing
 from upwork_mcp.watches.scoring import score
 from upwork_mcp.world import open_store

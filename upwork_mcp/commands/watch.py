@@ -12,10 +12,9 @@ from typing import Any
 import anyio.to_thread
 import httpx
 
-from ..errors import InvalidInputError
+from ..errors import CriteriaNeeded, InvalidInputError
 from ..watches import criteria as stated
 from ..watches.config import default_text
-from ..watches.criteria import CriteriaNeeded
 from ..watches.delivery import Deliverer
 from ..watches.filters import WatchFilters
 from ..watches.runner import run
@@ -110,11 +109,11 @@ async def _ensure_criteria(watches: Watches, say: Callable[[str], None]) -> None
         return
     exc = stated.needed()
     if not sys.stdin.isatty():
-        raise CriteriaNeeded(f"{exc} {CriteriaNeeded.FOR_TERMINAL}")
+        raise exc
     say(str(exc))
     answer = await anyio.to_thread.run_sync(input, "Rank this watch's jobs by the starting point as it is? [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
-        raise CriteriaNeeded(f"Not added. {CriteriaNeeded.FOR_TERMINAL}")
+        raise CriteriaNeeded("Not added: no criteria of yours to rank its jobs by.")
     await watches.set_criteria(stated.starting_point(), CLI_ACCEPT.format(how="add"))
 
 
@@ -131,10 +130,7 @@ async def command(args: argparse.Namespace, engine: Engine) -> int:
         print(path.read_text(encoding="utf-8") if path.exists() else default_text())
         return 0
     if action == "criteria":
-        try:
-            return await _criteria(args, watches, _say)
-        except CriteriaNeeded as exc:
-            raise CriteriaNeeded(f"{exc} {CriteriaNeeded.FOR_TERMINAL}") from None
+        return await _criteria(args, watches, _say)
     if action == "add":
         filters, unmapped = _filters(args)
         interval = args.interval or (watches.config.search.min_interval_minutes if args.source == "search" else 10)

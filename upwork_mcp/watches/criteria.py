@@ -12,23 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import UpworkError
+from ..errors import CriteriaNeeded
 from .config import shipped_defaults
 from .scoring import Profile
-
-
-class CriteriaNeeded(UpworkError):
-    """Nothing can be ranked yet: the user has not stated (or accepted) their criteria."""
-
-    FOR_MODEL = (
-        "Ask the user what they want, what they won't take and their rates, then call set_criteria with their "
-        "words (or accept_starting_point=true if they take the starting point as it is); the user approves it."
-    )
-    FOR_TERMINAL = (
-        "State yours: `upwork-mcp watch criteria --want python,django --avoid wordpress --rate-floor 60` (or "
-        "`upwork-mcp watch criteria --accept` to take the starting point as it is), or write a [scoring] "
-        "section in the watch settings file (`upwork-mcp watch config`)."
-    )
 
 
 def starting_point() -> dict[str, Any]:
