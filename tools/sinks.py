@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
 from upwork_mcp.store.sinks import StoredSink
@@ -16,7 +15,7 @@ from upwork_mcp.watches.sinks import SinkConfig, parse_sink
 
 from ._app import Ctx, app
 from ._common import OutModel, ToolSpec, respond
-from ._confirm import Decision, ask, gate, perform
+from ._confirm import Decision, gate, perform
 from ._preview import Waiting, waiting
 
 SinkName = Annotated[
@@ -73,17 +72,6 @@ def _payload(sink: SinkConfig) -> dict[str, Any]:
     }
 
 
-async def ask_before_adding(
-    name: str, url: str, kind: str, min_verdict: str | None, confirmation_token: str | None, ctx: Ctx
-) -> Any:
-    try:
-        sink = _parsed(name, url, kind, min_verdict)
-    except Exception:
-        return None  # the body says what is wrong with the arguments
-    message = f"Send your Upwork job alerts to this address?\n\n{sink.exact()}\n\n({kind} sink {name!r})"
-    return ask(ctx, confirmation_token, message, AddDecision)
-
-
 class AddResult(Waiting):
     status: Literal["added", "needs_approval", "needs_confirmation", "declined"]
     sink: SinkOut
@@ -100,13 +88,12 @@ async def add_sink(
             max_length=2000,
         ),
     ],
-    decision: Annotated[ElicitationResult[AddDecision], Resolve(ask_before_adding)],
     kind: Annotated[SinkKind, Field(description="How it is sent.")] = "webhook",
     min_verdict: MinVerdict = None,
     confirmation_token: Annotated[
         str | None, Field(description="After the user approved: its token or approval id.", max_length=64)
     ] = None,
-) -> Annotated[CallToolResult, AddResult]:
+) -> Annotated[CallToolResult, AddResult] | InputRequiredResult:
     """Add a sink for watch alerts (a webhook, Slack, Discord, Telegram or ntfy address). The user approves the
     exact address first: the client asks, or the first call returns a preview to approve."""
     sink = _parsed(name, url, kind, min_verdict)
@@ -114,7 +101,17 @@ async def add_sink(
     if any(s.name == name for s in await watches.sinks()):
         raise ToolError(f"A sink named {name!r} exists (list_sinks); remove_sink it first or choose another name.")
     out = sink_out(sink)
-    verdict = await gate(ctx, kind="add_sink", payload=_payload(sink), decision=decision, token=confirmation_token)
+    verdict = await gate(
+        ctx,
+        kind="add_sink",
+        payload=_payload(sink),
+        token=confirmation_token,
+        question=f"Send your Upwork job alerts to this address?\n\n{sink.exact()}\n\n({kind} sink {name!r})",
+        schema=AddDecision,
+        check="list_sinks",
+    )
+    if isinstance(verdict, InputRequiredResult):
+        return verdict  # the client asks its user, and calls again with the answer
     if verdict.status == "declined":
         return respond(AddResult(status="declined", sink=out), f"Not added: {verdict.said}.")
     if verdict.ticket is not None:

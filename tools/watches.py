@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
 from upwork_mcp.errors import UpworkError
@@ -19,7 +18,7 @@ from upwork_mcp.watches.urls import parse_search_url
 
 from ._app import Ctx, app
 from ._common import OutModel, ResponseFormat, ToolSpec, joined, respond
-from ._confirm import Decision, ask, gate, perform
+from ._confirm import Decision, gate, perform
 from ._preview import Waiting, waiting
 from ._text import listing
 from ._watch_out import FoundOut, WatchOut, found_line, found_out, watch_out, when
@@ -321,26 +320,6 @@ async def _proposed(watches: Watches, changes: dict[str, Any], accept: bool) -> 
     return spec, "your criteria (stated through set_criteria, approved by you)"
 
 
-async def ask_before_ranking(
-    want: list[str] | None,
-    avoid: list[str] | None,
-    rate_floor: float | None,
-    fixed_floor: float | None,
-    require_verified_payment: bool | None,
-    accept_starting_point: bool,
-    confirmation_token: str | None,
-    ctx: Ctx,
-) -> Any:
-    changes = {"want": want, "avoid": avoid, "rate_floor": rate_floor, "fixed_floor": fixed_floor,
-               "require_verified_payment": require_verified_payment}  # fmt: skip
-    try:
-        spec, _ = await _proposed(app(ctx).watches, changes, accept_starting_point)
-    except (ValueError, UpworkError):
-        return None  # the body says what is wrong with the arguments
-    shown = stated.describe(stated.profile_of(spec, "proposed"))
-    return ask(ctx, confirmation_token, f"Rank your Upwork jobs by these criteria?\n\n{shown}", CriteriaDecision)
-
-
 class CriteriaResult(Waiting):
     status: Literal["set", "needs_approval", "needs_confirmation", "declined"]
     criteria: str
@@ -349,7 +328,6 @@ class CriteriaResult(Waiting):
 
 async def set_criteria(
     ctx: Ctx,
-    decision: Annotated[ElicitationResult[CriteriaDecision], Resolve(ask_before_ranking)],
     want: Annotated[Words, Field(description="What the user wants (skills, kinds of work), in their words.")] = None,
     avoid: Annotated[Words, Field(description="What the user won't take: a job naming one is SKIP.")] = None,
     rate_floor: Annotated[float | None, Field(description="Hourly floor, USD.", ge=0, le=10_000)] = None,
@@ -361,7 +339,7 @@ async def set_criteria(
     confirmation_token: Annotated[
         str | None, Field(description="After the user approved: its token or approval id.", max_length=64)
     ] = None,
-) -> Annotated[CallToolResult, CriteriaResult]:
+) -> Annotated[CallToolResult, CriteriaResult] | InputRequiredResult:
     """Set the criteria jobs are ranked by: only what the user said they want, won't take and charge (Upwork's
     terms forbid ranking by criteria you choose). Unsaid parts keep their current or starting values; the user
     approves the whole."""
@@ -376,7 +354,17 @@ async def set_criteria(
         raise ToolError(f"set_criteria: {exc}") from None
     shown = stated.describe(stated.profile_of(spec, "proposed"))
     payload = {"criteria": shown, "spec": spec}
-    verdict = await gate(ctx, kind="set_criteria", payload=payload, decision=decision, token=confirmation_token)
+    verdict = await gate(
+        ctx,
+        kind="set_criteria",
+        payload=payload,
+        token=confirmation_token,
+        question=f"Rank your Upwork jobs by these criteria?\n\n{shown}",
+        schema=CriteriaDecision,
+        check="list_watches (it names the criteria jobs are ranked by)",
+    )
+    if isinstance(verdict, InputRequiredResult):
+        return verdict  # the client asks its user, and calls again with the answer
     if verdict.status == "declined":
         return respond(CriteriaResult(status="declined", criteria=shown), f"Not set: {verdict.said}.")
     if verdict.ticket is not None:
