@@ -16,8 +16,10 @@ from upwork_mcp.config import Settings
 from upwork_mcp.errors import CriteriaNeeded
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.watches.criteria import profile_of, starting_point
+from upwork_mcp.watches.filters import WatchFilters
 from upwork_mcp.watches.listing import Listing
 from upwork_mcp.watches.scoring import score
+from upwork_mcp.watches.service import Watch
 from upwork_mcp.world import open_store
 
 pytestmark = pytest.mark.anyio
@@ -46,6 +48,27 @@ def test_what_the_user_wont_take_is_skip_zero_and_unknowns_count_half() -> None:
     assert (avoided.score, avoided.verdict) == (0, "SKIP") and avoided.reasons[0].startswith("disqualified: ")
     hired = score(Listing("feed", "3", "Already filled", hired=1, payment_verified=True), profile)
     assert (hired.score, hired.verdict) == (0, "SKIP")
+
+
+@pytest.mark.parametrize("source", ["feed", "search"])
+async def test_every_verdict_agrees_with_its_number(sandbox: Sandbox, source: str) -> None:
+    criteria = {**starting_point(), "skills": ["python", "react"], "avoid": ["wordpress"], "rate_floor": 30}
+    async with watching(sandbox, criteria=criteria) as watches:
+        await watches.create(Watch("all", source, WatchFilters(), interval_minutes=60))  # type: ignore[arg-type]
+        found = (await watches.preview("all")).found
+        profile = await watches.profile()
+    assert len(found) >= 20 and {f.score.verdict for f in found} >= {"REVIEW", "SKIP"}
+    for f in found:
+        s = f.score
+        wrong = f"{f.job.title}: {s.line()}"
+        if s.verdict == "APPLY":
+            assert s.score is not None and s.score >= profile.apply_at, wrong
+        elif s.verdict == "REVIEW":
+            assert s.score is None or profile.review_at <= s.score < profile.apply_at, wrong
+        else:  # SKIP: below the review line, or 0 because the user won't take it (never "SKIP 95")
+            assert s.score is not None and (s.score < profile.review_at), wrong
+            assert s.score == 0 or not s.reasons[0].startswith("disqualified"), wrong
+        assert s.line().startswith(f"{s.verdict} {s.score}" if s.score is not None else s.verdict)
 
 
 def _stated(tmp_path: Any) -> dict[str, str]:
