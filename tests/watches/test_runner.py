@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.watches.helpers import watching
+from upwork_mcp.api.job_feed import FeedQuota
 from upwork_mcp.cli import main
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.sandbox.posting import post_job
@@ -30,6 +31,7 @@ from upwork_mcp.store.sinks import StoredSink
 from upwork_mcp.watches import service
 from upwork_mcp.watches.delivery import Deliverer
 from upwork_mcp.watches.filters import WatchFilters
+from upwork_mcp.watches.rounds import remember_quota
 from upwork_mcp.watches.runner import OneUser, run
 from upwork_mcp.watches.service import Watch, Watches
 from upwork_mcp.watches.sinks import parse_sink
@@ -140,6 +142,21 @@ async def test_rounds_keep_within_the_feed_plan(sandbox: Sandbox, tmp_path: Path
         said, _ = await _run(watches, http, Ticks(rounds=60, step=60.0))  # an hour of one-minute ticks
     assert len(sandbox.feed_log) - before == 2  # at 0 and at 43 minutes, not 60
     assert sum(line.startswith("feed watches are due; the next feed round waits") for line in said) == 2
+
+
+async def test_a_used_up_quota_the_feed_reported_holds_the_first_round_until_its_reset(sandbox: Sandbox) -> None:
+    async with watching(sandbox) as watches, receiver([]) as http:
+        await watches.create(Watch("every-minute", "feed", WatchFilters(), interval_minutes=1))
+        reset = time.time() + 30 * 60  # an earlier run (or job_feed_status) saw the quota used up until then
+        remember_quota(watches.store, FeedQuota(limit=1000, remaining=0, reset=int(reset), burst=20))
+        before = len(sandbox.feed_log)
+        said, _ = await _run(watches, http, Ticks(rounds=29, step=60.0))  # 28 minutes: before the reset
+        held = len(sandbox.feed_log) - before
+        later = Ticks(rounds=1)
+        later.offset = 31 * 60.0  # a run started after the reset
+        said_after, _ = await _run(watches, http, later)
+    assert held == 0 and any(line.startswith("feed watches are due; the next feed round waits") for line in said)
+    assert len(sandbox.feed_log) - before == 1 and any(line.startswith("round 1 ") for line in said_after)
 
 
 @pytest.mark.slow

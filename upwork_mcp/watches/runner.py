@@ -7,7 +7,7 @@ every watch it skips and why (once, and again when the reason changes).
 The policy guard: a scheduled watch over Upwork's own search runs only when allowed ([search]
 allow_scheduled, or --allow-search), at most every min_interval_minutes, and within the daily request
 budget. The feed is built for polling but metered: rounds are spaced to stay within the plan's monthly
-requests and the quota the feed reports.
+requests and the quota the feed reports (remembered in the store: a restarted runner waits out a used-up quota).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 
 from .delivery import Deliverer, Outcome, Scope
-from .rounds import Member, RoundResult, feed_round, spacing
+from .rounds import Member, RoundResult, feed_round, known_quota, spacing
 from .service import CheckReport, Watches
 
 TICK = 5.0  # how often a long run looks at the outbox and the schedule
@@ -72,7 +72,7 @@ async def run(
 ) -> RunLog:
     scope = OneUser(scope) if isinstance(scope, Watches) else scope
     log = RunLog()
-    next_feed = 0.0
+    next_feed = await _not_before(scope, clock())
     said: dict[str, str] = {}  # what was last said about each skipped watch
     waiting_said = False
     while True:
@@ -128,7 +128,8 @@ async def run(
             log.rounds += 1
             requests = await _round(home, feed, search, log, say, clock)
             if feed:
-                gap = spacing(home.client.job_feed.quota, config.feed.monthly_requests, clock())
+                quota = home.client.job_feed.quota or await anyio.to_thread.run_sync(known_quota, home.store)
+                gap = spacing(quota, config.feed.monthly_requests, clock())
                 next_feed = now + gap
                 if gap > TICK:
                     plan = f"plan and quota: one per {gap / 60:.0f} min"
@@ -141,6 +142,17 @@ async def run(
         if once:
             return log
         await sleep(TICK)
+
+
+async def _not_before(scope: Scope, now: float) -> float:
+    """When the first feed round may go: after the reset, if the quota the feed last reported (to any process of
+    this store: an earlier run, job_feed_status) was used up."""
+    owners = scope.owners() or [None]
+    home = scope.watches(None if None in owners else owners[0])
+    quota = await anyio.to_thread.run_sync(known_quota, home.store)
+    if quota is None or quota.remaining is None or quota.remaining > 0 or quota.reset is None:
+        return 0.0
+    return float(quota.reset) if quota.reset > now else 0.0
 
 
 async def _round(
