@@ -140,3 +140,21 @@ async def _browser(given: httpx.AsyncClient | None) -> AsyncIterator[httpx.Async
         return
     async with httpx.AsyncClient(timeout=60) as fresh:  # generous: a loaded 2-core machine
         yield fresh
+
+
+async def approved(client: Client, browser: httpx.AsyncClient, base: str, tool: str, args: dict[str, Any]) -> Any:
+    """`tool` called by the person, approved by them on the server's approval page (signed in in `browser`),
+    and called again with the approval: the write done."""
+    preview = (await client.call_tool(tool, args)).structured_content or {}
+    link = preview["approval_url"]
+    form = {"k": link.split("k=")[1], "decision": "approve"}
+    clicked = await browser.post(link.split("?")[0], data=form, headers={"Origin": base})
+    assert clicked.status_code == 200 and "Approved" in clicked.text, clicked.text
+    done = await client.call_tool(tool, {**args, "confirmation_token": preview["approval_id"]})
+    assert not done.is_error, done.content
+    return done
+
+
+async def own_criteria(client: Client, browser: httpx.AsyncClient, base: str) -> None:
+    """The person accepts the starting point as their ranking criteria (nothing is ranked before they do)."""
+    await approved(client, browser, base, "set_criteria", {"accept_starting_point": True})

@@ -17,12 +17,13 @@ from mcp_types import PromptReference
 
 from tests.conftest import LoopbackSandbox
 from tests.person import as_run, clean_env, in_terminal, without_terminal
-from tests.team.helpers import oauth_server, signed_in, team_env
+from tests.team.helpers import approved, oauth_server, own_criteria, signed_in, team_env
 from upwork_mcp.sandbox.posting import post_job
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 MUTATION = "mutation Send($input: RoomStoryCreateInputV2!) { createRoomStoryV2(input: $input) { id message } }"
 WATCH = "alpha-secret"
+SINK = {"name": "alpha-hook", "url": "https://hooks.example.com/alpha-private-path"}
 
 
 def _sc(result: Any) -> dict[str, Any]:
@@ -40,6 +41,10 @@ AS_THE_OTHER: dict[str, Callable[[Theirs], list[dict[str, Any]]]] = {
     "delete_watch": lambda a: [{"name": WATCH}],
     "score_jobs": lambda a: [{"jobs": a["feed_ids"]}],
     "create_watch": lambda a: [{"name": WATCH}],  # last of the watch tools: their own, under the same name
+    "list_sinks": lambda a: [{}],
+    "remove_sink": lambda a: [{"name": SINK["name"]}],
+    "add_sink": lambda a: [{**a["sink"], "confirmation_token": a["sink_approval"]}],
+    "set_criteria": lambda a: [{"want": ["python"], "confirmation_token": a["criteria_approval"]}],
     "list_proposals": lambda a: [{}],
     "get_proposal": lambda a: [{"proposal_id": a["proposal"]}],
     "list_offers": lambda a: [{}],
@@ -91,8 +96,14 @@ async def test_two_people_share_nothing_of_their_own(loopback: LoopbackSandbox, 
             signed_in(base, 0, a_browser) as (a, _),
             signed_in(base, 1, b_browser) as (b, _),
         ):
-            # The first person's state: a watch and what it found, a write waiting for them, their Upwork.
-            await a.call_tool("create_watch", {"name": WATCH})
+            # The first person's state: their criteria, a sink, a watch and what it found, writes waiting for
+            # them, their Upwork.
+            for person, browser in ((a, a_browser), (b, b_browser)):
+                await own_criteria(person, browser, base)
+            await approved(a, a_browser, base, "add_sink", SINK)
+            sink_preview = _sc(await a.call_tool("add_sink", {**SINK, "name": "alpha-second"}))
+            criteria_preview = _sc(await a.call_tool("set_criteria", {"want": ["python"]}))
+            await a.call_tool("create_watch", {"name": WATCH, "sinks": [SINK["name"]]})
             await a.call_tool("check_watches", {})
             post_job(box, title="Only the first person's watch has seen this")
             found = _sc(await a.call_tool("check_watches", {}))["checks"][0]["new"]
@@ -104,6 +115,9 @@ async def test_two_people_share_nothing_of_their_own(loopback: LoopbackSandbox, 
                 "room": room,
                 "send": send,
                 "approval": preview["approval_id"],
+                "sink": {**SINK, "name": "alpha-second"},
+                "sink_approval": sink_preview["approval_id"],
+                "criteria_approval": criteria_preview["approval_id"],
                 "contract": _sc(await a.call_tool("list_contracts", {"limit": 1}))["contracts"][0]["id"],
                 "proposal": _sc(await a.call_tool("list_proposals", {"limit": 1}))["proposals"][0]["id"],
                 "offer": (_sc(await a.call_tool("list_offers", {"limit": 1})).get("offers") or [{"id": "0"}])[0]["id"],
@@ -126,11 +140,14 @@ async def test_two_people_share_nothing_of_their_own(loopback: LoopbackSandbox, 
                 set((await c.complete(ref, {"name": "room_id", "value": ""})).completion.values) for c in (a, b)
             ]
             still = _sc(await a.call_tool("list_watches", {}))["watches"]
+            a_sinks = _sc(await a.call_tool("list_sinks", {}))["sinks"]
+            a_ranked_by = _sc(await a.call_tool("list_watches", {}))["ranked_by"]
     by_tool = {tool: [r for t, r in heard if t == tool] for tool in AS_THE_OTHER}
     for tool, result in heard:
         seen = result.model_dump_json()
         assert send["message"] not in seen and theirs["approval"] not in seen, tool  # their write, its approval
         assert tool in UPWORK_DECIDES or name not in seen, f"{tool} showed the second person the first one's name"
+        assert tool == "add_sink" or "alpha-private-path" not in seen, f"{tool} showed the first one's sink"
     assert _sc(by_tool["list_watches"][0])["watches"] == []
     assert "no freelancer profile" in by_tool["get_my_profile"][0].content[0].text  # a client's; never theirs
     assert by_tool["preview_watch"][0].is_error and by_tool["delete_watch"][0].is_error
@@ -138,6 +155,9 @@ async def test_two_people_share_nothing_of_their_own(loopback: LoopbackSandbox, 
     assert _sc(by_tool["score_jobs"][0]).get("jobs", []) == [] and _sc(by_tool["score_jobs"][0])["not_found"]
     assert all(r.is_error for r in by_tool["send_message"] + by_tool["run_graphql_mutation"])
     assert [s["name"] for s in still] == [WATCH]  # theirs is untouched
+    assert _sc(by_tool["list_sinks"][0])["sinks"] == [] and by_tool["remove_sink"][0].is_error
+    assert by_tool["add_sink"][0].is_error and by_tool["set_criteria"][0].is_error  # their approvals, not the other's
+    assert [s["name"] for s in a_sinks] == [SINK["name"]] and a_ranked_by.startswith("the starting point you accepted")
     assert "Only the first person's watch has seen this" in a_watch  # theirs found it ...
     assert "Only the first person's watch has seen this" not in b_watch  # ... the other's, made after, has not
     assert completed[0] and completed[1] and not completed[0] & completed[1]
@@ -207,9 +227,13 @@ async def test_a_subscription_hears_only_its_own_persons_changes(
 
     with oauth_server(loopback, tmp_path) as base:
         async with (
-            signed_in(base, 0, mode=mode, handler=on_message("a")) as (a, _),
-            signed_in(base, 1, mode=mode, handler=on_message("b")) as (b, _),
+            httpx.AsyncClient(timeout=30) as a_browser,
+            httpx.AsyncClient(timeout=30) as b_browser,
+            signed_in(base, 0, a_browser, mode=mode, handler=on_message("a")) as (a, _),
+            signed_in(base, 1, b_browser, mode=mode, handler=on_message("b")) as (b, _),
         ):
+            for person, browser in ((a, a_browser), (b, b_browser)):
+                await own_criteria(person, browser, base)
             await a.call_tool("create_watch", {"name": "news"})
             for name in ("news", "other"):
                 await b.call_tool("create_watch", {"name": name})
