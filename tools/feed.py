@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import anyio.to_thread
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from pydantic import Field
@@ -12,6 +13,7 @@ from pydantic import Field
 from upwork_mcp.api._paging import offset_of
 from upwork_mcp.api.job_feed import feed_query
 from upwork_mcp.facts import FeedSort
+from upwork_mcp.watches.rounds import remember_quota
 
 from ._app import Ctx, app
 from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, respond
@@ -298,6 +300,8 @@ async def job_feed_status(ctx: Ctx) -> Annotated[CallToolResult, FeedStatus]:
     feed = app(ctx).client.job_feed
     envelope = await feed.health()
     q = feed.quota
+    if q is not None:  # for `watch run` too: a used-up quota holds its rounds until the reset
+        await anyio.to_thread.run_sync(remember_quota, app(ctx).watches.store, q)
     quota = (
         FeedQuotaOut(
             limit=q.limit,

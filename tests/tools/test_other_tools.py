@@ -3,7 +3,11 @@ from __future__ import annotations
 import pytest
 
 from tests.mcp_client import Connect
+from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.store import WatchStore
+from upwork_mcp.watches.rounds import known_quota
+from upwork_mcp.world import open_store
 
 pytestmark = pytest.mark.anyio
 
@@ -58,6 +62,8 @@ async def test_feed_filters_server_side_and_says_what_it_applied_locally(connect
     assert "matched here" in local.content[0].text
     out = status.structured_content
     assert out["healthy"] is True and out["quota"]["limit"] == sandbox.feed_rate_limit
+    remembered = known_quota(WatchStore(open_store(Settings.from_env({"UPWORK_SANDBOX": "1"}))))
+    assert remembered is not None and remembered.limit == sandbox.feed_rate_limit  # what `watch run` spaces by
 
 
 async def test_account_lists_organizations(connect: Connect, sandbox: Sandbox) -> None:
