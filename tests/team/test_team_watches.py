@@ -1,7 +1,7 @@
 """Watches in a team deployment, on a real PostgreSQL: one `watch run` checks every user's watches (their
 feed watches together in one feed request, their search watches with their own login), each user's jobs
 go to that user's own sinks, once; neither user sees, checks nor receives the other's; and two runners on
-one database, held at the same moment, deliver every job once."""
+one database, held at the same moment, deliver every job once; `watch list` shows every user's watches."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from upwork_mcp.auth.tokens import TokenSet
+from upwork_mcp.cli import main
 from upwork_mcp.config import Settings
 from upwork_mcp.errors import InvalidInputError
 from upwork_mcp.sandbox import Sandbox, create_app
@@ -178,3 +179,25 @@ async def test_two_runners_on_one_database_deliver_each_job_once(
         ids = [j["id"] for message in got.get(who, []) for j in message["jobs"]]
         assert sorted(ids) == sorted(f"upwork-{i}" for i in posted), who  # every job, once, whichever runner
     assert gate["arrived"] == 2
+
+
+async def test_watch_list_shows_every_users_watches(
+    postgres_url: str,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with team_engine(postgres_url, sandbox, tmp_path, {}) as engine:
+        await _user(engine, ALICE, "alice", WatchFilters(q="python"))
+        await _user(engine, BOB, "bob", WatchFilters(job_type="fixed"))
+    for name, value in {"UPWORK_SANDBOX": "1", "UPWORK_DATABASE_URL": postgres_url, "UPWORK_ENCRYPTION_KEY": KEY,
+                        "UPWORK_DATA_DIR": str(tmp_path)}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    assert await anyio.to_thread.run_sync(main, ["watch", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert sorted(line.split(": ")[0] for line in listed if line.startswith("upwork:")) == [
+        f"{who}/{name}" for who in (ALICE, BOB) for name in ("jobs", "search")
+    ]
+    assert listed[-1].startswith("4 watches")
