@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from upwork_mcp.watches.scoring import label
+
 from ._common import OutModel, joined
 from ._text import clean
 
@@ -46,7 +48,7 @@ def found_line(j: FoundOut) -> str:
     line = joined(
         f"[{j.id}] {j.title}",
         j.budget,
-        f"{j.verdict} {j.score}" if j.score is not None else j.verdict,
+        label(j.verdict, j.score, j.reasons),
         j.change,
         j.url,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -306,12 +307,14 @@ async def test_a_job_posted_68_hours_ago_does_not_read_2d_ago(connect: Connect, 
 
 
 async def test_a_disqualified_job_reads_skip_with_why_never_skip_and_a_high_score(
-    connect: Connect, sandbox: Sandbox
+    connect: Connect, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     job = post_job(sandbox, title="Billing page", description="Great pay. Message me on WhatsApp.", budget=5000)
-    async with connect() as client:
+    stated = tmp_path / "watches.toml"
+    stated.write_text('[scoring]\nskills = ["billing"]\n')  # the user's own criteria
+    async with connect(env={"UPWORK_WATCH_CONFIG": str(stated)}) as client:
         scored = await client.call_tool("score_jobs", {"jobs": [job["id"]]})
     out = scored.structured_content["jobs"][0]
     line = next(line for line in scored.content[0].text.splitlines() if f"[{job['id']}]" in line)
-    assert out["verdict"] == "SKIP" and out["score"] is not None
-    assert f"SKIP, disqualified: off platform (fit {out['score']})" in line and not re.search(r"SKIP \d", line)
+    assert out["verdict"] == "SKIP" and out["score"] == 0  # what the user won't take scores 0, fit or not
+    assert re.search(r"SKIP, disqualified: off platform \(fit \d+\)", line) and not re.search(r"SKIP \d", line)

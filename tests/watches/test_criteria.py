@@ -5,6 +5,7 @@ person takes, after which every result names whose criteria ranked it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -68,7 +69,16 @@ async def test_every_verdict_agrees_with_its_number(sandbox: Sandbox, source: st
         else:  # SKIP: below the review line, or 0 because the user won't take it (never "SKIP 95")
             assert s.score is not None and (s.score < profile.review_at), wrong
             assert s.score == 0 or not s.reasons[0].startswith("disqualified"), wrong
-        assert s.line().startswith(f"{s.verdict} {s.score}" if s.score is not None else s.verdict)
+        # The line reads as the numbers do: "SKIP, disqualified: ..." for a 0 the user's refusal made, else "SKIP 12".
+        disqualified = s.reasons[0].startswith("disqualified: ") if s.reasons else False
+        head = (
+            f"{s.verdict}, disqualified: "
+            if disqualified
+            else f"{s.verdict} {s.score}"
+            if s.score is not None
+            else s.verdict
+        )
+        assert s.line().startswith(head) and (disqualified or not re.search(r"SKIP, ", s.line())), wrong
 
 
 def _stated(tmp_path: Any) -> dict[str, str]:

@@ -177,7 +177,7 @@ async def test_sinks_get_what_their_verdict_allows_and_no_skip_by_default(sandbo
     hooked = [j["title"] for a in receiver.accepted if a["path"] == "/hook" for j in a["jobs"]]
     texts = [a["text"] for a in receiver.accepted if a["path"] == "/slack"]
     assert hooked == ["Django and Stripe billing"]  # APPLY and REVIEW by default: no SKIP is pushed
-    assert sum("Fix a WordPress theme | $60-90/hr | SKIP 0: disqualified: you won't take" in t for t in texts) == 1
+    assert sum("Fix a WordPress theme | $60-90/hr | SKIP, disqualified: you won't take" in t for t in texts) == 1
     best = verdicts["Django and Stripe billing"] == "APPLY"
     assert sum("Django and Stripe billing" in t for t in texts) == (2 if best else 1)
 

@@ -18,7 +18,6 @@ from ..watches.config import default_text
 from ..watches.delivery import Deliverer
 from ..watches.filters import WatchFilters
 from ..watches.runner import run
-from ..watches.scoring import label
 from ..watches.service import Found, Watch, Watches
 from ..watches.urls import parse_search_url
 from ..world import Engine

@@ -106,10 +106,10 @@ DISQUALIFIED = "disqualified: "  # the first reason of a job skipped whatever it
 
 
 def label(verdict: Verdict, score: int | None, reasons: list[str]) -> str:
-    """The verdict with its score, in words that agree: a disqualified job reads "SKIP, disqualified: payment
-    unverified (fit 95)", never "SKIP 95" (which reads as a contradiction)."""
+    """The verdict with its score, in words that agree: a disqualified job (scored 0) reads "SKIP, disqualified:
+    payment unverified (fit 95)", never "SKIP 95" nor a bare "SKIP 0"."""
     if reasons and reasons[0].startswith(DISQUALIFIED):
-        return f"{verdict}, {reasons[0]}" + (f" (fit {score})" if score is not None else "")
+        return f"{verdict}, {reasons[0]}"
     return f"{verdict} {score}" if score is not None else verdict
 
 
@@ -130,8 +130,9 @@ class Score:
 
     def line(self, reasons: int = 2) -> str:
         """The verdict, the number and the top reasons, in one line: what every sink and the tool show."""
-        head = f"{self.verdict} {self.score}" if self.score is not None else self.verdict
-        return head + (": " + "; ".join(self.reasons[:reasons]) if self.reasons else "")
+        head = label(self.verdict, self.score, self.reasons)
+        rest = self.reasons[1:] if head.startswith(f"{self.verdict}, ") else self.reasons
+        return head + (": " + "; ".join(rest[:reasons]) if rest else "")
 
 
 def _hours_since(iso: str | None, now: datetime) -> float | None:
@@ -271,7 +272,7 @@ def score(job: Listing, profile: Profile, *, now: datetime | None = None) -> Sco
     disqualified, avoided = _disqualifiers(job, profile, bool(contact or red))
     why = [d.replace("_", " ") for d in disqualified] + [f"you won't take {a!r}" for a in avoided]
     if why:
-        reasons.insert(0, "disqualified: " + ", ".join(why) + (f" (scored {result} otherwise)" if result else ""))
+        reasons.insert(0, DISQUALIFIED + ", ".join(why) + (f" (fit {result})" if result is not None else ""))
         return Score(0, "SKIP", reasons, flags, profile.origin)
     if result is None:
         return Score(None, "REVIEW", reasons, flags, profile.origin)
