@@ -153,8 +153,11 @@ class Removed(OutModel):
 async def remove_sink(ctx: Ctx, name: SinkName) -> Annotated[CallToolResult, Removed]:
     """Remove a sink added with add_sink; watches naming it stop sending there."""
     store = app(ctx).watches.sink_store
-    if store is None or not await anyio.to_thread.run_sync(store.remove, name):
-        raise ToolError(f"No sink {name!r} in the store (list_sinks; sinks in the settings file are edited there).")
+    if store is None or not await anyio.to_thread.run_sync(store.remove, name):  # gone already: nothing to do
+        return respond(
+            Removed(name=name, removed=False),
+            f"No sink {name!r} in the store: nothing removed (list_sinks; settings-file sinks are edited there).",
+        )
     return respond(Removed(name=name, removed=True), f"Sink {name} removed.")
 
 

@@ -23,8 +23,10 @@ from upwork_mcp.auth.tokens import TokenSet
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.server import build_server
+from upwork_mcp.store import WatchStore
 from upwork_mcp.store.team import TeamStore
 from upwork_mcp.store.tokens import DatabaseTokenStore
+from upwork_mcp.watches.criteria import starting_point
 from upwork_mcp.world import open_store, sealer_for
 
 pytestmark = pytest.mark.anyio
@@ -66,6 +68,7 @@ async def two_users(sandbox: Sandbox, data: Path, **env: str) -> AsyncIterator[t
     for user, persona in (("sandy", 0), ("sam", 1)):
         login = TokenSet.from_response(sandbox.issue_tokens(persona))
         DatabaseTokenStore(team, sealer_for(settings), user).save(login)
+        WatchStore(team.store, owner=user).set_criteria(starting_point(), "the starting point (accepted in a test)")
     server = build_server(settings, transport=httpx.ASGITransport(app=create_app(sandbox)))
     async with Client(server) as first, Client(server) as second:
         sandy, sam = AsUser(first, "sandy"), AsUser(second, "sam")

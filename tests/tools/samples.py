@@ -79,3 +79,11 @@ def resolve(value: Any, known: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [resolve(v, known) for v in value]
     return value
+
+
+def stated_criteria(tmp_path: Path) -> dict[str, str]:
+    """The environment of a user who stated their ranking criteria in the watch settings file: nothing is ranked
+    before they do, so the watch tools' sample calls need it."""
+    path = tmp_path / "watches.toml"
+    path.write_text('[scoring]\nskills = ["python"]\nrate_floor = 30\n')
+    return {"UPWORK_WATCH_CONFIG": str(path)}

@@ -7,13 +7,14 @@ import json
 import re
 import time
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
 from tests.mcp_client import Connect
-from tests.tools.samples import load, resolve, values
+from tests.tools.samples import load, resolve, stated_criteria, values
 from upwork_mcp._bundled import tools_package
 from upwork_mcp.sandbox import Sandbox
 
@@ -140,7 +141,7 @@ def _hidden_characters(text: str) -> list[str]:
 
 @pytest.mark.parametrize("plant", list(PLANTS))
 async def test_planted_text_stays_inside_the_marking_and_loses_its_hidden_characters(
-    connect: Connect, sandbox: Sandbox, plant: str
+    connect: Connect, sandbox: Sandbox, plant: str, tmp_path: Path
 ) -> None:
     counter = [0]
     # Upwork's own taxonomy (category names) is Upwork's text, not a third party's: list_categories shows it as is.
@@ -151,7 +152,7 @@ async def test_planted_text_stays_inside_the_marking_and_loses_its_hidden_charac
     known = values(sandbox)
     problems: list[str] = []
     seen: dict[str, int] = {}
-    async with connect() as client:
+    async with connect(env=stated_criteria(tmp_path)) as client:
         for spec in tools_package().all_specs():  # every tool the registry declares, with its sample calls
             sample = load(spec.name)
             for name, arguments in sample.given:

@@ -4,11 +4,13 @@ arguments, a probe or a permission name fails here."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import FakeClock, make_loop, sandbox_client
 from tests.mcp_client import Connect
-from tests.tools.samples import load, resolve, sample_files, values
+from tests.tools.samples import load, resolve, sample_files, stated_criteria, values
 from upwork_mcp import graphql as documents
 from upwork_mcp._bundled import tools_package
 from upwork_mcp.api._graphql import PERMISSIONS
@@ -40,10 +42,10 @@ def test_every_tool_has_sample_calls_and_every_sample_a_tool() -> None:
     assert set(sample_files()) == names, f"samples for tools that do not exist: {set(sample_files()) - names}"
 
 
-async def test_every_served_tool_answers_its_sample_calls(connect: Connect, sandbox: Sandbox) -> None:
+async def test_every_served_tool_answers_its_sample_calls(connect: Connect, sandbox: Sandbox, tmp_path: Path) -> None:
     known = values(sandbox)
     problems: list[str] = []
-    async with connect() as client:
+    async with connect(env=stated_criteria(tmp_path)) as client:
         served = {tool.name for tool in (await client.list_tools()).tools}
         specs = [spec for spec in _specs() if spec.name in served]
         assert {spec.name for spec in specs} == {spec.name for spec in _specs()}, "the default server serves all"
