@@ -190,7 +190,7 @@ async def _list(engine: Engine) -> int:
             _say(f"{who}{name}: BROKEN: {why}")
         total += len(good) + len(bad)
     used, limit = await engine.watches().search_budget()
-    _say(f"{total} watches; Upwork search budget today {used}/{limit}")
+    _say(f"{total} watch{'' if total == 1 else 'es'}; Upwork search budget today {used}/{limit}")
     return 0
 
 
