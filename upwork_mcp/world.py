@@ -194,7 +194,7 @@ class Engine:
             settings = self.world.settings
             tokens = DatabaseTokenStore(TeamStore(self.store), sealer_for(settings), user)
             manager = TokenManager(settings, tokens, self.loop)
-            client = UpworkClient(settings, self.loop, manager, memory=self.memory)
+            client = UpworkClient(settings, self.loop, manager, memory=self.memory, user=user)
             if len(self._users) >= 1000:  # a long-running server forgets the least recent users
                 self._users.pop(next(iter(self._users)))
             self._users[user] = client

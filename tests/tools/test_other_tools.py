@@ -81,9 +81,12 @@ async def test_a_tenant_override_acts_in_that_organization(connect: Connect, san
             "run_graphql", {"query": "{ organization { name } }", "tenant_id": agency["id"]}
         )
         foreign = await client.call_tool("list_contracts", {"tenant_id": "123"})
+        after = await client.call_tool("list_contracts", {})  # the mistake changed nothing
     assert default.structured_content["data"]["organization"]["name"] == sandbox.data.organizations[0]["name"]
     assert chosen.structured_content["data"]["organization"]["name"] == agency["name"]
     assert foreign.is_error and "get_account" in foreign.content[0].text
+    assert all(o["id"] in foreign.content[0].text for o in sandbox.data.organizations)  # the user's own
+    assert not after.is_error, after.content[0].text
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ never rewritten or resent.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ import anyio.to_thread
 
 from .. import graphql as documents
 from .._http import Credentials, RequestLoop
-from ..errors import APIError, GraphQLError, NotFoundError, PermissionDeniedError, UpworkError
+from ..errors import APIError, GraphQLError, NotFoundError, PermissionDeniedError, TenantError, UpworkError
 from ..facts import TENANT_HEADER
 from ..notes import note
 from .memory import Capabilities
@@ -29,6 +30,7 @@ MAX_RESENDS = 3  # a query pruned of what Upwork refused is sent again at most t
 
 # Why a field was left out: each reason reads after "(...)" in a note and decides the error's kind.
 WHY_PERMISSION = "this API key lacks the permission to read it"
+WHY_REFUSED = "Upwork refuses it to this user in this organization"
 WHY_GONE = "it is gone from Upwork's schema"
 WHY_NULL = "Upwork answers it null though its schema says it never is, which loses the whole answer"
 
@@ -66,6 +68,15 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _PERMISSION_MARKERS = ("oauth2 permission", "no access to requested resource", "permission", "authorization failed")
+# Upwork's words for a refusal decided on the key's scopes (facts page, "Scopes"): the key's, for every user of
+# it. Any other refusal ("Authorization failed") may be about who asks, and in which organization.
+_KEY_SCOPE_MARKERS = ("oauth2 permission", "no access to requested resource")
+# What a login asks to learn whose it is: never refused from what was remembered, never remembered, so no
+# refusal ever stops a login (or another user's) from saying who it is.
+IDENTITY = frozenset({"Account"})
+# Roots that only hold the real operations (`user { offer }`): a refusal naming nothing is the child's.
+CONTAINER_ROOTS = {"user": "CurrentUser"}
+_ORGANIZATION_ID = re.compile(r"[A-Za-z0-9_~:-]{1,64}")
 _NOT_FOUND_MARKERS = ("not found", "does not exist")
 _NAMED_IN_BRACKETS = re.compile(r"\[([A-Za-z0-9_., ]+)\]")
 _UNDEFINED_FIELD = re.compile(r"Field '([A-Za-z0-9_]+)' in type '([A-Za-z0-9_]+)' is undefined")
@@ -100,19 +111,20 @@ class GraphQLResult:
 
 
 def refused_names(errors: list[dict[str, Any]]) -> dict[str, str]:
-    """The fields Upwork refused, by name, and why: a missing permission, gone from its schema, or a
-    non-null field it answered null."""
+    """The fields Upwork refused, by name, and why: a permission the key lacks, a refusal to this user in
+    this organization, gone from its schema, or a non-null field it answered null."""
     found: dict[str, str] = {}
     for err in errors:
         message = str(err.get("message", ""))
         path = [str(p) for p in err.get("path") or [] if not str(p).isdigit()]
         if any(marker in message.lower() for marker in _PERMISSION_MARKERS):
+            why = WHY_PERMISSION if decided_on_the_key([message]) else WHY_REFUSED
             named = [n.strip() for group in _NAMED_IN_BRACKETS.findall(message) for n in group.split(",") if "." in n]
             if len(path) >= 2:
                 named.append(f"{path[-2]}.{path[-1]}")
             elif len(path) == 1:
                 named.append(f"Query.{path[0]}")
-            found.update((n, found.get(n, WHY_PERMISSION)) for n in named)
+            found.update((n, found.get(n, why)) for n in named)
             continue
         for field_name, type_name in _UNDEFINED_FIELD.findall(message):
             found.setdefault(f"{type_name}.{field_name}", WHY_GONE)
@@ -120,6 +132,16 @@ def refused_names(errors: list[dict[str, Any]]) -> dict[str, str]:
         if parent and path:
             found.setdefault(f"{parent.group(1)}.{path[-1]}", WHY_NULL)
     return found
+
+
+def decided_on_the_key(messages: list[str]) -> bool:
+    """Whether Upwork's refusal is about the key's scopes (every message says so), not about the user."""
+    return bool(messages) and all(any(m in said.lower() for m in _KEY_SCOPE_MARKERS) for said in messages)
+
+
+def remembered_for_key(why: str) -> bool:
+    """Whether a refusal is the key's (its scopes, its schema) rather than this user's in one organization."""
+    return why in (WHY_PERMISSION, WHY_GONE)
 
 
 def _names_only_shared(refused: dict[str, str]) -> bool:
@@ -134,6 +156,18 @@ def transient(errors: list[dict[str, Any]]) -> bool:
     )
 
 
+def _operation_named(text: str, root: str) -> str:
+    """How a refused root is remembered: `Query.roomList`, or `CurrentUser.offer` for `user { offer }` (a
+    refusal of the offers must not stop `user { contractTimeReport }`, nor a login's `user { id }`)."""
+    if root in CONTAINER_ROOTS:
+        from ..graphql.analysis import operation  # lazy: graphql-core loads with the first document
+
+        children = operation(text).fields_under(root)
+        if len(children) == 1:
+            return f"{CONTAINER_ROOTS[root]}.{children[0]}"
+    return f"Query.{root}"
+
+
 def left_out(name: str, fields: dict[str, str]) -> str:
     """One note: what was left out of an operation, grouped by why."""
     by_why: dict[str, list[str]] = {}
@@ -143,6 +177,12 @@ def left_out(name: str, fields: dict[str, str]) -> str:
 
 
 class GraphQLExecutor:
+    """Runs documents; remembers refusals in `capabilities` for what Upwork decided on (see `Capabilities`).
+
+    `login_tenant` says which organization the saved login acts in (`auth use-org`), the one a call without
+    its own `tenant_id` (and without UPWORK_TENANT_ID) is answered in: refusals to the user are kept per tenant.
+    """
+
     def __init__(
         self,
         loop: RequestLoop,
@@ -150,12 +190,21 @@ class GraphQLExecutor:
         credentials: Credentials | None,
         tenant_id: str | None,
         capabilities: Capabilities | None = None,
+        *,
+        login_tenant: Callable[[], Awaitable[str | None]] | None = None,
     ) -> None:
         self.loop = loop
         self.url = url
         self.credentials = credentials
         self.tenant_id = tenant_id
         self.capabilities = capabilities
+        self._login_tenant = login_tenant
+
+    async def tenant_in_use(self, tenant_id: str | None = None) -> str | None:
+        """The organization a call is answered in: its own, the configured one, or the login's."""
+        if tenant_id or self.tenant_id:
+            return tenant_id or self.tenant_id
+        return await self._login_tenant() if self._login_tenant is not None else None
 
     async def run(
         self, name: str, variables: dict[str, Any] | None = None, *, tenant_id: str | None = None
@@ -165,7 +214,9 @@ class GraphQLExecutor:
         if documents.kind_of_operation(name) == "mutation":
             return await self.execute(text, variables, operation_name=name, mutation=True, tenant_id=tenant_id)
         roots = documents.root_fields(text)
-        known = await self.capabilities.refused() if self.capabilities is not None else {}
+        capabilities = None if name in IDENTITY else self.capabilities
+        tenant = await self.tenant_in_use(tenant_id) if capabilities is not None else None
+        known = await capabilities.refused(tenant) if capabilities is not None else {}
         for root in roots:
             if f"Query.{root}" in known:
                 raise self._refused_root(root, known[f"Query.{root}"])
@@ -181,6 +232,8 @@ class GraphQLExecutor:
             try:
                 result = await self.execute(text, variables, operation_name=name, tenant_id=tenant_id)
                 break
+            except TenantError:
+                raise  # about the organization asked for, not about this operation: nothing to remember
             except (PermissionDeniedError, GraphQLError) as exc:
                 errors = exc.errors
                 if transient(errors) and not timed_out:
@@ -193,19 +246,21 @@ class GraphQLExecutor:
                 }
                 if isinstance(exc, PermissionDeniedError) and len(roots) == 1 and _names_only_shared(refused):
                     # "Authorization failed" naming nothing, or naming only types every answer uses (Money,
-                    # PageInfo: sample 03): the key lacks the operation, not a field of it.
-                    refused, refused_roots = {}, {f"Query.{roots[0]}": WHY_PERMISSION}
+                    # PageInfo: sample 03): the key (or the user) lacks the operation, not a field of it.
+                    said = [str(e.get("message", "")) for e in errors] or [exc.message]
+                    why = WHY_PERMISSION if decided_on_the_key(said) else WHY_REFUSED
+                    refused, refused_roots = {}, {_operation_named(text, roots[0]): why}
                 if refused_roots or not refused:
-                    if refused_roots and self.capabilities is not None:
-                        await self._remember(refused_roots)
+                    if refused_roots and capabilities is not None:
+                        await self._remember(capabilities, refused_roots, tenant)
                     raise
                 if resends == MAX_RESENDS:
                     raise
                 pruned, dropped = await self._prune(text, set(refused))
                 if not dropped:
                     raise
-                if self.capabilities is not None:
-                    await self._remember(refused)
+                if capabilities is not None:
+                    await self._remember(capabilities, refused, tenant)
                 now = {d: refused.get(d, WHY_PERMISSION) for d in dropped}
                 self._check_roots_left(roots, pruned, now, remembered=False)
                 text, missing = pruned, {**missing, **now}
@@ -215,10 +270,11 @@ class GraphQLExecutor:
             note(left_out(name, missing))
         return result
 
-    async def _remember(self, refused: dict[str, str]) -> None:
-        assert self.capabilities is not None
+    @staticmethod
+    async def _remember(capabilities: Capabilities, refused: dict[str, str], tenant: str | None) -> None:
         for why in dict.fromkeys(refused.values()):
-            await self.capabilities.remember([n for n, w in refused.items() if w == why], why)
+            names = [n for n, w in refused.items() if w == why]
+            await capabilities.remember(names, why, tenant=tenant, for_key=remembered_for_key(why))
 
     async def _prune(self, text: str, names: set[str]) -> tuple[str, list[str]]:
         from ..graphql.analysis import prune  # lazy: graphql-core and the schema load only when needed
@@ -248,6 +304,13 @@ class GraphQLExecutor:
                 unanswerable=True,
             ).about(root)
         permission = PERMISSIONS.get(root, "the permission this query needs")
+        if why == WHY_REFUSED:
+            return PermissionDeniedError(
+                f"Upwork refused {root} to this user in the organization in use{when}. The API key may lack "
+                f"{permission}, or the user may not do this in this organization.",
+                permission=permission,
+                status_code=200,
+            ).about(root)
         return PermissionDeniedError(
             f"Upwork refused {root} for this API key{when} (it lacks {permission}). Enable it for "
             "the key in Upwork's API Center.",
@@ -264,7 +327,44 @@ class GraphQLExecutor:
         mutation: bool = False,
         tenant_id: str | None = None,
     ) -> GraphQLResult:
-        """POST a document; raise when nothing usable came back, else return data and errors."""
+        """POST a document; raise when nothing usable came back, else return data and errors.
+
+        A refused organization is told with the organizations this user has (asked of Upwork once more)."""
+        try:
+            return await self._post(query, variables, operation_name, mutation, tenant_id)
+        except TenantError as exc:
+            raise await self._with_organizations(exc) from None
+
+    async def _with_organizations(self, exc: TenantError) -> TenantError:
+        """`exc` naming the organizations this user may act in (ids and kinds: their names are the users'
+        own words, shown by the account's listing), or `exc` as it was when they can't be listed."""
+        try:
+            found = await self._post(documents.operation("Account"), None, "Account", False, None)
+        except UpworkError:
+            return exc  # the organization in use by default is refused too: nothing to list from
+        items = (found.data.get("companySelector") or {}).get("items") or []
+        organizations = [
+            f"{item['organizationId']} ({item.get('typeTitle') or item.get('organizationType') or 'organization'})"
+            for item in items
+            if isinstance(item, dict) and _ORGANIZATION_ID.fullmatch(str(item.get("organizationId") or ""))
+        ]
+        if not organizations:
+            return exc
+        named = TenantError(
+            f"{exc.message.rstrip()} The organizations this user may act in: {', '.join(organizations)}.",
+            permission=None,
+        ).about(exc.root)
+        named.status_code, named.request_id = exc.status_code, exc.request_id
+        return named
+
+    async def _post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        mutation: bool,
+        tenant_id: str | None,
+    ) -> GraphQLResult:
         body: dict[str, Any] = {"query": query, "variables": variables or {}}
         if operation_name:
             body["operationName"] = operation_name
@@ -310,9 +410,13 @@ def classify_errors(
     )
     if any(marker in lowered for marker in _PERMISSION_MARKERS):
         permission = PERMISSIONS.get(root or "", "the permission this query needs")
+        decided = (
+            f"the API key lacks {permission!s}. Enable it for the key in Upwork's API Center"
+            if decided_on_the_key([str(e.get("message", "")) for e in errors])
+            else f"the API key may lack {permission!s}, or this user may not do this in the organization in use"
+        )
         return PermissionDeniedError(
-            f"Upwork refused this query: the API key lacks {permission!s}. Enable it for the key in "
-            f"Upwork's API Center (Upwork said: {message}).",
+            f"Upwork refused this query: {decided} (Upwork said: {message}).",
             permission=permission,
             status_code=200,
             errors=errors,

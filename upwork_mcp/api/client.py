@@ -33,20 +33,33 @@ def key_id(settings: Settings) -> str:
 class UpworkClient:
     """Upwork's GraphQL API and the job feed, one resource per attribute.
 
-    `memory` is where it remembers what this key was refused and which job id a ciphertext stands
+    `memory` is where it remembers what this key (or `user`) was refused and which job id a ciphertext stands
     for; the composition root hands it the store shared by the user's processes.
     """
 
     def __init__(
-        self, settings: Settings, http: RequestLoop, tokens: TokenSource, *, memory: Memory | None = None
+        self,
+        settings: Settings,
+        http: RequestLoop,
+        tokens: TokenSource,
+        *,
+        memory: Memory | None = None,
+        user: str = "",
     ) -> None:
         self.settings = settings
         self.loop = http
         self.tokens = tokens
         self.memory: Memory = memory or InMemory()
-        self.capabilities = Capabilities(self.memory, key_id(settings))
+        # Refusals are remembered per key, or per key, user and organization (api/memory.py, Capabilities):
+        # `user` is the team member this client acts for ("" for the one login of a data dir).
+        self.capabilities = Capabilities(self.memory, key_id(settings), user=user)
         self.graphql = GraphQLExecutor(
-            http, settings.api_url, BearerCredentials(tokens), settings.tenant_id, self.capabilities
+            http,
+            settings.api_url,
+            BearerCredentials(tokens),
+            settings.tenant_id,
+            self.capabilities,
+            login_tenant=self._login_tenant,
         )
         self.account = AccountAPI(self.graphql)
         self.jobs = JobsAPI(self.graphql, self.memory)
@@ -58,3 +71,6 @@ class UpworkClient:
         self.hours = HoursAPI(self.graphql)
         self.categories = CategoriesAPI(self.graphql, self.memory)
         self.job_feed = JobFeedAPI(http, settings.job_feed_url, settings.job_feed_api_key)
+
+    async def _login_tenant(self) -> str | None:
+        return (await self.tokens.current()).tenant_id

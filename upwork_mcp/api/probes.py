@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from .. import graphql as documents
-from ..errors import NotFoundError, PermissionDeniedError, UpworkError
-from ._graphql import PERMISSIONS
+from ..errors import NotFoundError, PermissionDeniedError, TenantError, UpworkError
+from ._graphql import PERMISSIONS, WHY_PERMISSION, WHY_REFUSED, decided_on_the_key, remembered_for_key
 
 if TYPE_CHECKING:
     from . import UpworkClient
@@ -64,6 +64,7 @@ async def probe(client: UpworkClient, root: str, user_id: Callable[[], Awaitable
     operation, needs = PROBES[root]
     name = remembered_name(root)
     try:
+        tenant = await client.graphql.tenant_in_use()
         if needs == "user":
             variables = {"userId": await user_id()}
         elif needs == "ace":
@@ -74,13 +75,19 @@ async def probe(client: UpworkClient, root: str, user_id: Callable[[], Awaitable
         return Probe(root, "unknown", f"not probed: {exc}")
     try:
         await client.graphql.execute(documents.operation(operation), variables, operation_name=operation)
+    except TenantError as exc:
+        return Probe(root, "unknown", str(exc))  # about the organization, not the operation: not remembered
     except PermissionDeniedError as exc:
-        await client.capabilities.remember([name], "this API key lacks the permission")
+        said = [str(e.get("message", "")) for e in exc.errors] or [exc.message]
+        why = WHY_PERMISSION if decided_on_the_key(said) else WHY_REFUSED
+        await client.capabilities.remember([name], why, tenant=tenant, for_key=remembered_for_key(why))
         permission = PERMISSIONS.get(name.removeprefix("Query.")) or exc.permission or "a permission"
+        if why == WHY_REFUSED:
+            return Probe(root, "refused", f"refused to this user in this organization (the key may lack {permission})")
         return Probe(root, "refused", f"the API key lacks {permission}")
     except NotFoundError:
         pass  # asked for a made-up id and told it does not exist: the key may ask
     except UpworkError as exc:
         return Probe(root, "unknown", str(exc))
-    await client.capabilities.forget([name])
+    await client.capabilities.forget([name], tenant)
     return Probe(root, "allowed", "allowed")

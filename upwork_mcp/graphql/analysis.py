@@ -69,6 +69,16 @@ class Operation:
     def root_fields(self) -> tuple[str, ...]:
         return tuple(s.name.value for s in self.definition.selection_set.selections if isinstance(s, FieldNode))
 
+    def fields_under(self, root: str) -> tuple[str, ...]:
+        """The fields selected directly under the root field `root` (`user { offer }` -> `offer`)."""
+        return tuple(
+            child.name.value
+            for s in self.definition.selection_set.selections
+            if isinstance(s, FieldNode) and s.name.value == root and s.selection_set is not None
+            for child in s.selection_set.selections
+            if isinstance(child, FieldNode)
+        )
+
 
 def parse_document(text: str) -> DocumentNode:
     try:
