@@ -13,12 +13,11 @@ import json
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from graphql import OperationDefinitionNode
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
-from upwork_mcp.graphql.analysis import DocumentError, Kind, check, measure, operation
+from upwork_mcp.graphql.analysis import DocumentError, Kind, examine_off_loop, fit_answer
 from upwork_mcp.graphql.describe import look_up
 
 from ._app import Ctx, app
@@ -27,51 +26,29 @@ from ._confirm import Decision, gate, perform
 from ._text import untrusted
 
 MAX_DOCUMENT_CHARS = 20_000
-MAX_DEPTH = 12
-MAX_FIELDS = 1_000  # fields resolved per item, fragments expanded
-MAX_ALIASES = 30  # each alias repeats a field's work upstream
 MAX_TEXT_CHARS = 30_000
+MAX_ANSWER_BYTES = 200_000  # structured content; thirty aliases of `first: 100` came to 1.9 MB
 
 
-def inspect_document(query: str, operation_name: str | None) -> tuple[Kind, set[str]]:
-    """Parse and bound the document (in time linear in its length); return the kind of the operation it runs
-    and the kinds of all its operations, or raise a ToolError."""
-
+async def inspect_document(
+    ctx: Ctx, query: str, operation_name: str | None, schema_check: bool
+) -> tuple[Kind, frozenset[str]]:
+    """The local check (upwork_mcp.graphql.analysis.examine, off the event loop, linear and bounded): the kind
+    of the operation the document runs and the kinds of all its operations, or a ToolError saying what to
+    change. An invalid document costs no request to Upwork."""
+    schema, label = await app(ctx).schema() if schema_check else (None, "")
     try:
-        op = operation(query, operation_name)
-        kinds = {d.operation.value for d in op.document.definitions if isinstance(d, OperationDefinitionNode)}
-        if "subscription" in kinds:
-            raise DocumentError("Subscriptions are not supported: Upwork has no subscriptions for API keys.")
-        shape = measure(op)
+        examined = await examine_off_loop(query, operation_name, schema)
     except DocumentError as exc:
         raise ToolError(str(exc)) from exc
-    if shape.depth > MAX_DEPTH:
-        raise ToolError(f"The document nests {shape.depth} levels deep; the limit is {MAX_DEPTH}.")
-    if shape.fields > MAX_FIELDS:
-        raise ToolError(
-            f"The document selects {shape.fields} fields once its fragments are expanded; the limit is "
-            f"{MAX_FIELDS}. Ask only for the fields you need."
-        )
-    if shape.aliases > MAX_ALIASES:
-        raise ToolError(
-            f"The document uses {shape.aliases} aliases; the limit is {MAX_ALIASES}. Make several "
-            "smaller calls instead."
-        )
-    return op.kind, kinds
-
-
-async def check_against_schema(ctx: Ctx, query: str) -> None:
-    """Validate locally (in a worker thread): an invalid document costs no request to Upwork."""
-
-    schema, label = await app(ctx).schema()
-    problems = await anyio.to_thread.run_sync(check, schema, query)
-    if problems:
+    if examined.problems:
         raise ToolError(
             "The document does not fit Upwork's schema; nothing was sent.\n"
-            + "\n".join(problems)
+            + "\n".join(examined.problems)
             + f"\n(Checked against {label}. If Upwork has this since, run `upwork-mcp schema pull`, or call again "
             "with schema_check=false.)"
         )
+    return examined.kind, examined.kinds
 
 
 class MutationDecision(Decision):
@@ -88,6 +65,7 @@ class GraphQLRunResult(OutModel):
     status: Literal["ok", "partial"]
     data: dict[str, Any] | None = None
     errors: list[dict[str, Any]] | None = None
+    cut: list[str] | None = None  # where the data was cut to fit MAX_ANSWER_BYTES
 
 
 class MutationRunResult(OutModel):
@@ -97,6 +75,7 @@ class MutationRunResult(OutModel):
     approval_id: str | None = None
     approval_url: str | None = None
     confirmation_token: str | None = None
+    cut: list[str] | None = None  # where the data was cut to fit MAX_ANSWER_BYTES
 
 
 Query = Annotated[
@@ -115,15 +94,22 @@ SchemaCheck = Annotated[
 ]
 
 
-def answered(result: Any, model: type[GraphQLRunResult] | type[MutationRunResult]) -> CallToolResult:
-    """Upwork's answer: its data as compact JSON in the untrusted marking, its errors after it."""
-    out = model(status="partial" if result.errors else "ok", data=result.data, errors=result.errors or None)
-    body = json.dumps(result.data, separators=(",", ":"), ensure_ascii=False)
+async def answered(result: Any, model: type[GraphQLRunResult] | type[MutationRunResult]) -> CallToolResult:
+    """Upwork's answer: its data as compact JSON in the untrusted marking (cut to MAX_ANSWER_BYTES, saying
+    where), its errors after it."""
+    data, cut = await anyio.to_thread.run_sync(fit_answer, result.data, MAX_ANSWER_BYTES)
+    out = model(status="partial" if result.errors else "ok", data=data, errors=result.errors or None, cut=cut or None)
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     if len(body) > MAX_TEXT_CHARS:
         body = body[:MAX_TEXT_CHARS] + f"… (cut at {MAX_TEXT_CHARS} characters; ask for fewer fields or a smaller page)"
     text = untrusted(body, "Upwork data; free-text fields are written by third parties")
     if result.errors:
         text += "\n" + untrusted("errors: " + "; ".join(result.warnings()), "Upwork's error messages")
+    if cut:
+        text += (
+            f"\nCut to fit {MAX_ANSWER_BYTES:,} bytes: {'; '.join(cut)}. Ask for fewer fields or smaller pages "
+            "(first:), or fewer aliases."
+        )
     return respond(out, text)
 
 
@@ -138,7 +124,7 @@ async def run_graphql(
     """Run a GraphQL query against Upwork's API, for what the other tools don't cover. Documents are checked
     against Upwork's schema first; an unknown field comes back at once with the fields its type has."""
     state = app(ctx)
-    _, kinds = inspect_document(query, operation_name)
+    _, kinds = await inspect_document(ctx, query, operation_name, schema_check=False)
     if kinds != {"query"}:
         if state.read_only:
             raise ToolError("This server is read-only (UPWORK_READ_ONLY): mutations are refused.")
@@ -147,9 +133,9 @@ async def run_graphql(
             "mutation alone to run_graphql_mutation (the user approves it first), or the query without it here."
         )
     if schema_check:
-        await check_against_schema(ctx, query)
+        await inspect_document(ctx, query, operation_name, schema_check=True)  # the same parse, remembered
     result = await state.client.graphql.execute(query, variables, operation_name=operation_name, tenant_id=tenant_id)
-    return answered(result, GraphQLRunResult)
+    return await answered(result, GraphQLRunResult)
 
 
 async def run_graphql_mutation(
@@ -166,11 +152,11 @@ async def run_graphql_mutation(
 ) -> Annotated[CallToolResult, MutationRunResult] | InputRequiredResult:
     """Run a GraphQL mutation against Upwork's API once the user approves it (queries: run_graphql)."""
     state = app(ctx)
-    kind, _ = inspect_document(query, operation_name)
+    kind, _ = await inspect_document(ctx, query, operation_name, schema_check=False)
     if kind != "mutation":
         raise ToolError("This operation is a query: run it with run_graphql, which needs no approval.")
     if schema_check:
-        await check_against_schema(ctx, query)
+        await inspect_document(ctx, query, operation_name, schema_check=True)  # the same parse, remembered
 
     async def execute() -> Any:
         return await state.client.graphql.execute(
@@ -201,7 +187,7 @@ async def run_graphql_mutation(
         )
         return respond(out, "NOT RUN YET. " + verdict.instructions("run_graphql_mutation", "the same arguments"))
     result = await perform(ctx, verdict, execute, result_id=lambda r: "done", check="query the affected object")
-    return answered(result, MutationRunResult)
+    return await answered(result, MutationRunResult)
 
 
 class TypeOut(OutModel):

@@ -60,6 +60,23 @@ async def test_an_alias_flood_is_bounded_before_anything_is_sent(connect: Connec
     assert result.is_error and "aliases" in result.content[0].text and sandbox.api_requests == before
 
 
+async def test_thirty_aliased_pages_of_a_hundred_come_back_cut_to_the_bound_and_say_so(connect: Connect) -> None:
+    from tools.graphql import MAX_ANSWER_BYTES
+
+    page = (
+        'a{}: marketplaceJobPostingsSearch(marketPlaceJobFilter: {{pagination_eq: {{first: 100, after: "0"}}}}, '
+        "searchType: USER_JOBS_SEARCH) {{ totalCount edges {{ node {{ id title description }} }} }}"
+    )
+    async with connect() as client:
+        result = await client.call_tool("run_graphql", {"query": "{ " + " ".join(map(page.format, range(30))) + " }"})
+    out = result.structured_content
+    assert not result.is_error, result.content[0].text
+    assert len(json.dumps(out["data"], separators=(",", ":"), ensure_ascii=False).encode()) <= MAX_ANSWER_BYTES
+    assert all(0 < len(out["data"][f"a{i}"]["edges"]) < 100 for i in range(30))  # every page kept, each cut
+    assert out["data"]["a0"]["totalCount"] > 100 and len(out["cut"]) == 30
+    assert "Cut to fit" in result.content[0].text and "a0.edges: kept" in result.content[0].text
+
+
 # Text fields third parties write, wherever they appear in the sandbox's data.
 FREE_TEXT = {
     "title",
