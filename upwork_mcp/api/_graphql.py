@@ -354,7 +354,7 @@ class GraphQLExecutor:
             f"{exc.message.rstrip()} The organizations this user may act in: {', '.join(organizations)}.",
             permission=None,
         ).about(exc.root)
-        named.status_code, named.request_id = exc.status_code, exc.request_id
+        named.status_code = exc.status_code
         return named
 
     async def _post(
