@@ -22,6 +22,7 @@
 8. team: N concurrent MCP sessions over streamable HTTP against two server processes sharing one
    PostgreSQL, against one process on the embedded SQLite, in the same run (calls/s, p50/p99, memory
    per session)
+9. graphql_check: the local check of a 6 KB run_graphql document, CPU against a small one (bench/graphql_check.py)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from typing import Any
 
 import anyio
 import httpx
+from graphql_check import graphql_check
+from graphql_check import rows as graphql_check_rows
 from mcp import Client, StdioServerParameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -642,6 +645,7 @@ async def main(rounds: int, calls: int, only: set[str] | None = None) -> dict[st
         "tools_list": tools_list_size,
         "watches": lambda: watches_bench(max(5, rounds)),
         "team": lambda: team_bench(users=20, calls=10),
+        "graphql_check": lambda: graphql_check(max(5, rounds)),
     }
     unknown = (only or set()) - set(benchmarks)
     if unknown:
@@ -717,6 +721,8 @@ def _main_rows(r: dict[str, Any]) -> list[str]:
         )
     if "watches" in r:
         rows += watch_rows(r["watches"])
+    if "graphql_check" in r:
+        rows += graphql_check_rows(r["graphql_check"])
     return rows
 
 

@@ -60,7 +60,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
         "{ user { " + " ".join(["...UserIdentity"] * n) + " } } fragment UserIdentity on User { id }"
     ),
     "variables": lambda n: "query(" + " ".join(f"$v{i}: String" for i in range(n)) + ") { user { id } }",
-    "a long list argument": lambda n: "{ marketplaceJobPostingsContents(ids: [" + ",".join(["12345"] * n) + "]) { id } }",
+    "a long list argument": lambda n: (
+        "{ marketplaceJobPostingsContents(ids: [" + ",".join(["12345"] * n) + "]) { id } }"
+    ),
     "a long list of strings": lambda n: (
         "{ marketplaceJobPostingsContents(ids: [" + ",".join(['"1"'] * n) + "]) { id } }"
     ),
