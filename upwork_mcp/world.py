@@ -154,28 +154,40 @@ def token_source(world: World, loop: RequestLoop) -> TokenSource:
     return TokenManager(world.settings, world.store, loop, login=world.login)
 
 
+def limiter_for(settings: Settings, store: Store) -> Limiter:
+    """Upwork's limit (per IP), shared through the store: by every process of this data directory, or on a
+    team's database by every process and machine using this API key."""
+    from .store.rate import StoreLimiter  # lazy: with the engine
+
+    if settings.database_url is None:
+        return StoreLimiter(store, "upwork", settings.rate_limit)
+    from .api.client import key_id  # lazy: with the engine
+
+    return StoreLimiter(store, f"upwork:{key_id(settings)}", settings.rate_limit)
+
+
 class Engine:
     """One world's HTTP client, request loop, token source and Upwork client, made together."""
 
     def __init__(self, world: World, *, limiter: Limiter | None = None, store: Store | None = None) -> None:
         # lazy: httpx (which imports rich and pygments when present) and the engine load with the first call
-        from ._http import RateLimiter, RequestLoop, RetryPolicy, new_http_client
+        from ._http import RequestLoop, RetryPolicy, new_http_client
         from .api import UpworkClient
 
         settings = world.settings
         self.world = world
+        self._own_store = store is None  # closed with the engine; a store handed in belongs to the caller
+        self.store = store or open_store(settings)
         self.http = new_http_client(settings.timeout, world.resolved_transport())
         self.loop = RequestLoop(
             self.http,
             timeout=settings.timeout,
             policy=RetryPolicy(max_retries=settings.max_retries),
-            limiter=limiter or RateLimiter(settings.rate_limit),
+            limiter=limiter or limiter_for(settings, self.store),
         )
         self.tokens = token_source(world, self.loop)
         from .store import StoreMemory  # lazy: with the engine
 
-        self._own_store = store is None  # closed with the engine; a store handed in belongs to the caller
-        self.store = store or open_store(settings)
         self.memory = StoreMemory(self.store)
         self.client: UpworkClient = UpworkClient(settings, self.loop, self.tokens, memory=self.memory)
         self._watches: dict[str | None, Watches] = {}

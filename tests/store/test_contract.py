@@ -4,19 +4,18 @@ processes would have) race for it."""
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-import anyio
 import pytest
 
 from upwork_mcp.store import Database, PostgresDatabase, SQLiteDatabase, Store, WatchStore
 from upwork_mcp.store.core import Approval
 from upwork_mcp.store.migrations import MIGRATIONS
-from upwork_mcp.store.team import SharedLimiter, TeamStore
+from upwork_mcp.store.rate import grant
+from upwork_mcp.store.team import TeamStore
 from upwork_mcp.store.watches import Candidate
 
 T = TypeVar("T")
@@ -124,34 +123,11 @@ def test_a_lease_has_one_holder_until_released_or_expired(database: Database) ->
     assert team.acquire("refresh:u1", "a-third", 30)
 
 
-def test_the_shared_rate_limit_hands_out_distinct_slots(database: Database) -> None:
+def test_the_shared_rate_limit_grants_one_of_many_asking_at_one_instant(database: Database) -> None:
     Store(database)
-    starts = race(database, lambda s: TeamStore(s).reserve("upwork:key", 0.1), n=10)
-    ordered = sorted(starts)
-    gaps = [b - a for a, b in itertools.pairwise(ordered)]
-    assert all(g >= 0.1 - 1e-5 for g in gaps)  # never two requests in one slot (Unix-time floats: ~1e-7)
-
-
-def test_the_limiters_of_two_processes_take_their_slots_from_one_schedule(database: Database) -> None:
-    clock = Clock()  # frozen: each request's slot is the schedule's, never the clock's
-    rate, key = 1000.0, "upwork:key"  # fast, so the real sleeps for the slots stay short
-    other = twin(database)  # the second process's own connection
-    limiters = [SharedLimiter(TeamStore(Store(db, clock=clock)), key, rate) for db in (database, other)]
-
-    async def five_each() -> None:
-        async with anyio.create_task_group() as tg:
-            for limiter in limiters:
-                for _ in range(5):
-                    tg.start_soon(limiter.acquire)
-
-    try:
-        anyio.run(five_each)
-    finally:
-        if isinstance(other, PostgresDatabase):
-            other.close()
-    # Ten requests from both took ten consecutive slots of one schedule, each 1.05/rate after the last.
-    after = TeamStore(Store(database, clock=clock)).reserve(key, 0.0)
-    assert after - clock.now == pytest.approx(10 * SharedLimiter.MARGIN / rate, abs=1e-5)
+    answers = race(database, lambda s: grant(s, "upwork:key", 0.1), n=10, clock=lambda: 1_800_000_000.0)
+    waits = sorted(wait for wait, _ in answers)
+    assert waits[0] == 0 and waits[1:] == pytest.approx([0.1] * 9)  # the others ask again when it is their turn
 
 
 def test_logins_are_kept_as_sealed_bytes_and_grants_are_single_use(store: Store, database: Database) -> None:

@@ -17,7 +17,7 @@ import anyio.to_thread
 
 from ..config import Settings
 from ..errors import NotAuthenticatedError, UpworkError
-from ..world import Engine, open_store, pulled_schema_path, world_for
+from ..world import Engine, limiter_for, open_store, pulled_schema_path, world_for
 
 if TYPE_CHECKING:
     import httpx
@@ -161,16 +161,9 @@ class Runtime:
         return self._engine
 
     def _limiter(self) -> Limiter:
-        """Upwork's limit for this process, or, on a shared database, for every process using this API key."""
         if self.settings.database_url is not None:
-            from ..api.client import key_id  # lazy: with the engine
-            from ..store.team import SharedLimiter, TeamStore
-
             log.info("the Upwork rate limit is shared through the database")
-            return SharedLimiter(TeamStore(self.store()), f"upwork:{key_id(self.settings)}", self.settings.rate_limit)
-        from .._http import RateLimiter  # lazy: httpx loads with the first call, not at start-up
-
-        return RateLimiter(self.settings.rate_limit)
+        return limiter_for(self.settings, self.store())
 
     def logins(self, base: str) -> UpworkLogins:
         """This server as the OAuth authorization server of its users, each logging in to their own Upwork."""

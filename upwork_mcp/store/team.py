@@ -3,8 +3,7 @@
 - Each user's Upwork login, sealed (encrypted) by the caller before it reaches the database.
 - Leases: a named lock one holder has until it releases it or its time runs out (a holder that died
   does not block the others for longer than the lease).
-- The shared rate limit: each request reserves the next free slot of its key, so every process and
-  machine using one API key together stays within Upwork's requests per second.
+- The shared rate limit is the store's (store/rate.py), keyed per API key on a team's database.
 - The server's own OAuth state for MCP clients: registered clients, pending logins, codes and tokens,
   stored by a hash of the secret (a database leak does not hand out working tokens).
 """
@@ -12,12 +11,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import anyio
-import anyio.to_thread
 
 from .core import Store
 
@@ -98,21 +94,6 @@ class TeamStore:
         with self.db.transaction(lock=f"lease:{name}") as tx:
             tx.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
 
-    # -- the shared rate limit -------------------------------------------------------------------------
-
-    def reserve(self, key: str, interval: float) -> float:
-        """The time (Unix) this request may start: the key's next free slot, `interval` after the last."""
-        now = self._clock()
-        with self.db.transaction(lock=f"rate:{key}") as tx:
-            row = tx.one("SELECT next_at FROM rate_limits WHERE key = ?", (key,))
-            start = max(now, float(row["next_at"])) if row else now
-            tx.execute(
-                "INSERT INTO rate_limits (key, next_at) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET next_at = excluded.next_at",
-                (key, start + interval),
-            )
-        return start
-
     # -- the server's own OAuth ------------------------------------------------------------------------
 
     def put_grant(self, kind: str, handle: str, family: str, data: dict[str, Any], expires: float) -> None:
@@ -186,24 +167,3 @@ class TeamStore:
         with self.db.transaction() as tx:
             row = tx.one("SELECT info FROM oauth_clients WHERE client_id = ?", (client_id,))
         return str(row["info"]) if row else None
-
-
-class SharedLimiter:
-    """The request loop's limiter, shared by every process and machine on this store: each request takes
-    the next free slot of `key` (one API key), `interval` apart, then waits for it."""
-
-    MARGIN = 1.05  # as the in-process limiter: jitter on the wire must not bunch requests past the limit
-
-    def __init__(
-        self, team: TeamStore, key: str, rate: float, *, sleep: Callable[[float], Awaitable[None]] = anyio.sleep
-    ) -> None:
-        self.team = team
-        self.key = key
-        self.interval = self.MARGIN / rate
-        self._sleep = sleep
-
-    async def acquire(self) -> None:
-        start = await anyio.to_thread.run_sync(self.team.reserve, self.key, self.interval)
-        wait = start - self.team._clock()
-        if wait > 0:
-            await self._sleep(wait)
