@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from io import TextIOWrapper
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio
 import mcp_types as types
@@ -96,13 +96,17 @@ def screen(line: str) -> tuple[bool, list[SessionMessage]]:
     if not line.strip():
         return False, []
     if len(line) > MAX_LINE:
-        found, request_id = top_level_id(line[:4096])
-        return False, [_error(request_id if found else None, INVALID_REQUEST, "Request too large.")]
+        return False, [too_large(line[:4096])]
     try:
-        types.jsonrpc_message_adapter.validate_json(line, by_name=False)
-        return True, []
+        message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
     except Exception:  # noqa: S110 - any failure is answered below
         pass
+    else:
+        if isinstance(message, types.JSONRPCNotification) and '"id"' in line and "id" in json.loads(line):
+            # A request whose id is neither a string nor an integer ({"a": 1}, 1e400, 1.5, true) validates
+            # as a notification, which nobody answers: its sender would wait forever.
+            return False, [_error(None, INVALID_REQUEST, "Invalid request: the id must be a string or an integer.")]
+        return True, []
     try:
         value = json.loads(line)
     except RecursionError:
@@ -127,16 +131,37 @@ def screen(line: str) -> tuple[bool, list[SessionMessage]]:
     return False, [_error(value.get("id"), INVALID_REQUEST, "Invalid request: it does not match JSON-RPC 2.0.")]
 
 
-class ScreenedLines:
-    """stdin, line by line, with the lines the session would drop turned into answers."""
+def too_large(head: str) -> SessionMessage:
+    """The answer to a line over MAX_LINE, of which `head` is the start."""
+    found, request_id = top_level_id(head)
+    return _error(request_id if found else None, INVALID_REQUEST, f"Request too large (over {MAX_LINE:,} characters).")
 
-    def __init__(self, answers: anyio.abc.ObjectSendStream[SessionMessage]) -> None:
+
+class ScreenedLines:
+    """stdin, line by line, with the lines the session would drop turned into answers. A line is never held
+    whole past MAX_LINE: the rest of a longer one is read and dropped piece by piece."""
+
+    def __init__(self, answers: anyio.abc.ObjectSendStream[SessionMessage], stdin: BinaryIO | None = None) -> None:
         self._answers = answers
-        self._stdin = anyio.wrap_file(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
+        self._stdin = TextIOWrapper(stdin or sys.stdin.buffer, encoding="utf-8", errors="replace")
+
+    async def _line(self) -> tuple[str, list[SessionMessage]]:
+        """The next line ("" at the end) and, for one over MAX_LINE, its answer instead."""
+        line = await anyio.to_thread.run_sync(self._stdin.readline, MAX_LINE + 1)
+        if len(line) <= MAX_LINE or line.endswith("\n"):
+            return line, []
+        answer = too_large(line[:4096])
+        while line and not line.endswith("\n"):
+            line = await anyio.to_thread.run_sync(self._stdin.readline, MAX_LINE)
+        return "\n", [answer]
 
     async def __aiter__(self) -> AsyncIterator[str]:
-        async for line in self._stdin:
-            keep, answers = screen(line)
+        while True:
+            line, answers = await self._line()
+            if not line:
+                return
+            keep, more = screen(line) if not answers else (False, [])
+            answers += more
             for answer in answers:
                 await self._answers.send(answer)
             if keep:
