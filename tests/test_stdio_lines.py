@@ -38,8 +38,8 @@ class _Recorded(io.TextIOWrapper):
 
     longest = 0
 
-    def readline(self, size: int = -1, /) -> str:
-        line = super().readline(size)
+    def readline(self, size: int | None = -1, /) -> str:  # type: ignore[override]
+        line = super().readline(-1 if size is None else size)
         _Recorded.longest = max(_Recorded.longest, len(line))
         return line
 
