@@ -10,6 +10,7 @@ from pydantic import Field
 
 from upwork_mcp.api import JobSearchFilters
 from upwork_mcp.api._paging import offset_of
+from upwork_mcp.api.jobs import FIXED_USD_MAX, HOURLY_USD_MAX
 from upwork_mcp.facts import JOB_URL
 
 from ._app import Ctx, app
@@ -168,10 +169,18 @@ async def search_jobs(
     ] = None,
     subcategory: Annotated[str | None, Field(description="Names or ids, comma-separated.", max_length=300)] = None,
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    budget_min: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0)] = None,
-    budget_max: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0)] = None,
-    hourly_min: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0)] = None,
-    hourly_max: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0)] = None,
+    budget_min: Annotated[
+        int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX, allow_inf_nan=False)
+    ] = None,
+    budget_max: Annotated[
+        int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX, allow_inf_nan=False)
+    ] = None,
+    hourly_min: Annotated[
+        int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX, allow_inf_nan=False)
+    ] = None,
+    hourly_max: Annotated[
+        int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX, allow_inf_nan=False)
+    ] = None,
     experience_level: Annotated[
         Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")
     ] = None,

@@ -77,6 +77,58 @@ async def test_thirty_aliased_pages_of_a_hundred_come_back_cut_to_the_bound_and_
     assert "Cut to fit" in result.content[0].text and "a0.edges: kept" in result.content[0].text
 
 
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        ("search_jobs", {"budget_min": 10**9}, "less than or equal to 10000000"),
+        ("search_jobs", {"hourly_max": 10**6}, "less than or equal to 10000"),
+        ("create_watch", {"name": "huge", "hourly_min": 1e12}, "less than or equal to 10000"),
+        ("fetch_job_feed", {"min_client_spend": 1e11}, "less than or equal to 10000000000"),
+    ],
+)
+async def test_amounts_past_what_any_job_has_are_refused_and_nothing_is_saved(
+    connect: Connect, tool: str, arguments: dict[str, Any], says: str
+) -> None:
+    async with connect() as client:
+        result = await client.call_tool(tool, arguments)
+        watches = await client.call_tool("list_watches", {})
+    assert result.is_error and says in result.content[0].text, result.content[0].text
+    assert watches.structured_content["watches"] == []
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("create_watch", {"name": "endless", "budget_min": float("inf")}),
+        ("fetch_job_feed", {"hourly_min": float("nan")}),
+        ("run_graphql", {"query": "{ user { id } }", "variables": {"n": [1, float("-inf")]}}),
+    ],
+)
+async def test_infinity_and_nan_as_json_parses_them_are_refused_before_the_tool_runs(
+    tool: str, arguments: dict[str, Any]
+) -> None:
+    """A client's JSON `Infinity`, `NaN` or `1e400` reaches the tool as a float no JSON has (the in-memory
+    client would send them as null, so the served tool is called as the transports call it)."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from upwork_mcp.config import Settings
+    from upwork_mcp.server import build_server
+
+    served = build_server(Settings.from_env({"UPWORK_SANDBOX": "1"}))._tool_manager.get_tool(tool)
+    assert served is not None
+    with pytest.raises(ToolError, match="must be finite"):
+        await served.run(arguments, context=None)
+
+
+def test_a_watch_with_an_endless_budget_is_refused_wherever_it_comes_from() -> None:
+    from pydantic import ValidationError
+
+    from upwork_mcp.watches.filters import WatchFilters
+
+    with pytest.raises(ValidationError, match="finite number"):
+        WatchFilters(budget_min=float("inf"))
+
+
 # Text fields third parties write, wherever they appear in the sandbox's data.
 FREE_TEXT = {
     "title",

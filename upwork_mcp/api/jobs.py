@@ -65,6 +65,13 @@ _SLUG = re.compile(r"/([^/?#]+?)_~0")  # /jobs/Some-title_~02... : the title bef
 _PROFILE_LINK = re.compile(r"/(freelancers|fl|agencies)/", re.IGNORECASE)
 
 
+# What a filter may ask in USD: within what any job posts or any client has spent (a filter past it matches
+# nothing and is a mistake), and finite (JSON's Infinity is no amount).
+FIXED_USD_MAX = 10_000_000
+HOURLY_USD_MAX = 10_000
+SPEND_USD_MAX = 10_000_000_000
+
+
 class JobSearchFilters(BaseModel):
     """What a job search can ask for, in our words; `to_variables` speaks Upwork's."""
 
@@ -74,10 +81,10 @@ class JobSearchFilters(BaseModel):
     skills: tuple[str, ...] = ()
     title: str | None = None
     job_type: Literal["hourly", "fixed"] | None = None
-    budget_min: int | None = Field(default=None, ge=0)
-    budget_max: int | None = Field(default=None, ge=0)
-    hourly_min: int | None = Field(default=None, ge=0)
-    hourly_max: int | None = Field(default=None, ge=0)
+    budget_min: int | None = Field(default=None, ge=0, le=FIXED_USD_MAX)
+    budget_max: int | None = Field(default=None, ge=0, le=FIXED_USD_MAX)
+    hourly_min: int | None = Field(default=None, ge=0, le=HOURLY_USD_MAX)
+    hourly_max: int | None = Field(default=None, ge=0, le=HOURLY_USD_MAX)
     experience_level: Literal["entry", "intermediate", "expert"] | None = None
     days_posted: int | None = Field(default=None, ge=1, le=365)
     proposals_min: int | None = Field(default=None, ge=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -67,20 +68,30 @@ def plain(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def nul_in(value: Any, where: str = "") -> str | None:
+def nul_in(value: Any) -> str | None:
     """Where a NUL character hides in an argument (a string, a key, a list item), or None. No Upwork field takes
     one, and PostgreSQL refuses text holding one: such a value is refused before it reaches anything."""
-    if isinstance(value, str):
-        return (where or "a value") if "\x00" in value else None
+    return _where(value, lambda v: isinstance(v, str) and "\x00" in v)
+
+
+def non_finite_in(value: Any) -> str | None:
+    """Where an infinite or NaN number is in an argument, or None. JSON has none, but `Infinity`, `NaN` and
+    `1e400` parse to them here; no amount, count or rate Upwork takes is one."""
+    return _where(value, lambda v: isinstance(v, float) and not math.isfinite(v))
+
+
+def _where(value: Any, bad: Callable[[Any], bool], where: str = "") -> str | None:
+    if bad(value):
+        return where or "a value"
     if isinstance(value, dict):
         for key, item in value.items():
             named = f"{where}.{key!s}" if where else str(key)
-            found = "an argument name" if "\x00" in str(key) else nul_in(item, named)
+            found = "an argument name" if bad(key) else _where(item, bad, named)
             if found is not None:
                 return found
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            found = nul_in(item, f"{where}[{index}]")
+            found = _where(item, bad, f"{where}[{index}]")
             if found is not None:
                 return found
     return None
@@ -122,6 +133,9 @@ class ServedTool(Tool):
         hidden = nul_in(arguments)
         if hidden is not None:
             raise ToolError(f"{self.name}: {hidden}: {NUL_REFUSED}")
+        endless = non_finite_in(arguments)
+        if endless is not None:
+            raise ToolError(f"{self.name}: {endless}: a number must be finite (not Infinity or NaN); send a number.")
         unknown = [key for key in arguments if key not in properties]
         if unknown:
             raise ToolError(
