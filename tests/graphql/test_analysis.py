@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 from graphql import GraphQLSchema, parse, validate
 from graphql.validation import NoUndefinedVariablesRule, NoUnusedVariablesRule, VariablesInAllowedPositionRule
 
 from upwork_mcp.graphql import bundled_schema
-from upwork_mcp.graphql.analysis import CHECK_BUDGET, LIMITS, DocumentError, examine, fit_answer
+from upwork_mcp.graphql.analysis import CHECK_BUDGET, LIMITS, DocumentError, examine, examine_off_loop, fit_answer
 from upwork_mcp.graphql.validation import validate_linear
 
 SEARCH = (
@@ -203,3 +205,31 @@ def test_an_answer_over_the_bound_keeps_whole_items_of_every_page_and_says_where
     assert cut["a0"]["totalCount"] == 1000 and len(where) == 30 and "a0.edges: kept" in where[0]
     assert fit_answer({"a": [1, 2]}, 1_000) == ({"a": [1, 2]}, [])
     assert fit_answer({"a": "x" * 5_000}, 1_000)[0] is None
+
+
+@pytest.mark.anyio
+async def test_checks_run_off_the_event_loop_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thirty documents at once: each is checked in a worker thread, never two together, so the event loop
+    (and every other request) keeps its turn. Each check waits a moment for company: a second check running
+    beside it would be seen."""
+    from upwork_mcp.graphql import analysis
+
+    inside, most, threads = 0, 0, set()
+    count = threading.Lock()
+
+    def check(text: str, operation_name: str | None, schema: Any) -> str:
+        nonlocal inside, most
+        threads.add(threading.get_ident())
+        with count:
+            inside += 1
+            most = max(most, inside)
+        threading.Event().wait(0.01)
+        with count:
+            inside -= 1
+        return text
+
+    monkeypatch.setattr(analysis, "examine", check)
+    async with anyio.create_task_group() as tg:
+        for i in range(30):
+            tg.start_soon(examine_off_loop, f"{{ a{i} }}")
+    assert most == 1 and threading.get_ident() not in threads
