@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
+from upwork_mcp.api.jobs import FIXED_USD_MAX, HOURLY_USD_MAX, SPEND_USD_MAX
+
 from ._text import clean, clean_all
 
 if TYPE_CHECKING:
@@ -35,6 +37,10 @@ TenantId = Annotated[
         pattern=r"^[A-Za-z0-9_~-]+$",
     ),
 ]
+# Amounts a filter asks for (JSON's Infinity is refused before any tool runs; these bound the rest)
+FixedUsd = Annotated[float | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX)]
+HourlyUsd = Annotated[float | None, Field(description="Hourly rate, USD.", ge=0, le=HOURLY_USD_MAX)]
+SpendUsd = Annotated[float | None, Field(description="Client spend, USD.", ge=0, le=SPEND_USD_MAX)]
 
 
 def _without_null(schema: dict[str, Any], _cls: Any = None) -> None:

@@ -12,12 +12,24 @@ from pydantic import Field
 
 from upwork_mcp.api._paging import offset_of
 from upwork_mcp.api.job_feed import feed_query
-from upwork_mcp.api.jobs import FIXED_USD_MAX, HOURLY_USD_MAX, SPEND_USD_MAX
 from upwork_mcp.facts import FeedSort
 from upwork_mcp.watches.rounds import remember_quota
 
 from ._app import Ctx, app
-from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, respond
+from ._common import (
+    Cursor,
+    FixedUsd,
+    HourlyUsd,
+    OutModel,
+    ResponseFormat,
+    SpendUsd,
+    ToolSpec,
+    ago,
+    compact_money,
+    joined,
+    money,
+    respond,
+)
 from ._empty import HEAD, EmptyReason, by_local, said
 from ._text import clean, listing, untrusted
 
@@ -159,24 +171,14 @@ async def fetch_job_feed(
     duration: Annotated[str | None, Field(description="e.g. 1 to 3 months.", max_length=40)] = None,
     engagement: Annotated[str | None, Field(description="e.g. full-time, part-time.", max_length=40)] = None,
     payment_verified: Annotated[bool | None, Field(description="Verified payment.")] = None,
-    budget_min: Annotated[
-        float | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX, allow_inf_nan=False)
-    ] = None,
-    budget_max: Annotated[
-        float | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX, allow_inf_nan=False)
-    ] = None,
-    hourly_min: Annotated[
-        float | None, Field(description="Hourly rate, USD.", ge=0, le=HOURLY_USD_MAX, allow_inf_nan=False)
-    ] = None,
-    hourly_max: Annotated[
-        float | None, Field(description="Hourly rate, USD.", ge=0, le=HOURLY_USD_MAX, allow_inf_nan=False)
-    ] = None,
+    budget_min: FixedUsd = None,
+    budget_max: FixedUsd = None,
+    hourly_min: HourlyUsd = None,
+    hourly_max: HourlyUsd = None,
     posted_after: FeedDate = None,
     posted_before: FeedDate = None,
     last_visited_after: FeedDate = None,
-    min_client_spend: Annotated[
-        float | None, Field(description="Client spend, USD.", ge=0, le=SPEND_USD_MAX, allow_inf_nan=False)
-    ] = None,
+    min_client_spend: SpendUsd = None,
     min_client_hires: Annotated[int | None, Field(description="Client's assignments.", ge=0)] = None,
     min_client_jobs_with_hires: Annotated[int | None, Field(description="Client's jobs with hires.", ge=0)] = None,
     sort: Annotated[FeedSort | None, Field(description="Default: posted_on_desc.")] = None,

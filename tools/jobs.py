@@ -169,18 +169,10 @@ async def search_jobs(
     ] = None,
     subcategory: Annotated[str | None, Field(description="Names or ids, comma-separated.", max_length=300)] = None,
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    budget_min: Annotated[
-        int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX, allow_inf_nan=False)
-    ] = None,
-    budget_max: Annotated[
-        int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX, allow_inf_nan=False)
-    ] = None,
-    hourly_min: Annotated[
-        int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX, allow_inf_nan=False)
-    ] = None,
-    hourly_max: Annotated[
-        int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX, allow_inf_nan=False)
-    ] = None,
+    budget_min: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX)] = None,
+    budget_max: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX)] = None,
+    hourly_min: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX)] = None,
+    hourly_max: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX)] = None,
     experience_level: Annotated[
         Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")
     ] = None,

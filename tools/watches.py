@@ -17,7 +17,7 @@ from upwork_mcp.watches.service import Found, Watch, Watches
 from upwork_mcp.watches.urls import parse_search_url
 
 from ._app import Ctx, app
-from ._common import OutModel, ResponseFormat, ToolSpec, joined, respond
+from ._common import FixedUsd, HourlyUsd, OutModel, ResponseFormat, SpendUsd, ToolSpec, joined, respond
 from ._confirm import Decision, gate, perform
 from ._preview import Waiting, waiting
 from ._text import listing
@@ -27,7 +27,6 @@ WatchName = Annotated[
     str,
     Field(description="Watch name: a-z, 0-9, - or _.", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$"),
 ]
-Amount = Annotated[float | None, Field(description="USD.", ge=0, le=1_000_000_000, allow_inf_nan=False)]
 Words = Annotated[list[Annotated[str, Field(min_length=1, max_length=60)]] | None, Field(max_length=50)]
 HOW_CHECKED = (
     "It is checked only while `upwork-mcp watch run` runs (the user starts it in a terminal or as a service; it "
@@ -47,16 +46,12 @@ async def create_watch(
     ] = None,
     category: Annotated[str | None, Field(description="Category name (list_categories).", max_length=100)] = None,
     job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    budget_min: Annotated[
-        float | None, Field(description="Fixed budget, USD.", ge=0, le=1e9, allow_inf_nan=False)
-    ] = None,
-    hourly_min: Annotated[
-        float | None, Field(description="Hourly rate, USD.", ge=0, le=1e9, allow_inf_nan=False)
-    ] = None,
+    budget_min: FixedUsd = None,
+    hourly_min: HourlyUsd = None,
     level: Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level.")] = None,
     payment_verified: Annotated[bool | None, Field(description="Verified payment only.")] = None,
     country: Annotated[str | None, Field(description="Client country.", max_length=60)] = None,
-    client_spend_min: Amount = None,
+    client_spend_min: SpendUsd = None,
     sinks: Annotated[list[str] | None, Field(description="Sink names (list_sinks).", max_length=5)] = None,
     min_verdict: Annotated[
         Literal["APPLY", "REVIEW", "SKIP"] | None, Field(description="Least verdict sent to sinks (default REVIEW).")
