@@ -144,3 +144,10 @@ async def test_every_server_process_on_one_data_directory_takes_from_one_limit(
             store.db.close()
     assert len(granted) == 12 and most_in_any(1.0, granted) <= 10
     assert all(b - a >= INTERVAL - 1e-6 for a, b in itertools.pairwise(granted))
+
+
+def test_the_minute_keeps_upworks_proportion_to_the_rate(store: Store) -> None:
+    """300 a minute at Upwork's 10 a second; a sandbox run at 1,000 a second is not held to Upwork's minute."""
+    assert StoreLimiter(store, KEY, 10).per_minute == 300
+    assert StoreLimiter(store, KEY, 2.5).per_minute == 75
+    assert StoreLimiter(store, KEY, 1000).per_minute == 30_000

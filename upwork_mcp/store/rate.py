@@ -23,6 +23,9 @@ from .core import Store
 MARGIN = 1.05
 MINUTE = 61.0
 PER_MINUTE = 300
+# Upwork allows in a minute what it allows in 30 seconds at full rate (300 at 10/s); a rate set otherwise
+# (UPWORK_RATE_LIMIT, for a sandbox or a smaller share) keeps that proportion.
+SECONDS_PER_MINUTE_BUDGET = PER_MINUTE / 10
 
 
 def grant(
@@ -58,13 +61,13 @@ class StoreLimiter:
         key: str,
         rate: float,
         *,
-        per_minute: int = PER_MINUTE,
+        per_minute: int | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self.store = store
         self.key = key
         self.interval = MARGIN / rate
-        self.per_minute = per_minute
+        self.per_minute = per_minute or max(1, round(rate * SECONDS_PER_MINUTE_BUDGET))
         self._sleep = sleep
         self._lock = anyio.Lock()  # one task of this process asks the store at a time, in the order they came
 
