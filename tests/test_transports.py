@@ -18,11 +18,11 @@ from mcp.client.streamable_http import streamable_http_client
 from tests.conftest import assert_no_secret
 from tests.mcp_client import all_tool_names
 from tests.serving import serving
-from upwork_mcp._http import RateLimiter
 from upwork_mcp.config import Settings
 from upwork_mcp.sandbox import Sandbox, create_app
 from upwork_mcp.server import build_server
 from upwork_mcp.server.transports import http_app
+from upwork_mcp.store.rate import MARGIN
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 TOKEN = "test-http-token-7d1c"
@@ -158,7 +158,7 @@ async def test_sse_sessions_share_one_rate_limit() -> None:
     # One limiter spaces the four sessions' requests evenly: the k-th to arrive came no earlier than its slot.
     # (Load only makes arrivals later; counting arrivals per second instead would fail when they bunch.)
     times = sorted(box.api_log)
-    interval = RateLimiter.MARGIN / 10
+    interval = MARGIN / 10
     early = [k for k, t in enumerate(times) if t < began + k * interval - 0.01]
     assert len(times) >= 16 and not early, f"requests {early[:5]} arrived before one limit allowed them"
 
