@@ -151,3 +151,16 @@ def test_the_minute_keeps_upworks_proportion_to_the_rate(store: Store) -> None:
     assert StoreLimiter(store, KEY, 10).per_minute == 300
     assert StoreLimiter(store, KEY, 2.5).per_minute == 75
     assert StoreLimiter(store, KEY, 1000).per_minute == 30_000
+
+
+async def test_a_clock_set_back_holds_requests_no_longer_than_an_interval(
+    processes: Processes, clock: FakeClock, granted: list[float]
+) -> None:
+    one, two = processes(2)
+    for _ in range(5):
+        await one.acquire()
+    clock.now -= 3_600  # the machine's clock set back an hour
+    clock.sleeps.clear()
+    await two.acquire()
+    await one.acquire()
+    assert clock.sleeps == pytest.approx([INTERVAL])  # not an hour

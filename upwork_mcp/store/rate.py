@@ -39,8 +39,14 @@ def grant(
         rows = {str(r["key"]): float(r["next_at"]) for r in found}
         count = int(rows.get(f"{key}:count", 0))
         ring = f"{key}:{count % per_minute}"
-        oldest = tx.one("SELECT next_at FROM rate_limits WHERE key = ?", (ring,))
-        wait = max(rows.get(key, now) - now, (float(oldest["next_at"]) + minute - now) if oldest else 0.0)
+        row = tx.one("SELECT next_at FROM rate_limits WHERE key = ?", (ring,))
+        # Times past `now` are from before the clock was set back: they would hold every request for as
+        # long as it moved, so they count as gone.
+        oldest = float(row["next_at"]) if row else None
+        oldest = oldest if oldest is not None and oldest <= now else None
+        next_at = rows.get(key, now)
+        next_at = next_at if next_at <= now + interval else now
+        wait = max(next_at - now, (oldest + minute - now) if oldest is not None else 0.0)
         if wait > 0:
             return wait, now
         for name, value in ((key, now + interval), (f"{key}:count", float(count + 1)), (ring, now)):
