@@ -112,3 +112,17 @@ def test_the_proposal_statuses_are_upworks_and_each_is_accepted() -> None:
             "pagination": {"first": 40, "after": "40"},
         }
         assert _variables_errors("ListProposals", variables) == []
+
+
+def test_proposal_submission_is_in_the_overlay_with_its_date_and_source() -> None:
+    field = SCHEMA.mutation_type.fields["createJobProposal"]  # type: ignore[union-attr]
+    assert str(field.args["input"].type) == "CreateJobProposalInput!"
+    assert set(SCHEMA.get_type("CreateJobProposalResult").fields) == {"newProposalId", "status", "error"}  # type: ignore[union-attr]
+    needed = {"selectedContractor", "jobReference", "chargedAmount", "coverLetter", "teamOrgId", "questions"}
+    assert needed <= set(SCHEMA.get_type("CreateJobProposalInput").fields)  # type: ignore[union-attr]
+    marks = {c.name: c for c in documents.overlay_changes()}
+    for name in ("Mutation.createJobProposal", "CreateJobProposalInput.jobReference", "CreateJobProposalResult.error"):
+        assert marks[name].kind == "seen" and marks[name].on.startswith("2026-08") and "facts page" in marks[name].source
+    # A result field nobody saw does not validate.
+    bad = parse('mutation { createJobProposal(input: {jobReference: "1"}) { newProposalId connectsSpent } }')
+    assert any("connectsSpent" in e.message for e in validate(SCHEMA, bad))

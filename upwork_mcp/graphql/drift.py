@@ -1,8 +1,9 @@
 """The overlay applied to the snapshot: fields Upwork added, changed and dropped since April 2026.
 
 The overlay is SDL: `extend` blocks whose fields carry `@seen(on, source)` (added, or changed: the
-snapshot's field of that name is replaced) or `@gone(on, source)` (removed from the type). The two
-directives are the overlay's bookkeeping and are stripped, so the built schema is Upwork's shape only.
+snapshot's field of that name is replaced) or `@gone(on, source)` (removed from the type), and types new
+since the snapshot, defined whole, every field marked `@seen`. The two directives are the overlay's
+bookkeeping and are stripped, so the built schema is Upwork's shape only.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def changes(overlay: DocumentNode) -> list[Change]:
     """Every field the overlay names, with its mark (a field without one is a defect the tests catch)."""
     out = []
     for definition in overlay.definitions:
-        if isinstance(definition, _EXTENSIONS):
+        if isinstance(definition, _EXTENSIONS | _DEFINITIONS):
             for field in definition.fields or ():
                 mark = _mark(field)
                 name = f"{definition.name.value}.{field.name.value}"
@@ -99,6 +100,9 @@ def apply(snapshot: DocumentNode, overlay: DocumentNode) -> DocumentNode:
     extensions: list[DefinitionNode | tuple[str, Any, list[FieldNode]]] = []
     for definition in overlay.definitions:
         if isinstance(definition, DirectiveDefinitionNode) and definition.name.value in MARKS:
+            continue
+        if isinstance(definition, _DEFINITIONS):  # a type new since the snapshot
+            extensions.append(_copy(definition, fields=tuple(_unmarked(f) for f in definition.fields or ())))
             continue
         if not isinstance(definition, _EXTENSIONS):
             extensions.append(definition)
