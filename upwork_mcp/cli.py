@@ -353,7 +353,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             f"  UPWORK_CLIENT_ID={box.client_id} UPWORK_CLIENT_SECRET={box.client_secret} "
             f"UPWORK_JOB_FEED_API_KEY={box.feed_key}\n"
             f'Faults: {base}/__sandbox__/faults (GET to read, POST {{"spec": "rate_limit=2"}} to set)\n'
-            f'New jobs: POST {base}/__sandbox__/jobs {{"count": 1, "title": "...", "budget": 800}}'
+            f'New jobs: POST {base}/__sandbox__/jobs {{"count": 1, "title": "...", "budget": 800}}\n'
+            f'The client on a proposal: POST {base}/__sandbox__/proposals/ID {{"status": "Declined", "message": "..."}}'
             + (f" (and one every {args.trickle:g} s)" if args.trickle else "")
         )
 

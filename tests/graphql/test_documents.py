@@ -122,7 +122,8 @@ def test_proposal_submission_is_in_the_overlay_with_its_date_and_source() -> Non
     assert needed <= set(SCHEMA.get_type("CreateJobProposalInput").fields)  # type: ignore[union-attr]
     marks = {c.name: c for c in documents.overlay_changes()}
     for name in ("Mutation.createJobProposal", "CreateJobProposalInput.jobReference", "CreateJobProposalResult.error"):
-        assert marks[name].kind == "seen" and marks[name].on.startswith("2026-08") and "facts page" in marks[name].source
+        mark = marks[name]
+        assert mark.kind == "seen" and mark.on.startswith("2026-08") and "facts page" in mark.source
     # A result field nobody saw does not validate.
     bad = parse('mutation { createJobProposal(input: {jobReference: "1"}) { newProposalId connectsSpent } }')
     assert any("connectsSpent" in e.message for e in validate(SCHEMA, bad))

@@ -245,3 +245,80 @@ def test_the_users_own_profile_answers_under_user_and_by_its_key(sandbox: Sandbo
     assert profile == mine["freelancerProfile"] and mine["freelancerProfile"]["personalData"]["profileUrl"].endswith(
         key
     )
+
+
+APPLY = """
+mutation($input: CreateJobProposalInput!) { createJobProposal(input: $input) { newProposalId status error } }
+"""
+
+
+def application(box: Sandbox, job: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The input the facts page gives: the user's id and username, the numeric job id, the organization."""
+    user, org = box.data.user, box.data.organizations[0]
+    given = {
+        "selectedContractor": {"id": user["id"], "oDeskUserID": user["nid"]},
+        "jobReference": job["id"],
+        "chargedAmount": 45.0,
+        "coverLetter": "I have built this before.",
+        "teamOrgId": org["id"],
+        "questions": [{"question": q, "answer": f"Answer {n}"} for n, q in enumerate(job["_questions"], start=1)],
+    }
+    return {**given, **changes}
+
+
+def open_job_with_questions(box: Sandbox, count: int = 2) -> dict[str, Any]:
+    return next(
+        j for j in box.data.jobs if j["_status"] == "ACTIVE" and len(j["_questions"]) == count and j["_cover_letter"]
+    )
+
+
+def test_applying_checks_what_upwork_checks_and_spends_connects_once(sandbox: Sandbox) -> None:
+    from upwork_mcp.sandbox.applying import CONNECTS_START, connects_for
+
+    job = open_job_with_questions(sandbox)
+    user = sandbox.data.user
+
+    def refused(**changes: Any) -> str:
+        answer = ask(sandbox, APPLY, {"input": application(sandbox, job, **changes)})["data"]["createJobProposal"]
+        assert answer["newProposalId"] is None
+        return str(answer["error"])
+
+    assert "username" in refused(selectedContractor={"id": user["id"], "oDeskUserID": user["rid"]})  # nid, not rid
+    assert "teamOrgId" in refused(teamOrgId=user["id"])  # the organization, not the user
+    assert "not found" in refused(jobReference="~02" + job["id"])  # the number, not the ciphertext
+    assert "2 screening questions; 1" in refused(questions=application(sandbox, job)["questions"][:1])
+    assert "not for question 1" in refused(questions=list(reversed(application(sandbox, job)["questions"])))
+    assert "cover letter is required" in refused(coverLetter=" ")
+    assert "greater than 0" in refused(chargedAmount=0)
+    assert sandbox.connects.get(0, CONNECTS_START) == CONNECTS_START  # a refusal spends nothing
+
+    made = ask(sandbox, APPLY, {"input": application(sandbox, job)})["data"]["createJobProposal"]
+    assert made["error"] is None and made["newProposalId"]
+    assert sandbox.connects[0] == CONNECTS_START - connects_for(job)
+    listed = [e["node"]["id"] for e in proposals(sandbox, "Accepted")["data"]["vendorProposals"]["edges"]]
+    assert made["newProposalId"] in listed
+    assert "already submitted" in refused()
+    assert sandbox.connects[0] == CONNECTS_START - connects_for(job)
+
+
+def test_applying_needs_the_submit_proposal_permission(sandbox: Sandbox) -> None:
+    sandbox.faults = Faults.parse("profile=freelancer")
+    answer = ask(sandbox, APPLY, {"input": application(sandbox, open_job_with_questions(sandbox))})
+    assert answer["data"] is None and "Mutation.createJobProposal" in answer["errors"][0]["message"]
+    assert "permissions" in answer["errors"][0]["message"] and not sandbox.connects
+
+
+def test_the_client_changes_a_proposal_writes_first_and_makes_an_offer(sandbox: Sandbox) -> None:
+    from upwork_mcp.sandbox.applying import change_proposal
+
+    job = open_job_with_questions(sandbox)
+    made = ask(sandbox, APPLY, {"input": application(sandbox, job)})["data"]["createJobProposal"]["newProposalId"]
+    change_proposal(sandbox, made, status="Declined", reason="Job was closed", message="Thanks, we went another way.")
+    read = "query($id: ID!) { vendorProposal(id: $id) { status { status reason { reason } } } }"
+    node = ask(sandbox, read, {"id": made})
+    assert node["data"]["vendorProposal"]["status"] == {"status": "Declined", "reason": {"reason": "Job was closed"}}
+    room = ask(sandbox, "query($id: ID!) { proposalRoom(vendorProposalId: $id) { id } }", {"id": made})
+    room_id = room["data"]["proposalRoom"]["id"]
+    assert sandbox.data.stories[room_id][-1]["message"] == "Thanks, we went another way."
+    change_proposal(sandbox, made, offer=True)
+    assert sandbox.data.offers[0]["offer"]["job"]["id"] == job["id"]

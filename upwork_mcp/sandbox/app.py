@@ -97,6 +97,23 @@ async def jobs_endpoint(request: Request) -> Response:
     )
 
 
+async def proposals_endpoint(request: Request) -> Response:
+    """POST /__sandbox__/proposals/{id} {"status": "Declined", "reason": ..., "message": ..., "offer": true}: the
+    client acts on a proposal (a new status, a message in its room, an offer on its job)."""
+    from .applying import ProposalChangeError, change_proposal  # with the first change, as posting
+
+    box: Sandbox = request.app.state.sandbox
+    try:
+        body: Any = json.loads(await request.body() or b"{}")
+        if not isinstance(body, dict):
+            raise ProposalChangeError("the body must be a JSON object")
+        fields = _fields(body, "status", "reason", "message")
+        proposal = change_proposal(box, request.path_params["proposal_id"], offer=bool(body.get("offer")), **fields)
+    except (ValueError, TypeError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse({"id": proposal["id"], "status": proposal["status"]["status"]})
+
+
 def _fields(body: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: body[name] for name in names if body.get(name) is not None}
 
@@ -183,6 +200,7 @@ def create_app(sandbox: Sandbox | None = None) -> Starlette:
             Route("/__sandbox__/faults", faults_endpoint, methods=["GET", "POST"]),
             Route("/__sandbox__/jobs", jobs_endpoint, methods=["POST"]),
             Route("/__sandbox__/jobs/{job_id}", jobs_endpoint, methods=["POST"]),
+            Route("/__sandbox__/proposals/{proposal_id}", proposals_endpoint, methods=["POST"]),
         ],
     )
     app.state.sandbox = box

@@ -40,13 +40,18 @@ _PROPOSALS_OFFERS = {
 PROFILES: dict[str, frozenset[str]] = {
     # Everything answers: the default, so every tool can be tried.
     "full": frozenset(),
-    # An ordinary freelancer key: contracts only through the work history, no payments permission.
-    "freelancer": frozenset({"Query.vendorContracts", "Query.contractList", "Query.transactionHistory"}),
+    # An ordinary freelancer key: contracts only through the work history, no payments permission, and no
+    # "Submit Proposal" (a permission the key's owner enables on purpose).
+    "freelancer": frozenset(
+        {"Query.vendorContracts", "Query.contractList", "Query.transactionHistory", "Mutation.createJobProposal"}
+    ),
     # An agency or client key: contracts by id (contractList), not the freelancer's work history; its
     # vendorContracts answers, with no contract at all (live, an agency key, 2026-04).
     "agency": frozenset({"Query.talentWorkHistory", "Query.transactionHistory"}),
     # A key with only "Read marketplace Job Postings" and the common entities.
-    "restricted": frozenset(_MESSAGING | _CONTRACTS | _MONEY_AND_TIME | _PEOPLE | _PROPOSALS_OFFERS),
+    "restricted": frozenset(
+        _MESSAGING | _CONTRACTS | _MONEY_AND_TIME | _PEOPLE | _PROPOSALS_OFFERS | {"Mutation.createJobProposal"}
+    ),
 }
 # Profiles whose vendorContracts answers an empty list rather than a refusal.
 EMPTY_CONTRACT_SEARCH = frozenset({"agency"})

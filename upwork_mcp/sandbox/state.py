@@ -69,6 +69,7 @@ class Sandbox:
     posted: int = 0  # jobs posted while running (POST /__sandbox__/jobs, or the trickle)
     token_persona: dict[str, int] = field(default_factory=dict)  # access or refresh token -> who it is for
     extra_rooms: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # the other people's rooms
+    connects: dict[int, int] = field(default_factory=dict)  # each person's Connects balance (sandbox/applying.py)
     _hits: dict[str, deque[float]] = field(default_factory=dict)
     _issued: int = 0
     _data: Dataset | None = None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from .applying import all_rooms, create_job_proposal
 from .personas import persona_user
 from .resolvers import _fail, _persona, _sandbox, _window, connection
 from .state import Sandbox
@@ -86,7 +87,12 @@ def _proposals(
     box = _sandbox(info)
     if (pagination.get("first") or 0) > MAX_PROPOSAL_PAGE:
         raise _fail("VJCA-6: incorrect value for pagination.first")
-    items = [p for p in box.data.proposals if _in_bucket(p["status"]["status"], filter["status_eq"])]
+    persona = _persona(info)
+    items = [
+        p
+        for p in box.data.proposals
+        if p.get("_persona", 0) == persona and _in_bucket(p["status"]["status"], filter["status_eq"])
+    ]
     if filter.get("jobPostingIds_any"):
         wanted = set(filter["jobPostingIds_any"])
         items = [p for p in items if p["marketplaceJobPosting"]["id"] in wanted]
@@ -106,7 +112,7 @@ def _proposal(_: Any, info: Any, id: str) -> Any:
 
 
 def _room(box: Sandbox, room_id: str) -> dict[str, Any]:
-    room = next(r for r in box.data.rooms if r["id"] == room_id)
+    room = next(r for r in all_rooms(box) if r["id"] == room_id)
     stories = box.data.stories[room_id]
     return {**room, "latestStory": stories[-1] if stories else None}
 
@@ -117,6 +123,10 @@ def _proposal_room(_: Any, info: Any, vendorProposalId: str) -> Any:
     if room_id is None:
         raise _fail(f"Room not found for proposal {vendorProposalId}")
     return _room(box, room_id)
+
+
+def _create_proposal(_: Any, info: Any, input: dict[str, Any]) -> Any:
+    return create_job_proposal(_sandbox(info), _persona(info), info.context.get("tenant"), input)
 
 
 # -- offers ------------------------------------------------------------------------------------------
@@ -228,6 +238,7 @@ WORK_ROOTS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Query", "vendorProposals"): _proposals,
     ("Query", "vendorProposal"): _proposal,
     ("Query", "proposalRoom"): _proposal_room,
+    ("Mutation", "createJobProposal"): _create_proposal,
     ("Query", "offer"): _offer,
     ("Query", "offerRoom"): _offer_room,
     ("Query", "user"): _user_view,
