@@ -23,6 +23,7 @@ TOOLSETS: tuple[str, ...] = (
     "watches",
     "sinks",
     "proposals",
+    "applying",
     "contracts",
     "work",
     "messages",
@@ -36,9 +37,22 @@ TOOLSETS: tuple[str, ...] = (
 def toolset_modules() -> tuple[ModuleType, ...]:
     """The toolset modules, in registry order (a test keeps their names equal to TOOLSETS)."""
     # lazy: a server that serves its published definitions starts without importing a tool module
-    from . import account, contracts, feed, freelancers, graphql, jobs, messages, proposals, sinks, watches, work
+    from . import (
+        account,
+        applying,
+        contracts,
+        feed,
+        freelancers,
+        graphql,
+        jobs,
+        messages,
+        proposals,
+        sinks,
+        watches,
+        work,
+    )
 
-    return (jobs, watches, sinks, proposals, contracts, work, messages, freelancers, graphql, feed, account)
+    return (jobs, watches, sinks, proposals, applying, contracts, work, messages, freelancers, graphql, feed, account)
 
 
 def specs_of(toolset: str) -> list[ToolSpec]:

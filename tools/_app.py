@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from upwork_mcp.api import UpworkClient
     from upwork_mcp.approvals import AsyncApprovals, Ticket
     from upwork_mcp.config import Settings
+    from upwork_mcp.store.proposals import AsyncProposalLedger
     from upwork_mcp.watches.service import Watches
 
 
@@ -38,6 +39,10 @@ class App(Protocol):
 
     @property
     def approvals(self) -> AsyncApprovals: ...
+
+    def proposal_ledger(self, owner: str) -> AsyncProposalLedger:
+        """What this server keeps of the proposals of `owner` (an Upwork user id): applications, what was seen."""
+        ...
 
     def principal(self) -> str | None:
         """The user a request acts for in a team deployment (their Upwork login); None with one login."""

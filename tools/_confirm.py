@@ -46,6 +46,7 @@ from upwork_mcp.errors import (
     APIConnectionError,
     APIError,
     GraphQLError,
+    PermissionDeniedError,
     ServerError,
     UpworkError,
 )
@@ -274,6 +275,8 @@ def refused_before_processing(exc: UpworkError) -> bool:
         return not exc.may_have_arrived
     if isinstance(exc, GraphQLError):
         return exc.partial_data is None or all(v is None for v in exc.partial_data.values())
+    if isinstance(exc, PermissionDeniedError):
+        return True  # Upwork checks a key's permissions before it runs anything (the whole query fails)
     if isinstance(exc, APIError):
         if exc.status_code is None or 200 <= exc.status_code < 300:
             return False  # Upwork answered success but the answer was unreadable: it may have written

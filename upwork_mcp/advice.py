@@ -44,6 +44,7 @@ ID_SOURCES: dict[str, str] = {
     "ontologyCategories": "list_categories shows the ids and names.",
 }
 
+UNPROBED_WRITES = frozenset({"createJobProposal"})
 LOGIN = "Run `upwork-mcp auth login` to log in again."
 FIRST_LOGIN = (
     "Run `upwork-mcp auth login` (or set UPWORK_ACCESS_TOKEN), or start the server with --sandbox to try it offline."
@@ -69,7 +70,8 @@ def advice(exc: UpworkError, audience: Audience = "model") -> str | None:
             return "Use an organization id from get_account, or omit tenant_id for the one in use."
         return "`upwork-mcp auth orgs` lists your organizations; `upwork-mcp auth use-org ID` picks one."
     if isinstance(exc, PermissionDeniedError):
-        return RECHECK
+        # `doctor` probes reads only: for a write its message (the permission, the API Center) is the advice.
+        return None if exc.root in UNPROBED_WRITES else RECHECK
     if isinstance(exc, CriteriaNeeded):
         return CRITERIA[audience]
     if audience == "model" and isinstance(exc, NotFoundError | InvalidInputError) and exc.root in ID_SOURCES:

@@ -154,3 +154,29 @@ def test_rotating_the_key_reseals_every_login(store: Store) -> None:
     assert team.reseal_all(rotated.reseal) == 1
     sealed = team.login("u1").sealed  # type: ignore[union-attr]
     assert Sealer(new).open(sealed) == b"secret login"  # the old key is no longer needed
+
+
+def test_one_job_is_applied_to_once_however_many_approved_submissions_race(store: Store, database: Database) -> None:
+    from upwork_mcp.store.proposals import ProposalLedger
+
+    claims = race(database, lambda s: ProposalLedger(s, "user-1").claim("job-9"))
+    assert [c for c in claims if c is None] == [None]  # one claimant sends; the others see its application
+    ledger = ProposalLedger(store, "user-1")
+    assert ledger.claim("job-9") is not None and ProposalLedger(store, "user-2").claim("job-9") is None
+    ledger.settle("job-9", "refused")  # Upwork made nothing: the job may be tried again, once
+    assert [c for c in race(database, lambda s: ProposalLedger(s, "user-1").claim("job-9")) if c is None] == [None]
+    ledger.settle("job-9", "unknown")
+    unknown = ledger.claim("job-9")
+    assert unknown is not None and unknown.state == "unknown"  # never claimed again
+
+
+def test_a_proposal_change_is_recorded_by_exactly_one_checker(store: Store, database: Database) -> None:
+    from upwork_mcp.store.proposals import ProposalLedger
+
+    first = race(database, lambda s: ProposalLedger(s, "user-1").first_look({"p1": {"status": "Pending"}}))
+    assert first.count(True) == 1  # the first check records; nobody reports
+    before, after = {"status": "Pending"}, {"status": "Declined"}
+    moved = race(database, lambda s: ProposalLedger(s, "user-1").advance("p1", before, after))
+    assert moved.count(True) == 1 and ProposalLedger(store, "user-1").seen() == {"p1": after}
+    new = race(database, lambda s: ProposalLedger(s, "user-1").advance("p2", None, before))
+    assert new.count(True) == 1 and ProposalLedger(store, "user-2").seen() == {}  # per user

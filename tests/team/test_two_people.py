@@ -57,6 +57,9 @@ AS_THE_OTHER: dict[str, Callable[[Theirs], list[dict[str, Any]]]] = {
     "list_rooms": lambda a: [{}, {"waiting_on_you": True}],
     "list_messages": lambda a: [{"room_id": a["room"]}],
     "send_message": lambda a: [{**a["send"], "confirmation_token": a["approval"]}],
+    "submit_proposal": lambda a: [
+        {"job": a["job"], "cover_letter": "x", "hourly_rate": 1.0, "confirmation_token": a["approval"]}
+    ],
     "search_freelancers": lambda a: [{"limit": 2}],
     "get_freelancer_profile": lambda a: [{"profile_key": a["freelancer"]}],
     "get_my_profile": lambda a: [{}],
@@ -153,7 +156,9 @@ async def test_two_people_share_nothing_of_their_own(loopback: LoopbackSandbox, 
     assert by_tool["preview_watch"][0].is_error and by_tool["delete_watch"][0].is_error
     assert by_tool["check_watches"][0].structured_content["errors"]  # "No watch": theirs is not found
     assert _sc(by_tool["score_jobs"][0]).get("jobs", []) == [] and _sc(by_tool["score_jobs"][0])["not_found"]
-    assert all(r.is_error for r in by_tool["send_message"] + by_tool["run_graphql_mutation"])
+    assert all(
+        r.is_error for r in by_tool["send_message"] + by_tool["run_graphql_mutation"] + by_tool["submit_proposal"]
+    )
     assert [s["name"] for s in still] == [WATCH]  # theirs is untouched
     assert _sc(by_tool["list_sinks"][0])["sinks"] == [] and _sc(by_tool["remove_sink"][0])["removed"] is False
     assert by_tool["add_sink"][0].is_error and by_tool["set_criteria"][0].is_error  # their approvals, not the other's

@@ -55,6 +55,10 @@ def values(sandbox: Sandbox) -> dict[str, str]:
     monday = (anchor - timedelta(days=7 + anchor.weekday())).date()
     return {
         "job": data.jobs[0]["id"],
+        # One that takes proposals and asks no screening question (submit_proposal's sample answers none).
+        "open_job": next(
+            j["id"] for j in data.jobs if j["_status"] == "ACTIVE" and not j["_fixed"] and not j["_questions"]
+        ),
         "contract": data.contracts[0]["id"],
         "room": data.rooms[0]["id"],
         "freelancer": data.freelancers[0]["ciphertext"],

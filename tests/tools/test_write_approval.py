@@ -35,7 +35,17 @@ WRITES: dict[str, Callable[[Sandbox], dict[str, Any]]] = {
         "query": MUTATION,
         "variables": {"input": {"roomId": box.data.rooms[0]["id"], "message": "Please confirm the scope."}},
     },
+    "submit_proposal": lambda box: _application(box, "Please confirm the scope."),
 }
+
+
+def _application(box: Sandbox, letter: str) -> dict[str, Any]:
+    job = next(j for j in box.data.jobs if j["_status"] == "ACTIVE" and j["_questions"] and not j["_fixed"])
+    return {"job": job["id"], "cover_letter": letter, "answers": ["Yes."] * len(job["_questions"]), "hourly_rate": 40.0}
+
+
+def _proposals_made(box: Sandbox) -> list[dict[str, Any]]:
+    return [p for p in box.data.proposals if "_answers" in p]
 
 
 def test_every_write_to_upwork_is_played_here() -> None:
@@ -92,7 +102,7 @@ async def test_nothing_a_model_holds_makes_a_write_happen(connect: Connect, sand
     assert [p.status_code for p in posts] == [403] * len(posts)
     assert all(r.is_error for r in results[:3]) and "Not approved yet" in results[0].content[0].text
     assert results[3].structured_content["status"] == "needs_approval"
-    assert sandbox.sent_messages == []
+    assert sandbox.sent_messages == [] and _proposals_made(sandbox) == []
 
 
 def _settings() -> Settings:

@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, str] = {
     "roomStories": "the messaging read permission",
     "contractRoom": "the messaging read permission",
     "createRoomStoryV2": "the messaging write permission",
+    "createJobProposal": 'the "Submit Proposal" permission',
     "freelancerProfileSearchRecords": "the freelancer profile read permission",
     "freelancerProfileByProfileKey": "the freelancer profile read permission",
     "vendorProposals": "the proposals read permission",

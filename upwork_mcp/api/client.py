@@ -7,6 +7,7 @@ from ..auth.source import BearerCredentials, TokenSource
 from ..config import Settings
 from ._graphql import GraphQLExecutor
 from .account import AccountAPI
+from .applying import ApplyingAPI
 from .categories import CategoriesAPI
 from .contracts import ContractsAPI
 from .freelancers import FreelancersAPI
@@ -68,6 +69,7 @@ class UpworkClient:
         self.freelancers = FreelancersAPI(self.graphql)
         self.proposals = ProposalsAPI(self.graphql, self.account.user_id)
         self.offers = OffersAPI(self.graphql)
+        self.applying = ApplyingAPI(self.graphql, self.jobs, self.account, self.proposals)
         self.hours = HoursAPI(self.graphql)
         self.categories = CategoriesAPI(self.graphql, self.memory)
         self.job_feed = JobFeedAPI(http, settings.job_feed_url, settings.job_feed_api_key)

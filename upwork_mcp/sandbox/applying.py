@@ -60,7 +60,7 @@ def create_job_proposal(box: Sandbox, persona: int, tenant: str | None, given: d
     if job["_status"] != "ACTIVE":
         return _refused("This job is no longer available")
     mine = [p for p in box.data.proposals if p.get("_persona", 0) == persona]
-    if any(p["marketplaceJobPosting"]["id"] == job["id"] and p["status"]["status"] != "Withdrawn" for p in mine):
+    if any(p["marketplaceJobPosting"]["id"] == job["id"] for p in mine):
         return _refused("You have already submitted a proposal to this job")
     amount = given.get("chargedAmount")
     if not isinstance(amount, int | float) or amount <= 0:

@@ -2,7 +2,7 @@
 
 Set with `--fault` on `upwork-mcp sandbox`, `UPWORK_SANDBOX_FAULTS`, or `POST /__sandbox__/faults`:
 
-    rate_limit=2,server_error=1,lost_answer=1,slow=0.5,partial,deny=Query.vendorContracts,
+    rate_limit=2,server_error=1,lost_answer=1,lost_write=1,slow=0.5,partial,deny=Query.vendorContracts,
     profile=freelancer,grant=Query.transactionHistory,drop=MarketplaceJobPostingSearchResult.title,
     introspection=per-type,deny_consent,proposals_timeout=2
 """
@@ -73,6 +73,7 @@ class Faults:
     retry_after: float = 1.0
     server_error: int = 0  # the next N API requests answer 503 (refused: nothing was processed)
     lost_answer: int = 0  # the next N API requests are processed, then a gateway answers 502 (outcome unknown)
+    lost_write: int = 0  # the same for the next N mutations only (the reads before a write answer)
     slow: float = 0.0  # seconds added before every API answer
     partial: bool = False  # every 7th job-search node is nulled with an error
     proposals_timeout: int = 0  # the next N proposal listings answer Upwork's "Transform timeout (1s)"
@@ -97,7 +98,7 @@ class Faults:
         return (set(PROFILES[self.profile]) | ELEVATED | self.deny) - self.grant
 
     def set(self, name: str, value: str) -> None:
-        if name in ("rate_limit", "server_error", "lost_answer", "proposals_timeout"):
+        if name in ("rate_limit", "server_error", "lost_answer", "lost_write", "proposals_timeout"):
             setattr(self, name, int(value or 1))
         elif name in ("retry_after", "slow"):
             setattr(self, name, float(value))
@@ -117,9 +118,9 @@ class Faults:
             self.introspection = value
         else:
             raise ValueError(
-                f"unknown fault {name!r}; use rate_limit=N, server_error=N, lost_answer=N, retry_after=S, slow=S, "
-                "partial, proposals_timeout=N, deny=Type.field, grant=Type.field, drop=Type.field, profile=NAME, "
-                "introspection=MODE or deny_consent"
+                f"unknown fault {name!r}; use rate_limit=N, server_error=N, lost_answer=N, lost_write=N, "
+                "retry_after=S, slow=S, partial, proposals_timeout=N, deny=Type.field, grant=Type.field, "
+                "drop=Type.field, profile=NAME, introspection=MODE or deny_consent"
             )
 
     def as_dict(self) -> dict[str, Any]:
@@ -128,6 +129,7 @@ class Faults:
             "retry_after": self.retry_after,
             "server_error": self.server_error,
             "lost_answer": self.lost_answer,
+            "lost_write": self.lost_write,
             "slow": self.slow,
             "partial": self.partial,
             "proposals_timeout": self.proposals_timeout,

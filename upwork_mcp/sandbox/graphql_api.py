@@ -102,6 +102,15 @@ def run_query(box: Sandbox, body: dict[str, Any], *, tenant: str | None, persona
     return answer
 
 
+def writes(box: Sandbox, body: dict[str, Any]) -> bool:
+    """Whether this request body runs a mutation (for the `lost_write` fault)."""
+    query = body.get("query")
+    if not isinstance(query, str):
+        return False
+    prepared = _prepare(query, frozenset(box.faults.drop), box.faults.introspection == "full")
+    return not isinstance(prepared, dict) and any(name.startswith("Mutation.") for name in prepared[1])
+
+
 @lru_cache(maxsize=512)
 def _prepare(
     query: str, drop: frozenset[str], whole_schema_allowed: bool

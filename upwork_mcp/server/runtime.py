@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..approvals import AsyncApprovals, Ticket
     from ..auth.tokens import TokenSet
     from ..store import Store
+    from ..store.proposals import AsyncProposalLedger
     from ..watches.service import Watches
     from .approval_page import ApprovalPage
     from .oauth import UpworkLogins
@@ -81,6 +82,11 @@ class Runtime:
                 Approvals(self.store(), command=lambda approval_id: approve_command(settings, approval_id))
             )
         return self._approvals
+
+    def proposal_ledger(self, owner: str) -> AsyncProposalLedger:
+        from ..store.proposals import AsyncProposalLedger, ProposalLedger  # lazy: the store loads with a write
+
+        return AsyncProposalLedger(ProposalLedger(self.store(), owner))
 
     def principal(self) -> str | None:
         """The user this request acts for, in a team deployment (`--auth oauth`); None otherwise."""

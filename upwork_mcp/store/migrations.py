@@ -162,4 +162,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE watch_jobs ADD COLUMN score TEXT",
         ],
     ),
+    (
+        6,
+        "proposals: the jobs each user applied to through this server, and what each last saw of their proposals",
+        [
+            """CREATE TABLE IF NOT EXISTS applications (
+            owner TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            proposal_id TEXT,
+            created {real} NOT NULL,
+            updated {real} NOT NULL,
+            PRIMARY KEY (owner, job_id))""",
+            """CREATE TABLE IF NOT EXISTS proposal_seen (
+            owner TEXT NOT NULL,
+            proposal_id TEXT NOT NULL,
+            seen TEXT NOT NULL,
+            updated {real} NOT NULL,
+            PRIMARY KEY (owner, proposal_id))""",
+            """CREATE TABLE IF NOT EXISTS proposal_checks (
+            owner TEXT PRIMARY KEY,
+            first {real} NOT NULL,
+            last {real} NOT NULL)""",
+        ],
+    ),
 ]

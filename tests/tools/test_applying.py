@@ -1,0 +1,156 @@
+"""submit_proposal through a real MCP client on the sandbox: what Upwork would refuse is refused before any
+preview, the person approves the exact proposal, it is submitted once and shows in list_proposals and
+get_proposal, and nothing sends it twice (a replay, a second submission to the job, a lost answer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.mcp_client import Connect, answering, each_era
+from upwork_mcp.sandbox import Faults, Sandbox
+from upwork_mcp.sandbox.applying import CONNECTS_START, connects_for
+
+pytestmark = pytest.mark.anyio
+
+LETTER = "Hello,\n\nI built two booking systems like this one.\n\nBest, Sandy"
+
+
+def open_job(box: Sandbox, *, questions: int = 2, fixed: bool = False) -> dict[str, Any]:
+    return next(
+        j
+        for j in box.data.jobs
+        if j["_status"] == "ACTIVE"
+        and len(j["_questions"]) == questions
+        and j["_cover_letter"]
+        and j["_fixed"] == fixed
+    )
+
+
+def args_for(job: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    amount = {"fixed_bid": 900.0} if job["_fixed"] else {"hourly_rate": 45.0}
+    answers = [f"My answer to: {q}" for q in job["_questions"]]
+    return {
+        "job": f"https://www.upwork.com/jobs/~02{job['id']}",
+        "cover_letter": LETTER,
+        "answers": answers,
+        **amount,
+        **changes,
+    }
+
+
+def submitted(box: Sandbox) -> list[dict[str, Any]]:
+    """Proposals made through createJobProposal (the seeded ones have no answers recorded)."""
+    return [p for p in box.data.proposals if "_answers" in p]
+
+
+@each_era
+async def test_a_person_approves_the_exact_proposal_and_it_is_submitted_once(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    job = open_job(sandbox)
+    ask = answering("accept", {"submit": True})
+    async with connect(elicit=ask) as client:
+        done = await client.call_tool("submit_proposal", args_for(job))
+        out = done.structured_content
+        listed = await client.call_tool("list_proposals", {"status": "Accepted", "job_id": job["id"]})
+        read = await client.call_tool(
+            "get_proposal", {"proposal_id": out["proposal_id"], "response_format": "detailed"}
+        )
+        replay = await client.call_tool("submit_proposal", args_for(job))
+    assert out["status"] == "submitted" and [p["id"] for p in submitted(sandbox)] == [out["proposal_id"]]
+    asked = ask.asked[0]
+    for shown in (job["title"], f"https://www.upwork.com/jobs/~02{job['id']}", "$45.00/hr", LETTER, "Connects"):
+        assert shown in asked, shown
+    for n, question in enumerate(job["_questions"], start=1):
+        assert f"{n}. {question}\n   My answer to: {question}" in asked
+    assert sandbox.data.user["nid"] in asked  # the identity is the account's
+    assert [p["id"] for p in listed.structured_content["proposals"]] == [out["proposal_id"]]
+    assert read.structured_content["cover_letter"] == LETTER and read.structured_content["rate"] == "$45"
+    assert sandbox.connects[0] == CONNECTS_START - connects_for(job)
+    assert replay.is_error and "already applied" in replay.content[0].text and len(ask.asked) == 1
+    assert len(submitted(sandbox)) == 1
+
+
+async def test_a_token_replay_and_a_second_submission_to_the_job_are_refused(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    job = open_job(sandbox, fixed=True)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        preview = await client.call_tool("submit_proposal", args_for(job))
+        token = preview.structured_content["confirmation_token"]
+        assert preview.structured_content["status"] == "needs_confirmation" and not submitted(sandbox)
+        assert "NOT SUBMITTED YET" in preview.content[0].text and "$900.00 (fixed-price bid)" in preview.content[0].text
+        sent = await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        replay = await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        other = await client.call_tool("submit_proposal", args_for(job, cover_letter="A different letter."))
+    assert sent.structured_content["status"] == "submitted"
+    assert replay.is_error and "already applied" in replay.content[0].text
+    assert other.is_error and "already applied" in other.content[0].text
+    assert len(submitted(sandbox)) == 1
+
+
+async def test_the_local_record_refuses_a_second_submission_even_when_upwork_does_not_list_it_yet(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        token = (await client.call_tool("submit_proposal", args_for(job))).structured_content["confirmation_token"]
+        sandbox.faults.lost_write = 1  # processed, then the answer is lost: the outcome is unknown here
+        unknown = await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        made = submitted(sandbox)
+        sandbox.data.proposals.remove(made[0])  # Upwork's list does not show it (yet)
+        again = await client.call_tool("submit_proposal", args_for(job, cover_letter="Trying once more."))
+    assert unknown.is_error and "may or may not have reached" in unknown.content[0].text
+    assert f"list_proposals with job_id={job['id']}" in unknown.content[0].text
+    assert len(made) == 1
+    assert again.is_error and "unknown outcome" in again.content[0].text and "never sent again" in again.content[0].text
+    assert submitted(sandbox) == []  # nothing was sent the second time
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"answers": ["Only one answer."]}, "asks 2 screening question(s) and 1 answer(s)"),
+        ({"answers": ["One.", "  "]}, "Answer 2 is empty"),
+        ({"cover_letter": "\u200b"}, "requires a cover letter"),
+        ({"hourly_rate": None, "fixed_bid": 500.0}, "is hourly: give hourly_rate"),
+    ],
+)
+async def test_what_upwork_would_refuse_is_refused_before_any_preview(
+    connect: Connect, sandbox: Sandbox, change: dict[str, Any], said: str
+) -> None:
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        args = {k: v for k, v in args_for(job, **change).items() if v is not None}
+        refused = await client.call_tool("submit_proposal", args)
+    text = refused.content[0].text
+    assert refused.is_error and said in text and "confirmation_token" not in text
+    if "screening" in said:
+        assert all(q in text for q in job["_questions"])  # says what to answer, in order
+    assert not submitted(sandbox)
+
+
+async def test_a_closed_job_is_refused(connect: Connect, sandbox: Sandbox) -> None:
+    job = open_job(sandbox)
+    job["_status"] = "CLOSED"
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        refused = await client.call_tool("submit_proposal", args_for(job))
+    assert refused.is_error and "not open for proposals" in refused.content[0].text
+
+
+async def test_a_key_without_submit_proposal_is_told_which_permission_to_enable(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        token = (await client.call_tool("submit_proposal", args_for(job))).structured_content["confirmation_token"]
+        sandbox.faults = Faults.parse("deny=Mutation.createJobProposal")
+        refused = await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        sandbox.faults = Faults()  # the permission enabled: the same approval still works, once
+        sent = await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+    text = refused.content[0].text
+    assert refused.is_error and '"Submit Proposal" permission' in text and "API Center" in text
+    assert "nothing was written" in text and "still valid" in text
+    assert sent.structured_content["status"] == "submitted" and len(submitted(sandbox)) == 1

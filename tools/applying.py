@@ -1,0 +1,242 @@
+"""Applying to a job with the person's approval, and what changed in their proposals since they last looked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import anyio
+import anyio.to_thread
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, InputRequiredResult
+from pydantic import AfterValidator, Field
+
+from upwork_mcp.errors import UpworkError
+
+from ._app import Ctx, app
+from ._common import OutModel, TenantId, ToolSpec, respond
+from ._confirm import Decision, gate, perform, refused_before_processing
+from ._text import clean, untrusted
+
+if TYPE_CHECKING:
+    from upwork_mcp.api.applying import Application, Submitted
+
+MAX_LETTER_CHARS = 20_000  # this server's bound on one text argument, not Upwork's
+MAX_ANSWER_CHARS = 5_000
+
+
+def _cleaned(text: str) -> str:
+    """As it will be sent: invisible characters removed once, here, so the preview shows exactly that."""
+    return clean(text) or ""
+
+
+CoverLetter = Annotated[
+    str,
+    Field(description="The whole cover letter, exactly as it should be sent.", max_length=MAX_LETTER_CHARS),
+    AfterValidator(_cleaned),
+]
+Answers = Annotated[
+    list[Annotated[str, Field(max_length=MAX_ANSWER_CHARS), AfterValidator(_cleaned)]],
+    Field(
+        description="One answer per screening question of the job (get_job lists them), in the job's order.",
+        max_length=20,
+    ),
+]
+Amount = Annotated[float | None, Field(gt=0, le=1_000_000)]
+
+
+class SubmitDecision(Decision):
+    submit: bool = Field(description="Submit this proposal on Upwork now (it spends Connects)?")
+
+
+class SubmitResult(OutModel):
+    status: Literal["submitted", "needs_approval", "needs_confirmation", "declined"]
+    job_id: str
+    proposal_id: str | None = Field(default=None, description="the new proposal: pass to get_proposal")
+    upwork_status: str | None = Field(default=None, description="the status Upwork answered")
+    warning: str | None = None
+    preview: str | None = Field(default=None, description="the proposal exactly as it will be sent")
+    approval_id: str | None = Field(default=None, description="the approval the user gives (link or terminal)")
+    approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
+    confirmation_token: str | None = Field(default=None, description="after approval, call again with this")
+    expires_in_seconds: int | None = None
+
+
+def _amount(a: Application) -> str:
+    # Exact to the cent (money() rounds for listings): the person approves this very amount.
+    shown = f"${a.amount:,.2f}" if a.currency == "USD" else f"{a.currency} {a.amount:,.2f}"
+    return f"{shown}/hr (hourly rate)" if a.kind == "hourly" else f"{shown} (fixed-price bid)"
+
+
+def preview(a: Application) -> str:
+    """The proposal as Upwork will receive it, for the person who approves it."""
+    lines = [
+        f"Job: {clean(a.job_title)} ({a.job_url or 'job ' + a.job_id})",
+        f"Amount: {_amount(a)}" + (f"; the client's budget: {a.budget}" if a.budget else ""),
+        f"As: {a.username} (user {a.contractor_id}), organization {a.organization_id}",
+        "Cover letter:",
+        "---",
+        a.cover_letter or "(none)",
+        "---",
+    ]
+    if a.answers:
+        lines.append("Screening questions:")
+        for n, (question, answer) in enumerate(a.answers, start=1):
+            lines += [f"{n}. {clean(question)}", f"   {answer}"]
+    else:
+        lines.append("Screening questions: none")
+    lines.append("Submitting spends Connects (Upwork does not tell the API how many) and cannot be undone here.")
+    return "\n".join(lines)
+
+
+async def _pulled_schema_lacks_it(ctx: Ctx) -> None:
+    """A schema pulled with this key that cannot take the mutation means the key cannot either: say so first."""
+    from upwork_mcp import graphql as documents  # lazy: graphql-core loads with a submission
+    from upwork_mcp.graphql.analysis import examine_off_loop
+
+    schema, label = await app(ctx).schema()
+    if label == documents.BUNDLED_LABEL:
+        return  # the bundle has it (overlay); only Upwork's answer can say whether this key may use it
+    problems = (await examine_off_loop(documents.operation("SubmitProposal"), None, schema)).problems
+    if problems:
+        raise ToolError(
+            f"Upwork's schema as {label} cannot take a proposal ({problems[0]}); nothing was sent. Enable the "
+            '"Submit Proposal" permission for the API key in Upwork\'s API Center, then run `upwork-mcp schema '
+            "pull` again."
+        )
+
+
+async def submit_proposal(
+    ctx: Ctx,
+    job: Annotated[
+        str,
+        Field(
+            description="The job: a URL, its ciphertext or numeric id (as get_job takes).", min_length=1, max_length=300
+        ),
+    ],
+    cover_letter: CoverLetter,
+    answers: Answers = [],  # noqa: B006 - pydantic copies defaults
+    hourly_rate: Annotated[
+        Amount, Field(description="For an hourly job: the rate per hour, in the job's currency.")
+    ] = None,
+    fixed_bid: Annotated[Amount, Field(description="For a fixed-price job: the whole amount.")] = None,
+    confirmation_token: Annotated[
+        str | None, Field(description="After the user approved a preview: its token or approval id.", max_length=64)
+    ] = None,
+    tenant_id: TenantId = None,
+) -> Annotated[CallToolResult, SubmitResult] | InputRequiredResult:
+    """Apply to one Upwork job: the cover letter, the rate or bid, and an answer to each screening question
+    (get_job lists them). Checks what Upwork would refuse first; never submits without the user's own approval
+    of the exact proposal; one approval submits once (it spends Connects). Never for several jobs at once."""
+    state = app(ctx)
+    client = state.client
+    await _pulled_schema_lacks_it(ctx)
+    posting = await client.applying.job(job)
+    application = await client.applying.prepare(
+        posting,
+        hourly_rate=hourly_rate,
+        fixed_bid=fixed_bid,
+        cover_letter=cover_letter,
+        answers=list(answers),
+        tenant_id=tenant_id,
+    )
+    job_id = application.job_id
+    check = f"list_proposals with job_id={job_id}"
+    ledger = state.proposal_ledger(application.contractor_id)
+    earlier = await ledger.application(job_id)
+    if earlier is not None and earlier.state != "refused":
+        raise ToolError(_already(job_id, earlier.state, earlier.proposal_id, check))
+    shown = preview(application)
+    payload = {
+        "job_id": job_id,
+        "kind": application.kind,
+        "amount": application.amount,
+        "cover_letter": application.cover_letter,
+        "answers": [list(pair) for pair in application.answers],
+        "contractor": application.contractor_id,
+        "username": application.username,
+        "organization": application.organization_id,
+        "tenant_id": tenant_id,
+    }
+    verdict = await gate(
+        ctx,
+        kind="submit_proposal",
+        payload=payload,
+        token=confirmation_token,
+        question=f"Submit this proposal on Upwork?\n\n{shown}",
+        schema=SubmitDecision,
+        check=check,
+    )
+    if isinstance(verdict, InputRequiredResult):
+        return verdict  # the client asks its user, and calls again with the answer
+    if verdict.status == "declined":
+        return respond(SubmitResult(status="declined", job_id=job_id), f"Not submitted: {verdict.said}.")
+    if verdict.ticket is not None:
+        ticket = verdict.ticket
+        out = SubmitResult(
+            status=verdict.preview_status,
+            job_id=job_id,
+            preview=shown,
+            approval_id=ticket.id if ticket.mode == "human" else None,
+            approval_url=verdict.link,
+            confirmation_token=ticket.token or ticket.id,
+            expires_in_seconds=ticket.expires_in,
+        )
+        same = "the same job, amount, cover_letter and answers"
+        body = untrusted(shown, "the job's title and questions are written by the client")
+        return respond(
+            out, f"NOT SUBMITTED YET. The proposal:\n{body}\n" + verdict.instructions("submit_proposal", same)
+        )
+    claimed = await ledger.claim(job_id)
+    if claimed is not None:  # another approved submission to this job went first
+        if verdict.reservation is not None:
+            await state.approvals.settle(verdict.reservation, "refused")
+        raise ToolError(_already(job_id, claimed.state, claimed.proposal_id, check))
+    refused = False
+
+    async def write() -> Submitted:
+        nonlocal refused
+        try:
+            return await client.applying.submit(application, tenant_id=tenant_id)
+        except UpworkError as exc:
+            refused = refused_before_processing(exc)
+            raise
+
+    try:
+        done = await perform(ctx, verdict, write, result_id=lambda s: s.proposal_id, check=check)
+    except BaseException:
+        # Refused: Upwork made nothing, the job may be tried again. Anything else: the outcome is unknown.
+        with anyio.CancelScope(shield=True):
+            await ledger.settle(job_id, "refused" if refused else "unknown")
+        raise
+    await ledger.settle(job_id, "sent", done.proposal_id)
+    out = SubmitResult(
+        status="submitted", job_id=job_id, proposal_id=done.proposal_id, upwork_status=done.status, warning=done.warning
+    )
+    text = f"Submitted to job {job_id}: proposal {done.proposal_id}" + (f" ({done.status})" if done.status else "")
+    return respond(out, text + (f". Upwork also said: {done.warning}" if done.warning else "."))
+
+
+def _already(job_id: str, state: str, proposal_id: str | None, check: str) -> str:
+    if state == "sent":
+        return (
+            f"A proposal to job {job_id} was already submitted through this server (proposal {proposal_id}); Upwork "
+            "takes one per job."
+        )
+    return (
+        f"A submission to job {job_id} through this server has an unknown outcome (it may have reached Upwork) and is "
+        f"never sent again: {check} shows whether it arrived."
+    )
+
+
+TOOLS = [
+    ToolSpec(
+        submit_proposal,
+        "Submit an Upwork proposal",
+        read_only=False,
+        # Additive: it creates a proposal and changes nothing that exists (destructive=False); repeating it is
+        # not harmless (a second proposal, more Connects), so idempotent=False.
+        destructive=False,
+        idempotent=False,
+        needs=("createJobProposal", "marketplaceJobPosting", "vendorProposals", "user"),
+    ),
+]

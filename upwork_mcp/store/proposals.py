@@ -1,0 +1,145 @@
+"""Proposals' local state, per user (their Upwork user id): the jobs they applied to through this server, and
+what they last saw of each proposal (for `check_proposals`).
+
+One application per job: a submission claims its job first (compare-and-set in one transaction), so two
+approved submissions to one job, in any processes, send one proposal. A claim is settled as sent, unknown
+(the answer was lost: never claimed again) or refused (Upwork made nothing: the job may be claimed again).
+
+What a proposal looked like is advanced by compare-and-set too: two checks that see the same change both
+try to move the record from the old look to the new, and only one of them reports it. A user's first check
+records what is there without reporting it (their whole history is not news).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import anyio.to_thread
+
+from .core import Store
+
+Settled = Literal["sent", "unknown", "refused"]
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    job_id: str
+    state: str  # sending | sent | unknown | refused
+    proposal_id: str | None
+    created: float
+
+
+class ProposalLedger:
+    def __init__(self, store: Store, owner: str) -> None:
+        self.store = store
+        self.db = store.db
+        self.owner = owner
+        self._clock = store._clock
+
+    # -- applications ----------------------------------------------------------------------------------
+
+    def claim(self, job_id: str) -> ApplicationRow | None:
+        """Claim `job_id` for one submission: None when this caller may send, else the earlier application."""
+        now = self._clock()
+        with self.db.transaction(lock=f"apply:{self.owner}:{job_id}") as tx:
+            row = tx.one("SELECT * FROM applications WHERE owner = ? AND job_id = ?", (self.owner, job_id))
+            if row is not None and row["state"] != "refused":
+                return ApplicationRow(row["job_id"], row["state"], row["proposal_id"], row["created"])
+            if row is None:
+                tx.execute(
+                    "INSERT INTO applications (owner, job_id, state, created, updated) VALUES (?, ?, 'sending', ?, ?)",
+                    (self.owner, job_id, now, now),
+                )
+            else:
+                moved = tx.execute(
+                    "UPDATE applications SET state = 'sending', updated = ? WHERE owner = ? AND job_id = ? "
+                    "AND state = 'refused'",
+                    (now, self.owner, job_id),
+                )
+                if moved != 1:
+                    return ApplicationRow(job_id, "sending", None, now)
+        return None
+
+    def settle(self, job_id: str, state: Settled, proposal_id: str | None = None) -> None:
+        with self.db.transaction(lock=f"apply:{self.owner}:{job_id}") as tx:
+            tx.execute(
+                "UPDATE applications SET state = ?, proposal_id = COALESCE(?, proposal_id), updated = ? "
+                "WHERE owner = ? AND job_id = ?",
+                (state, proposal_id, self._clock(), self.owner, job_id),
+            )
+
+    def application(self, job_id: str) -> ApplicationRow | None:
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT * FROM applications WHERE owner = ? AND job_id = ?", (self.owner, job_id))
+        return ApplicationRow(row["job_id"], row["state"], row["proposal_id"], row["created"]) if row else None
+
+    # -- what each proposal last looked like -----------------------------------------------------------
+
+    def seen(self) -> dict[str, dict[str, Any]]:
+        with self.db.transaction() as tx:
+            rows = tx.all("SELECT proposal_id, seen FROM proposal_seen WHERE owner = ?", (self.owner,))
+        return {r["proposal_id"]: json.loads(r["seen"]) for r in rows}
+
+    def first_look(self, looks: dict[str, dict[str, Any]]) -> bool:
+        """On the user's first check, record every look and return True; False when they were checked before."""
+        now = self._clock()
+        with self.db.transaction(lock=f"proposals:{self.owner}") as tx:
+            if tx.one("SELECT owner FROM proposal_checks WHERE owner = ?", (self.owner,)) is not None:
+                return False
+            tx.execute("INSERT INTO proposal_checks (owner, first, last) VALUES (?, ?, ?)", (self.owner, now, now))
+            for proposal_id, look in looks.items():
+                tx.execute(
+                    "INSERT INTO proposal_seen (owner, proposal_id, seen, updated) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (owner, proposal_id) DO NOTHING",
+                    (self.owner, proposal_id, _text(look), now),
+                )
+        return True
+
+    def advance(self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+        """Move a proposal's record from `before` (None: never seen) to `after`; True for the one caller that did."""
+        now = self._clock()
+        with self.db.transaction(lock=f"proposal:{self.owner}:{proposal_id}") as tx:
+            if before is None:
+                changed = tx.execute(
+                    "INSERT INTO proposal_seen (owner, proposal_id, seen, updated) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (owner, proposal_id) DO NOTHING",
+                    (self.owner, proposal_id, _text(after), now),
+                )
+            else:
+                changed = tx.execute(
+                    "UPDATE proposal_seen SET seen = ?, updated = ? WHERE owner = ? AND proposal_id = ? AND seen = ?",
+                    (_text(after), now, self.owner, proposal_id, _text(before)),
+                )
+            tx.execute("UPDATE proposal_checks SET last = ? WHERE owner = ?", (now, self.owner))
+        return changed == 1
+
+
+def _text(look: dict[str, Any]) -> str:
+    return json.dumps(look, sort_keys=True, separators=(",", ":"))
+
+
+class AsyncProposalLedger:
+    """The same, for async callers: every store call runs in a worker thread."""
+
+    def __init__(self, inner: ProposalLedger) -> None:
+        self.inner = inner
+
+    async def claim(self, job_id: str) -> ApplicationRow | None:
+        return await anyio.to_thread.run_sync(self.inner.claim, job_id)
+
+    async def settle(self, job_id: str, state: Settled, proposal_id: str | None = None) -> None:
+        await anyio.to_thread.run_sync(self.inner.settle, job_id, state, proposal_id)
+
+    async def application(self, job_id: str) -> ApplicationRow | None:
+        return await anyio.to_thread.run_sync(self.inner.application, job_id)
+
+    async def seen(self) -> dict[str, dict[str, Any]]:
+        return await anyio.to_thread.run_sync(self.inner.seen)
+
+    async def first_look(self, looks: dict[str, dict[str, Any]]) -> bool:
+        return await anyio.to_thread.run_sync(self.inner.first_look, looks)
+
+    async def advance(self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+        return await anyio.to_thread.run_sync(self.inner.advance, proposal_id, before, after)
