@@ -4,6 +4,7 @@ get_proposal, and nothing sends it twice (a replay, a second submission to the j
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +155,25 @@ async def test_a_key_without_submit_proposal_is_told_which_permission_to_enable(
     assert refused.is_error and '"Submit Proposal" permission' in text and "API Center" in text
     assert "nothing was written" in text and "still valid" in text
     assert sent.structured_content["status"] == "submitted" and len(submitted(sandbox)) == 1
+
+
+@pytest.mark.parametrize("lacks_it", [True, False])
+async def test_a_schema_pulled_with_this_key_is_preferred(
+    connect: Connect, sandbox: Sandbox, tmp_path: Path, lacks_it: bool
+) -> None:
+    from upwork_mcp.graphql.introspection import Pulled, save
+    from upwork_mcp.sandbox.graphql_api import full_introspection
+
+    drop = frozenset({"Mutation.createJobProposal"} if lacks_it else ())
+    types = full_introspection(drop)["__schema"]["types"]
+    save(tmp_path / "schema-sandbox.json", Pulled({t["name"]: t for t in types}, complete=True, pulled_at=1.8e9))
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token", "UPWORK_DATA_DIR": str(tmp_path)}) as client:
+        result = await client.call_tool("submit_proposal", args_for(job))
+    if lacks_it:
+        text = result.content[0].text
+        assert result.is_error and "pulled from Upwork with this key on 2027-01-15" in text
+        assert '"Submit Proposal"' in text and "upwork-mcp schema pull" in text and "nothing was sent" in text
+    else:
+        assert result.structured_content["status"] == "needs_confirmation"
+    assert not submitted(sandbox)
