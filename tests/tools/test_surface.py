@@ -90,6 +90,8 @@ async def test_every_prompt_is_listed_and_renders_its_arguments(connect: Connect
         triage = await client.get_prompt("triage_jobs", {"query": "fastapi", "my_skills": "Python, Postgres"})
     text = draft.messages[0].content.text
     assert "1790000000000000001" in text and "get_job" in text and "(not given)" in text
+    assert "get_my_profile" in text and text.rstrip().endswith("never approve it on my behalf.")
+    assert "call submit_proposal once, for this job only" in text
     assert "fastapi" in triage.messages[0].content.text and "Python, Postgres" in triage.messages[0].content.text
     assert [a.name for a in prompts["reply_to_client"].arguments] == ["room_id", "intent"]
     assert prompts["reply_to_client"].arguments[0].required is True
