@@ -57,6 +57,7 @@ AS_THE_OTHER: dict[str, Callable[[Theirs], list[dict[str, Any]]]] = {
     "list_rooms": lambda a: [{}, {"waiting_on_you": True}],
     "list_messages": lambda a: [{"room_id": a["room"]}],
     "send_message": lambda a: [{**a["send"], "confirmation_token": a["approval"]}],
+    "check_proposals": lambda a: [{}, {}],
     "submit_proposal": lambda a: [
         {"job": a["job"], "cover_letter": "x", "hourly_rate": 1.0, "confirmation_token": a["approval"]}
     ],

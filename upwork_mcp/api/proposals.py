@@ -196,6 +196,10 @@ class ProposalsAPI:
             raise NotFoundError(f"No proposal {proposal_id} is visible to this account.").about("vendorProposal")
         return ProposalDetail(proposal=Proposal.model_validate(node), room_id=room)
 
+    async def room(self, proposal_id: str, *, tenant_id: str | None = None) -> str | None:
+        """The proposal's message room, once the client opened one (freelancers cannot write first)."""
+        return await optional_room(self._gql, "ProposalRoom", proposal_id, tenant_id)
+
 
 class OffersAPI:
     def __init__(self, gql: GraphQLExecutor) -> None:
