@@ -11,7 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import AfterValidator, Field
 
-from upwork_mcp.errors import UpworkError
+from upwork_mcp.errors import UnansweredQuestions, UpworkError
 
 from ._app import Ctx, app
 from ._common import OutModel, TenantId, ToolSpec, respond
@@ -133,14 +133,20 @@ async def submit_proposal(
     client = state.client
     await _pulled_schema_lacks_it(ctx)
     posting = await client.applying.job(job)
-    application = await client.applying.prepare(
-        posting,
-        hourly_rate=hourly_rate,
-        fixed_bid=fixed_bid,
-        cover_letter=cover_letter,
-        answers=list(answers),
-        tenant_id=tenant_id,
-    )
+    try:
+        application = await client.applying.prepare(
+            posting,
+            hourly_rate=hourly_rate,
+            fixed_bid=fixed_bid,
+            cover_letter=cover_letter,
+            answers=list(answers),
+            tenant_id=tenant_id,
+        )
+    except UnansweredQuestions as exc:
+        asked = "\n".join(f"{n}. {clean(q)}" for n, q in enumerate(exc.questions, start=1)) or "(none)"
+        raise ToolError(
+            f"{exc} The job's questions:\n" + untrusted(asked, "the questions are written by the client")
+        ) from exc
     job_id = application.job_id
     check = f"list_proposals with job_id={job_id}"
     ledger = state.proposal_ledger(application.contractor_id)

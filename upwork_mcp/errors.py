@@ -8,6 +8,7 @@ Upwork operation it is about).
     UpworkError
     ├── ConfigError                 bad or missing settings
     ├── InvalidInputError           an argument the engine can't use (a bad cursor, an unknown name)
+    │   └── UnansweredQuestions         a job's screening questions not all answered (.questions)
     ├── NotAuthenticatedError       no token, or the refresh was rejected
     ├── ConfirmationRequired        a write was not confirmed by the user
     ├── CriteriaNeeded              nothing is ranked before the user states their criteria
@@ -49,6 +50,15 @@ class ConfigError(UpworkError):
 
 class InvalidInputError(UpworkError):
     """An argument can't be used as given; the message names it and says what to give instead."""
+
+
+class UnansweredQuestions(InvalidInputError):
+    """A job's screening questions are not all answered; `questions` are the job's, in order (the client's words,
+    so the surface shows them marked as third-party text)."""
+
+    def __init__(self, message: str, questions: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.questions = questions
 
 
 class NotAuthenticatedError(UpworkError):

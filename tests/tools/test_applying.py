@@ -129,7 +129,8 @@ async def test_what_upwork_would_refuse_is_refused_before_any_preview(
     text = refused.content[0].text
     assert refused.is_error and said in text and "confirmation_token" not in text
     if "screening" in said:
-        assert all(q in text for q in job["_questions"])  # says what to answer, in order
+        marked = text.split("<untrusted-content>")[1].split("</untrusted-content>")[0]
+        assert all(f"{n}. {q}" in marked for n, q in enumerate(job["_questions"], start=1))  # the client's words
     assert not submitted(sandbox)
 
 
@@ -177,3 +178,13 @@ async def test_a_schema_pulled_with_this_key_is_preferred(
     else:
         assert result.structured_content["status"] == "needs_confirmation"
     assert not submitted(sandbox)
+
+
+async def test_the_identity_comes_from_the_account_never_from_the_model(connect: Connect, sandbox: Sandbox) -> None:
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        forged = await client.call_tool("submit_proposal", {**args_for(job), "selectedContractor": {"id": "1"}})
+        preview = await client.call_tool("submit_proposal", args_for(job))
+    assert forged.is_error and "has no argument 'selectedContractor'" in forged.content[0].text
+    user, org = sandbox.data.user, sandbox.data.organizations[0]
+    assert f"As: {user['nid']} (user {user['id']}), organization {org['id']}" in preview.content[0].text

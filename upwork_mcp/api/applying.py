@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..errors import APIError, GraphQLError, InvalidInputError, UpworkError
+from ..errors import APIError, GraphQLError, InvalidInputError, UnansweredQuestions, UpworkError
 from ..facts import JOB_URL
 from ..models.jobs import JobPosting
 from ..models.proposals import Proposal
@@ -114,17 +114,18 @@ def check_terms(
         (q for q in (requirement.screening_questions if requirement else None) or [] if q.question),
         key=lambda q: q.sequence_number or 0,
     )
+    questions = tuple(q.question or "" for q in asked)
     if len(answers) != len(asked):
-        listed = "; ".join(f"{n}. {q.question}" for n, q in enumerate(asked, start=1)) or "none"
-        raise _refuse(
+        raise UnansweredQuestions(
             f"Job {job.id} asks {len(asked)} screening question(s) and {len(answers)} answer(s) were given: "
-            f"answer each, in this order: {listed}."
-        )
+            "answer each, in the job's order.",
+            questions,
+        ).about(ROOT)
     blank = [n for n, a in enumerate(answers, start=1) if not a.strip()]
     if blank:
-        raise _refuse(
-            f"Answer {blank[0]} is empty: answer screening question {blank[0]} ({asked[blank[0] - 1].question})."
-        )
+        raise UnansweredQuestions(
+            f"Answer {blank[0]} is empty: answer screening question {blank[0]}.", questions
+        ).about(ROOT)
     pairs = tuple((q.question or "", a.strip()) for q, a in zip(asked, answers, strict=True))
     return kind or ("hourly" if hourly_rate is not None else "fixed"), float(amount), pairs
 
