@@ -127,3 +127,26 @@ def test_proposal_submission_is_in_the_overlay_with_its_date_and_source() -> Non
     # A result field nobody saw does not validate.
     bad = parse('mutation { createJobProposal(input: {jobReference: "1"}) { newProposalId connectsSpent } }')
     assert any("connectsSpent" in e.message for e in validate(SCHEMA, bad))
+
+
+def test_the_proposal_the_engine_sends_is_one_upworks_schema_accepts() -> None:
+    from upwork_mcp.api.applying import Application
+
+    application = Application(
+        job_id="1790620090189896406",
+        job_title="A job",
+        job_url=None,
+        kind="hourly",
+        amount=45.0,
+        currency="USD",
+        cover_letter="Hello.",
+        answers=(("What is your availability?", "Mornings."),),
+        contractor_id="1234567890",
+        username="sandyfreelancer",
+        organization_id="9876543210",
+        budget=None,
+    )
+    variables = application.variables()
+    assert _variables_errors("SubmitProposal", variables) == []
+    assert variables["input"]["selectedContractor"] == {"id": "1234567890", "oDeskUserID": "sandyfreelancer"}
+    assert variables["input"]["jobReference"] == "1790620090189896406"  # the number, never a ciphertext
