@@ -92,6 +92,11 @@ async def test_every_prompt_is_listed_and_renders_its_arguments(connect: Connect
     assert "1790000000000000001" in text and "get_job" in text and "(not given)" in text
     assert "get_my_profile" in text and text.rstrip().endswith("never approve it on my behalf.")
     assert "call submit_proposal once, for this job only" in text
+    from upwork_mcp._bundled import prompts_dir
+    from upwork_mcp.prompt_templates import load
+
+    declared = next(t for t in load(prompts_dir()) if t.name == "draft_proposal").tools
+    assert set(declared) == {"get_my_profile", "get_job", "submit_proposal"}  # served only where all three are
     assert "fastapi" in triage.messages[0].content.text and "Python, Postgres" in triage.messages[0].content.text
     assert [a.name for a in prompts["reply_to_client"].arguments] == ["room_id", "intent"]
     assert prompts["reply_to_client"].arguments[0].required is True
