@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ._app import Ctx, app
 from ._common import OutModel, ResponseFormat, ToolSpec, compact_money, joined, money, respond
-from ._empty import HEAD, by_upstream, said
+from ._empty import HEAD, by_local, by_upstream, said
 from ._text import clean, listing, shorten, untrusted
 
 if TYPE_CHECKING:
@@ -34,18 +34,28 @@ class FreelancerList(OutModel):
     freelancers: list[FreelancerSummary]
     next_cursor: str | None = None
     why_empty: str | None = None  # which filters emptied a search that found nothing
+    applied_here: list[str] | None = Field(default=None, description="filters Upwork's search lacks, applied here")
+    scanned: int | None = Field(default=None, description="with applied_here: profiles looked at")
 
 
 async def search_freelancers(
     ctx: Ctx,
     q: Annotated[str | None, Field(description="Keywords: skills, role or domain.", max_length=300)] = None,
     country: Annotated[str | None, Field(description="Country name, e.g. 'Germany'.", max_length=80)] = None,
+    hourly_min: Annotated[
+        float | None, Field(description="Hourly rate at least, USD/hour.", ge=0, le=1e6, allow_inf_nan=False)
+    ] = None,
+    hourly_max: Annotated[
+        float | None, Field(description="Hourly rate at most, USD/hour.", ge=0, le=1e6, allow_inf_nan=False)
+    ] = None,
     limit: Annotated[int, Field(description="Profiles per page.", ge=1, le=50)] = 10,
     cursor: Annotated[str | None, Field(description="A next_cursor.", max_length=64)] = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FreelancerList]:
-    """Search Upwork freelancer profiles by keywords and country; get_freelancer_profile reads one."""
-    page = await app(ctx).client.freelancers.search(keyword=q, country=country, first=limit, after=cursor)
+    """Search Upwork freelancer profiles by keywords, country and rate; get_freelancer_profile reads one."""
+    page = await app(ctx).client.freelancers.search(
+        keyword=q, country=country, first=limit, after=cursor, hourly_min=hourly_min, hourly_max=hourly_max
+    )
     detailed = response_format == "detailed"
     people = [
         FreelancerSummary(
@@ -64,8 +74,23 @@ async def search_freelancers(
         )
         for f in page.freelancers
     ]
-    out = FreelancerList(total=page.total, freelancers=people, next_cursor=page.next_cursor)
-    if not people and not cursor:
+    rated = page.rate_filter
+    out = FreelancerList(
+        total=page.total,
+        freelancers=people,
+        next_cursor=page.next_cursor,
+        applied_here=[
+            f"hourly rate {_rate_range(hourly_min, hourly_max)}: kept {rated.kept} of {rated.scanned}"
+            + (f", {rated.unstated} stating no rate left out" if rated.unstated else "")
+            + " (Upwork's freelancer search has no rate filter)"
+        ]
+        if rated
+        else None,
+        scanned=rated.scanned if rated else None,
+    )
+    if not people and not cursor and rated and rated.scanned:
+        out.why_empty = said(by_local([("hourly_min/max", rated.kept)], rated.scanned, "freelancers"))
+    elif not people and not cursor:
         shown = {k: v for k, v in (("q", q), ("country", country)) if v}
         totals: dict[str, int | None] = {}
         if len(shown) > 1:  # one request of one profile per filter left out
@@ -90,11 +115,24 @@ async def search_freelancers(
         + (f"\n   {', '.join(f.skills or [])}: {shorten(f.description, 300)}" if f.description else "")
         for f in people
     ]
-    head = f"{page.total} freelancers match" + (f" (next_cursor: {out.next_cursor})" if out.next_cursor else "")
+    if rated is not None:
+        upstream = rated.upstream_total if rated.upstream_total is not None else "?"
+        head = f"{len(people)} freelancers match among {rated.scanned} of Upwork's {upstream} results"
+    else:
+        head = f"{page.total} freelancers match"
+    head += f" (next_cursor: {out.next_cursor})" if out.next_cursor else ""
+    if out.applied_here:
+        head += "\nApplied here, not by Upwork: " + "; ".join(out.applied_here)
     if out.why_empty:
         head += HEAD + out.why_empty
     text = listing(head, lines, "profiles are written by freelancers")
     return respond(out, text)
+
+
+def _rate_range(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"{money(lo)}-{money(hi)}/hr"
+    return f"at least {money(lo)}/hr" if lo is not None else f"at most {money(hi)}/hr"
 
 
 class FreelancerDetail(OutModel):

@@ -20,10 +20,6 @@ from ._text import clean, listing, shorten
 if TYPE_CHECKING:
     from upwork_mcp.models._base import NamedEntity
 
-RoomId = Annotated[
-    str, Field(description="Room id from list_rooms.", min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_:.~-]+$")
-]
-
 
 class LatestMessage(OutModel):
     sender: str | None = None  # "you" for the user
@@ -179,30 +175,35 @@ class MessageList(OutModel):
     next_cursor: str | None = None
 
 
+OptionalRoomId = Annotated[
+    str | None, Field(description="Room id from list_rooms.", max_length=80, pattern=r"^[A-Za-z0-9_:.~-]+$")
+]
+ContractId = Annotated[
+    str | None,
+    Field(description="Or a contract id (list_contracts).", max_length=40, pattern=r"^[A-Za-z0-9_~-]+$"),
+]
+
+
+async def _room_of(ctx: Ctx, room_id: str | None, contract_id: str | None, tenant_id: str | None) -> str:
+    """The room a call is about: given, or the contract's room (Upwork's contractRoom)."""
+    if (room_id is None) == (contract_id is None):
+        raise ToolError("Give exactly one of room_id (from list_rooms) or contract_id (from list_contracts).")
+    if room_id is not None:
+        return room_id
+    return (await app(ctx).client.messages.contract_room(contract_id or "", tenant_id=tenant_id)).id
+
+
 async def list_messages(
     ctx: Ctx,
-    room_id: Annotated[
-        str | None, Field(description="Room id from list_rooms.", max_length=80, pattern=r"^[A-Za-z0-9_:.~-]+$")
-    ] = None,
-    contract_id: Annotated[
-        str | None,
-        Field(
-            description="Or a contract id (list_contracts).",
-            max_length=40,
-            pattern=r"^[A-Za-z0-9_~-]+$",
-        ),
-    ] = None,
+    room_id: OptionalRoomId = None,
+    contract_id: ContractId = None,
     limit: Annotated[int, Field(description="Messages per page, newest first.", ge=1, le=100)] = 20,
     cursor: Cursor = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, MessageList]:
     """Read one Upwork room's messages, newest first, by room id (list_rooms) or contract id."""
-    if (room_id is None) == (contract_id is None):
-        raise ToolError("Give exactly one of room_id (from list_rooms) or contract_id (from list_contracts).")
-    messages = app(ctx).client.messages
-    if room_id is None:
-        room_id = (await messages.contract_room(contract_id or "", tenant_id=tenant_id)).id
-    page = await messages.stories(room_id, first=limit, after=cursor, tenant_id=tenant_id)
+    room_id = await _room_of(ctx, room_id, contract_id, tenant_id)
+    page = await app(ctx).client.messages.stories(room_id, first=limit, after=cursor, tenant_id=tenant_id)
     me = await _my_user_id(ctx) if page.stories else None
     out = MessageList(
         room_id=room_id,
@@ -261,18 +262,21 @@ class SendResult(OutModel):
 
 async def send_message(
     ctx: Ctx,
-    room_id: RoomId,
     message: MessageText,
+    room_id: OptionalRoomId = None,
+    contract_id: ContractId = None,
     confirmation_token: Annotated[
         str | None,
         Field(description="After the user approved a preview: its token or approval id.", max_length=64),
     ] = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, SendResult] | InputRequiredResult:
-    """Send a message to an Upwork room (ids from list_rooms). Never sends without the user's approval: the
-    client asks, or the first call returns a preview to approve."""
+    """Send a message to an Upwork room (room id from list_rooms, or a contract id). Never sends without the
+    user's approval: the client asks, or the first call returns a preview to approve."""
     if not message.strip():
         raise ToolError("The message is empty after removing invisible characters; write the text to send.")
+    # The approval binds the resolved room: the user approves where the text goes, not how it was named.
+    room_id = await _room_of(ctx, room_id, contract_id, tenant_id)
     payload = {"room_id": room_id, "message": message, "tenant_id": tenant_id}
     verdict = await gate(
         ctx,

@@ -91,3 +91,20 @@ async def test_a_failed_send_is_not_resent_and_says_to_check(connect: Connect, s
     assert result.is_error and "not resent" in result.content[0].text and "list_messages" in result.content[0].text
     assert [m["message"] for m in sandbox.sent_messages] == ["Once only."]  # it did arrive, once
     assert sandbox.requests_seen - before == 1  # one attempt reached the API; a read would have been retried
+
+
+async def test_send_message_takes_a_contract_id_like_list_messages(connect: Connect, sandbox: Sandbox) -> None:
+    contract = sandbox.data.contracts[0]["id"]
+    ask = answering("accept", {"send": True})
+    async with connect(elicit=ask) as client:
+        sent = await client.call_tool("send_message", {"contract_id": contract, "message": "Invoice sent."})
+        both = await client.call_tool(
+            "send_message", {"contract_id": contract, "room_id": "r1", "message": "Which one?"}
+        )
+        listed = await client.call_tool("list_messages", {"contract_id": contract, "limit": 1})
+    room = sandbox.data.rooms[0]["id"]
+    assert sent.structured_content["status"] == "sent" and sent.structured_content["room_id"] == room
+    assert [(m["roomId"], m["message"]) for m in sandbox.sent_messages] == [(room, "Invoice sent.")]
+    assert room in ask.asked[0]  # the user is asked about the room the text goes to
+    assert both.is_error and "exactly one" in both.content[0].text
+    assert listed.structured_content["messages"][0]["text"] == "Invoice sent."

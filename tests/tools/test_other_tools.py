@@ -38,6 +38,35 @@ async def test_freelancer_search_and_profile(connect: Connect) -> None:
     assert bad.is_error and "~01" in bad.content[0].text
 
 
+async def test_freelancer_search_filters_by_hourly_rate_here_and_pages_without_gaps(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    def rate(p: dict) -> float:
+        return float(p["hourlyRate"]["rawValue"])
+
+    async with connect() as client:
+        first = await client.call_tool("search_freelancers", {"hourly_min": 40, "hourly_max": 100, "limit": 7})
+        rest = await client.call_tool(
+            "search_freelancers",
+            {"hourly_min": 40, "hourly_max": 100, "limit": 50, "cursor": first.structured_content["next_cursor"]},
+        )
+        upside_down = await client.call_tool("search_freelancers", {"hourly_min": 100, "hourly_max": 40})
+        everyone, cursor = [], None
+        for _ in range(4):  # Upwork's own order, unfiltered
+            page = await client.call_tool("search_freelancers", {"limit": 50, **({"cursor": cursor} if cursor else {})})
+            everyone += page.structured_content["freelancers"]
+            cursor = page.structured_content.get("next_cursor")
+    rates = {p["ciphertext"]: rate(p) for p in sandbox.data.freelancers}
+    fits = [f["profile_key"] for f in everyone if 40 <= rates[f["profile_key"]] <= 100]
+    found = first.structured_content["freelancers"] + rest.structured_content["freelancers"]
+    assert len(first.structured_content["freelancers"]) == 7
+    # the next page starts right after the last profile shown: none skipped, none twice
+    assert [f["profile_key"] for f in found] == fits[:57]
+    assert "total" not in first.structured_content and first.structured_content["applied_here"]
+    assert "Applied here, not by Upwork: hourly rate $40-$100/hr" in first.content[0].text
+    assert upside_down.is_error and "swap" in upside_down.content[0].text
+
+
 async def test_feed_filters_server_side_and_says_what_it_applied_locally(connect: Connect, sandbox: Sandbox) -> None:
     async with connect() as client:
         server_side = await client.call_tool(

@@ -27,10 +27,20 @@ class FreelancerRecord(APIModel):
     location: FreelancerLocation | None = None
 
 
+class RateFilterReport(APIModel):
+    """The rate range applied to Upwork's profiles here (its freelancer search has no rate filter)."""
+
+    scanned: int
+    kept: int
+    unstated: int = 0  # profiles that state no hourly rate: left out
+    upstream_total: int | None = None
+
+
 class FreelancerPage(APIModel):
-    total: int | None = None
+    total: int | None = None  # Upwork's count; None when a rate range was applied here
     freelancers: list[FreelancerRecord]
     next_cursor: str | None = None
+    rate_filter: RateFilterReport | None = None
 
 
 class CountryDetails(APIModel):
