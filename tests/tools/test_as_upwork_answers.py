@@ -36,17 +36,20 @@ async def test_a_budget_is_applied_here_because_upwork_ignores_it(connect: Conne
     assert "Applied here, not by Upwork" in first.content[0].text
 
 
-async def test_an_hourly_range_matches_jobs_whose_range_overlaps_it(connect: Connect, sandbox: Sandbox) -> None:
+async def test_an_hourly_range_means_the_jobs_whole_range_as_a_person_reads_it(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    def rates(j: dict) -> tuple[float, float]:
+        return float(j["hourlyBudgetMin"]["rawValue"]), float(j["hourlyBudgetMax"]["rawValue"])
+
+    hourly = [j for j in _open(sandbox) if not j["_fixed"]]
+    expected = [j["id"] for j in hourly if rates(j)[0] >= 40 and rates(j)[1] <= 60]
+    straddling = {j["id"] for j in hourly if rates(j)[0] < 40 <= rates(j)[1]}  # e.g. "$30-$50/hr"
     async with connect() as client:
-        found = await client.call_tool("search_jobs", {"hourly_min": 40, "hourly_max": 50, "limit": 30})
-    jobs = {j["id"]: j for j in sandbox.data.jobs}
-    hits = [jobs[j["id"]] for j in found.structured_content["jobs"]]
-    assert len(hits) == 30 and all(
-        not j["_fixed"]
-        and float(j["hourlyBudgetMax"]["rawValue"]) >= 40
-        and float(j["hourlyBudgetMin"]["rawValue"]) <= 50
-        for j in hits
-    )
+        found = await client.call_tool("search_jobs", {"hourly_min": 40, "hourly_max": 60, "limit": 20})
+    ids = [j["id"] for j in found.structured_content["jobs"]]
+    assert straddling and ids == expected[:20] and not straddling & set(ids)
+    assert "the job's whole stated range" in found.structured_content["applied_here"][0]
 
 
 async def test_a_workload_filter_finds_jobs_instead_of_emptying_the_search(connect: Connect, sandbox: Sandbox) -> None:

@@ -26,7 +26,7 @@ from ..models.jobs import JobDetails, JobPosting, JobSearchNode, JobSearchPage
 from ._concurrent import both, gather
 from ._graphql import GraphQLExecutor
 from ._paging import Page, connection_page
-from .job_filters import LocalFilter, Tally, local_filters
+from .job_filters import JobView, LocalFilter, Tally, local_filters
 from .memory import CIPHERTEXT_TTL, Memory
 
 Sort = Literal["recency", "relevance", "client_rating", "client_total_charge"]
@@ -71,6 +71,15 @@ FIXED_USD_MAX = 10_000_000
 HOURLY_USD_MAX = 10_000
 SPEND_USD_MAX = 10_000_000_000
 
+# Why Upwork's search does not apply a filter (facts page, "Filters that do nothing"), by filter name.
+NOT_APPLIED_BY_SEARCH = {
+    "budget": "Upwork ignores budgetRange_eq",
+    "hourly": "Upwork ignores hourlyRate_eq",
+    "budget/hourly": "Upwork ignores budgetRange_eq and hourlyRate_eq",
+    "workload": "Upwork answers no job at all for workload_eq",
+    "client_spend_min": "Upwork's search has no client-spend filter",
+}
+
 
 class JobSearchFilters(BaseModel):
     """What a job search can ask for, in our words; `to_variables` speaks Upwork's."""
@@ -81,10 +90,10 @@ class JobSearchFilters(BaseModel):
     skills: tuple[str, ...] = ()
     title: str | None = None
     job_type: Literal["hourly", "fixed"] | None = None
-    budget_min: int | None = Field(default=None, ge=0, le=FIXED_USD_MAX)
-    budget_max: int | None = Field(default=None, ge=0, le=FIXED_USD_MAX)
-    hourly_min: int | None = Field(default=None, ge=0, le=HOURLY_USD_MAX)
-    hourly_max: int | None = Field(default=None, ge=0, le=HOURLY_USD_MAX)
+    budget_min: float | None = Field(default=None, ge=0, le=FIXED_USD_MAX)
+    budget_max: float | None = Field(default=None, ge=0, le=FIXED_USD_MAX)
+    hourly_min: float | None = Field(default=None, ge=0, le=HOURLY_USD_MAX)
+    hourly_max: float | None = Field(default=None, ge=0, le=HOURLY_USD_MAX)
     experience_level: Literal["entry", "intermediate", "expert"] | None = None
     days_posted: int | None = Field(default=None, ge=1, le=365)
     proposals_min: int | None = Field(default=None, ge=0)
@@ -99,6 +108,7 @@ class JobSearchFilters(BaseModel):
     workload: Literal["full_time", "part_time", "as_needed"] | None = None
     durations: tuple[Literal["week", "month", "quarter", "semester", "ongoing"], ...] = ()
     timezone: str | None = None
+    client_spend_min: float | None = Field(default=None, ge=0, le=SPEND_USD_MAX)  # Upwork has no such filter
     sort: Sort = "recency"
     offset: int = Field(default=0, ge=0, le=5000)
     limit: int = Field(default=20, ge=1, le=200)
@@ -106,13 +116,16 @@ class JobSearchFilters(BaseModel):
     max_scanned: int = Field(default=MAX_SCANNED, ge=1, le=5000)
 
     def local(self) -> list[LocalFilter]:
-        """The filters Upwork takes but does not apply (budget, hourly rate, workload): applied here."""
+        """The filters Upwork takes but does not apply (budget, hourly rate, workload), or has not (client
+        spend): applied here."""
         return local_filters(
             budget_min=self.budget_min,
             budget_max=self.budget_max,
             hourly_min=self.hourly_min,
             hourly_max=self.hourly_max,
             workload=self.workload,
+            client_spend_min=self.client_spend_min,
+            why=NOT_APPLIED_BY_SEARCH,
         )
 
     def upstream(self) -> list[str]:
@@ -334,7 +347,7 @@ class JobsAPI:
     ) -> JobSearchPage:
         """Upwork's pages, one after another, filtered here until the page is full, Upwork has no more, or
         `max_scanned` jobs were looked at. The cursor is Upwork's offset just after the last job used."""
-        tally = Tally(local)
+        tally = Tally(local, JobView.of_search)
         kept: list[JobSearchNode] = []
         warnings: list[str] = []
         offset = filters.offset

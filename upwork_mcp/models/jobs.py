@@ -60,6 +60,7 @@ class LocalFilterReport(APIModel):
     description: str
     why: str
     kept: int = 0  # of the jobs scanned, how many passed this filter on its own
+    unstated: int = 0  # of the jobs scanned, how many it left out for stating no figure (no rate, no spend)
 
 
 class JobSearchPage(APIModel):
