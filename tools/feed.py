@@ -12,24 +12,14 @@ from pydantic import Field
 
 from upwork_mcp.api._paging import offset_of
 from upwork_mcp.api.job_feed import feed_query
+from upwork_mcp.api.job_filters import JobView, Tally, report_line
+from upwork_mcp.api.job_query import FEED_RATE
 from upwork_mcp.facts import FeedSort
 from upwork_mcp.watches.rounds import remember_quota
 
+from . import _job_filters as jf
 from ._app import Ctx, app
-from ._common import (
-    Cursor,
-    FixedUsd,
-    HourlyUsd,
-    OutModel,
-    ResponseFormat,
-    SpendUsd,
-    ToolSpec,
-    ago,
-    compact_money,
-    joined,
-    money,
-    respond,
-)
+from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, respond
 from ._empty import HEAD, EmptyReason, by_local, said
 from ._text import clean, listing, untrusted
 
@@ -84,7 +74,11 @@ class FeedResult(OutModel):
     jobs: list[FeedJobOut]
     next_cursor: str | None = None
     last_updated: str | None = None
-    filtered_locally: list[str] | None = None
+    not_applied: dict[str, str] | None = Field(
+        default=None, description="filters the feed does not apply itself, applied here: why"
+    )
+    applied_here: list[str] | None = Field(default=None, description="what each filter applied here kept")
+    scanned: int | None = Field(default=None, description="with applied_here: the feed's jobs looked at")
     why_empty: str | None = None  # which filters emptied a search that found nothing
 
 
@@ -160,119 +154,154 @@ FeedDate = Annotated[str | None, Field(description="ISO 8601.", max_length=40)]
 
 async def fetch_job_feed(
     ctx: Ctx,
-    q: Annotated[str | None, Field(description="Keywords, all required (applied here).", max_length=200)] = None,
-    tags: Annotated[str | None, Field(description="Tags or skills, comma-separated, any.", max_length=300)] = None,
-    category: Annotated[str | None, Field(description="Category slug.", max_length=80)] = None,
+    q: jf.Q = None,
+    skills: jf.Skills = None,
+    category: jf.Category = None,
+    experience_level: jf.ExperienceLevel = None,
+    job_type: jf.JobType = None,
+    hourly_min: jf.HourlyMin = None,
+    hourly_max: jf.HourlyMax = None,
+    budget_min: jf.BudgetMin = None,
+    budget_max: jf.BudgetMax = None,
+    client_spend_min: jf.ClientSpendMin = None,
+    client_hires_min: jf.ClientHiresMin = None,
+    payment_verified: jf.PaymentVerified = False,
+    country: jf.Country = None,
+    posted_within_days: jf.PostedWithinDays = None,
     category_group: Annotated[str | None, Field(description="Category group slug.", max_length=80)] = None,
-    country: Annotated[str | None, Field(description="Client country, ISO-2.", pattern=r"^[A-Za-z]{2}$")] = None,
-    job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
     status: Annotated[Literal["open", "closed"] | None, Field(description="Default: open.")] = None,
-    level: Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Tier.")] = None,
     duration: Annotated[str | None, Field(description="e.g. 1 to 3 months.", max_length=40)] = None,
     engagement: Annotated[str | None, Field(description="e.g. full-time, part-time.", max_length=40)] = None,
-    payment_verified: Annotated[bool | None, Field(description="Verified payment.")] = None,
-    budget_min: FixedUsd = None,
-    budget_max: FixedUsd = None,
-    hourly_min: HourlyUsd = None,
-    hourly_max: HourlyUsd = None,
-    posted_after: FeedDate = None,
     posted_before: FeedDate = None,
     last_visited_after: FeedDate = None,
-    min_client_spend: SpendUsd = None,
-    min_client_hires: Annotated[int | None, Field(description="Client's assignments.", ge=0)] = None,
-    min_client_jobs_with_hires: Annotated[int | None, Field(description="Client's jobs with hires.", ge=0)] = None,
+    client_jobs_with_hires_min: Annotated[int | None, Field(description="Client's jobs with hires.", ge=0)] = None,
     sort: Annotated[FeedSort | None, Field(description="Default: posted_on_desc.")] = None,
     limit: Annotated[int, Field(description="Jobs per page.", ge=1, le=FEED_PAGE_MAX)] = 10,
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
     """Newest jobs from the Upwork Jobs API feed (UPWORK_JOB_FEED_API_KEY), with buyer data."""
-
-    page = FEED_PAGE_MAX if q else limit  # keywords are matched here, on a full page
-    offset = offset_of(cursor)
-    query = feed_query(
-        limit=page,
-        offset=offset - offset % page,
-        sort=sort,
-        tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
+    filters = jf.job_filters(
+        "fetch_job_feed",
+        q=q,
+        skills=skills,
         category=category,
-        category_group=category_group,
-        country=country,
+        experience_level=experience_level,
         job_type=job_type,
-        status=status,
-        contractor_tier=level,
-        duration_label=duration,
-        engagement=engagement,
-        payment_verified=payment_verified,
-        budget_min=budget_min,
-        budget_max=budget_max,
         hourly_min=hourly_min,
         hourly_max=hourly_max,
-        posted_after=_when(posted_after, "posted_after"),
+        budget_min=budget_min,
+        budget_max=budget_max,
+        client_spend_min=client_spend_min,
+        client_hires_min=client_hires_min,
+        payment_verified=payment_verified,
+        country=country,
+        posted_within_days=posted_within_days,
+    )
+    local = filters.local("feed")
+    # With a filter applied here, one full page of the feed is read (one request of the plan's quota), and the
+    # cursor is the position of the next job to look at, so a page never skips a match.
+    position = offset_of(cursor)
+    size = FEED_PAGE_MAX if local else limit
+    try:
+        fields = filters.feed_fields(datetime.now(UTC))
+    except ValueError as exc:
+        raise ToolError(f"fetch_job_feed: {exc}.") from None
+    query = feed_query(
+        limit=size,
+        offset=position - position % size,
+        sort=sort,
+        category_group=category_group,
+        status=status,
+        duration_label=duration,
+        engagement=engagement,
         posted_before=_when(posted_before, "posted_before"),
         last_visited_after=_when(last_visited_after, "last_visited_after"),
-        buyer_total_spent_min=min_client_spend,
-        buyer_total_assignments_min=min_client_hires,
-        buyer_total_jobs_with_hires_min=min_client_jobs_with_hires,
+        buyer_total_jobs_with_hires_min=client_jobs_with_hires_min,
+        **fields,
     )
     envelope = await app(ctx).client.job_feed.jobs(query)
-    jobs = envelope.data
-    if q:
-        words = q.lower().split()
-        jobs = [j for j in jobs if all(w in f"{j.title} {j.description}".lower() for w in words)]
-    jobs = jobs[:limit]
+    skip = position - query.offset
+    tally: Tally[FeedJob] = Tally(local, JobView.of_feed)
+    jobs: list[FeedJob] = []
+    next_position: int | None = query.offset + query.limit if len(envelope.data) >= query.limit else None
+    for index, job in enumerate(envelope.data[skip:], start=position):
+        if tally.passes(job):
+            jobs.append(job)
+            if len(jobs) == limit:
+                if index + 1 < query.offset + len(envelope.data):
+                    next_position = index + 1  # the rest of this page comes next
+                break
     detailed = response_format == "detailed"
     out_jobs = [feed_job_out(j, detailed) for j in jobs]
-    full = len(envelope.data) >= query.limit
+    missing = filters.not_applied_by("feed")
     out = FeedResult(
         count=len(out_jobs),
         jobs=out_jobs,
-        next_cursor=str(query.offset + query.limit) if full else None,
+        next_cursor=str(next_position) if next_position is not None else None,
         last_updated=envelope.last_updated,
-        filtered_locally=["q"] if q else None,
+        not_applied=missing or None,
+        applied_here=[report_line(r, tally.scanned) for r in tally.reports()] or None,
+        scanned=tally.scanned if local else None,
     )
-    lines = [_line(i, j) for i, j in enumerate(out_jobs, offset + 1)]
+    lines = [_line(i, j) for i, j in enumerate(out_jobs, position + 1)]
     head = f"{out.count} feed jobs (feed updated {envelope.last_updated})"
-    if q:
-        head += f"; q matched here against the feed's page of {FEED_PAGE_MAX}"
+    if local:
+        head = f"{out.count} feed jobs match among {tally.scanned} it returned (feed updated {envelope.last_updated})"
     if out.next_cursor:
         head += f" (next_cursor: {out.next_cursor})"
-    if not out_jobs and not offset:
-        given = {
-            "tags": tags,
-            "category": category,
-            "category_group": category_group,
-            "country": country,
-            "job_type": job_type,
-            "status": status,
-            "level": level,
-            "duration": duration,
-            "engagement": engagement,
-            "payment_verified": payment_verified,
-            "budget_min": budget_min,
-            "budget_max": budget_max,
-            "hourly_min": hourly_min,
-            "hourly_max": hourly_max,
-            "posted_after": posted_after,
-            "posted_before": posted_before,
-            "last_visited_after": last_visited_after,
-            "min_client_spend": min_client_spend,
-            "min_client_hires": min_client_hires,
-            "min_client_jobs_with_hires": min_client_jobs_with_hires,
+    if out.applied_here:
+        head += "\nApplied here, not by the feed: " + "; ".join(out.applied_here)
+    if not out_jobs and not position:
+        sent = {
+            **{
+                k: _shown(v)
+                for k, v in filters.model_dump().items()
+                if missing.get(k, FEED_RATE) == FEED_RATE and v not in (None, (), False)  # what the feed was sent
+            },
+            **{
+                k: str(v)
+                for k, v in (
+                    ("category_group", category_group),
+                    ("status", status),
+                    ("duration", duration),
+                    ("engagement", engagement),
+                    ("posted_before", posted_before),
+                    ("last_visited_after", last_visited_after),
+                    ("client_jobs_with_hires_min", client_jobs_with_hires_min),
+                )
+                if v is not None
+            },
         }
-        sent = {k: f"{v:,.0f}" if isinstance(v, float) else str(v) for k, v in given.items() if v is not None}
-        out.why_empty = said(_why_empty(q, [f"{j.title} {j.description}" for j in envelope.data], sent))
+        texts = [f"{j.title} {j.description}" for j in envelope.data[skip:]]
+        out.why_empty = said(_why_empty(filters.q if "q" in missing else None, texts, tally, sent))
         head += HEAD + out.why_empty
     text = listing(head, lines, "job titles and descriptions are written by clients")
     return respond(out, text)
 
 
-def _why_empty(q: str | None, texts: list[str], sent: dict[str, str]) -> EmptyReason:
-    """The feed's page had jobs but none held every word of q (each word judged on its own, for free), or the
-    feed had none for its filters. Those are not asked about one by one: each request spends the plan's quota."""
-    if q and texts:
-        words = list(dict.fromkeys(q.lower().split()))
-        kept = [(f"q word {w!r}", sum(w in t.lower() for t in texts)) for w in words]
+# The feed's filters applied here, by the tool's argument names.
+_ARGUMENT = {
+    "hourly": "hourly_min/max",
+    "budget": "budget_min/max",
+    "budget/hourly": "budget_min/max or hourly_min/max",
+}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return ",".join(value) if isinstance(value, tuple) else str(value)
+
+
+def _why_empty(q: str | None, texts: list[str], tally: Tally[FeedJob], sent: dict[str, str]) -> EmptyReason:
+    """The feed's page had jobs but the filters applied here kept none (each judged on its own, q word by
+    word, for free), or the feed had none for its own filters. Those are not asked about one by one: each
+    request spends the plan's quota."""
+    if tally.filters and texts:
+        kept = [(_ARGUMENT.get(r.name, r.name), r.kept) for r in tally.reports() if r.name != "q"]
+        for word in dict.fromkeys((q or "").lower().split()):
+            kept.append((f"q word {word!r}", sum(word in t.lower() for t in texts)))
         return by_local(kept, len(texts), "jobs", source="the feed")
     if not sent:
         return EmptyReason(culprits=[], suggestion="The feed listed no job at all; try again later.")

@@ -70,29 +70,58 @@ async def test_freelancer_search_filters_by_hourly_rate_here_and_pages_without_g
 async def test_feed_filters_server_side_and_says_what_it_applied_locally(connect: Connect, sandbox: Sandbox) -> None:
     async with connect() as client:
         server_side = await client.call_tool(
-            "fetch_job_feed", {"job_type": "fixed", "payment_verified": True, "min_client_spend": 10000, "limit": 5}
+            "fetch_job_feed", {"job_type": "fixed", "payment_verified": True, "client_spend_min": 10000, "limit": 5}
         )
         page_two = await client.call_tool(
             "fetch_job_feed",
-            {"job_type": "fixed", "payment_verified": True, "min_client_spend": 10000, "limit": 5, "cursor": "5"},
+            {"job_type": "fixed", "payment_verified": True, "client_spend_min": 10000, "limit": 5, "cursor": "5"},
         )
         local = await client.call_tool("fetch_job_feed", {"q": "python", "limit": 5})
         status = await client.call_tool("job_feed_status", {})
     jobs = server_side.structured_content["jobs"]
     assert all(j["type"] == "fixed" and j["client"]["payment_verified"] for j in jobs)
     assert all(j["client"]["spent"] >= 10000 for j in jobs) and sandbox.feed_log[0]["buyer.total_spent_min"] == "10000"
-    assert "filtered_locally" not in server_side.structured_content
+    assert "applied_here" not in server_side.structured_content and "not_applied" not in server_side.structured_content
     assert server_side.structured_content["next_cursor"] == "5"
     assert not {j["id"] for j in jobs} & {j["id"] for j in page_two.structured_content["jobs"]}
-    assert local.structured_content["filtered_locally"] == ["q"]
+    assert local.structured_content["not_applied"] == {"q": "the feed has no keyword parameter"}
     seeded = {f"upwork-{j['id']}": j for j in sandbox.data.jobs}
     found = [seeded[j["id"]] for j in local.structured_content["jobs"]]
     assert found and all("python" in f"{j['title']} {j['description']}".lower() for j in found)
-    assert "matched here" in local.content[0].text
+    assert "Applied here, not by the feed: every word of 'python'" in local.content[0].text
     out = status.structured_content
     assert out["healthy"] is True and out["quota"]["limit"] == sandbox.feed_rate_limit
     remembered = known_quota(WatchStore(open_store(Settings.from_env({"UPWORK_SANDBOX": "1"}))))
     assert remembered is not None and remembered.limit == sandbox.feed_rate_limit  # what `watch run` spaces by
+
+
+async def test_the_feed_takes_the_job_vocabulary_reads_rates_as_a_person_and_pages_without_gaps(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    async with connect() as client:
+        everything = await client.call_tool("fetch_job_feed", {"limit": 50, "response_format": "detailed"})
+        first = await client.call_tool("fetch_job_feed", {"hourly_min": 40, "limit": 3})
+        rest = await client.call_tool(
+            "fetch_job_feed", {"hourly_min": 40, "limit": 20, "cursor": first.structured_content["next_cursor"]}
+        )
+        by_name = await client.call_tool("fetch_job_feed", {"country": "Germany", "skills": ["python"], "limit": 5})
+        bad_country = await client.call_tool("fetch_job_feed", {"country": "Germ"})
+    sent = sandbox.feed_log[-1]  # by_name's request (the bad country sends nothing)
+    assert sent["country"] == "DE" and sent["skills"] == "python" and by_name.structured_content["jobs"]
+    seeded = {f"upwork-{j['id']}": j for j in sandbox.data.jobs}
+
+    def low(job_id: str) -> float:
+        return float(seeded[job_id]["hourlyBudgetMin"]["rawValue"])
+
+    page = [j["id"] for j in everything.structured_content["jobs"]]
+    hourly = [i for i in page if not seeded[i]["_fixed"]]
+    expected = [i for i in hourly if low(i) >= 40]
+    reaching = [i for i in hourly if low(i) < 40 <= float(seeded[i]["hourlyBudgetMax"]["rawValue"])]
+    shown = [j["id"] for j in first.structured_content["jobs"] + rest.structured_content["jobs"]]
+    assert reaching and shown[: len(expected)] == expected  # "$30-$50/hr" is not "at least $40/hour"
+    out = first.structured_content
+    assert out["not_applied"]["hourly_min"].startswith("the feed does not document") and out["scanned"] <= 50
+    assert bad_country.is_error and "ISO 3166-1 alpha-2" in bad_country.content[0].text
 
 
 async def test_account_lists_organizations(connect: Connect, sandbox: Sandbox) -> None:

@@ -26,7 +26,7 @@ MAX_DAYS = 90
 # Why a source does not apply a filter itself (it is applied here to what the source returned).
 _SEARCH_IGNORES_RATE = "Upwork ignores hourlyRate_eq"
 _SEARCH_IGNORES_BUDGET = "Upwork ignores budgetRange_eq"
-_FEED_RATE = "the feed does not document how it reads a range; checked here against the job's whole range"
+FEED_RATE = "the feed does not document how it reads a range; checked here against the job's whole range"
 _FEED_BOTH = "the feed would require both; here a job passes by the one that fits its type"
 _NOT_APPLIED: dict[Source, dict[str, str]] = {
     "search": {
@@ -111,9 +111,9 @@ class JobFilters(BaseModel):
         """The filters set that `source` does not apply itself (they are applied here), each with why."""
         why = dict(_NOT_APPLIED[source])
         if source == "feed":
-            why |= {"hourly_min": _FEED_RATE, "hourly_max": _FEED_RATE}
+            why |= {"hourly_min": FEED_RATE, "hourly_max": FEED_RATE}
             if self._both_kinds():
-                why |= {"budget_min": _FEED_BOTH, "budget_max": _FEED_BOTH}
+                why |= dict.fromkeys(("budget_min", "budget_max", "hourly_min", "hourly_max"), _FEED_BOTH)
         return {name: why[name] for name in self.given() if name in why}
 
     def local(self, source: Source) -> list[LocalFilter]:

@@ -1,0 +1,41 @@
+"""The job-filter arguments every job tool takes (search_jobs, fetch_job_feed, create_watch): one name, type,
+unit and description per concept, read into the engine's one model (`upwork_mcp.api.job_query.JobFilters`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field, ValidationError
+
+from upwork_mcp.api.job_query import MAX_DAYS, JobFilters
+
+Q = Annotated[str | None, Field(description='Keywords: "exact phrase", OR, -exclude.', max_length=500)]
+Skills = Annotated[
+    list[str] | str | None, Field(description="Skills, any of them: a list or a comma-separated string.")
+]
+Category = Annotated[str | None, Field(description="Category name (list_categories).", max_length=100)]
+ExperienceLevel = Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")]
+JobType = Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")]
+HourlyMin = Annotated[float | None, Field(description="USD/hour: the job's whole stated range at or above this.", ge=0)]
+HourlyMax = Annotated[float | None, Field(description="USD/hour: the job's whole stated range at or below this.", ge=0)]
+BudgetMin = Annotated[float | None, Field(description="Fixed price at least, USD.", ge=0)]
+BudgetMax = Annotated[float | None, Field(description="Fixed price at most, USD.", ge=0)]
+ClientSpendMin = Annotated[float | None, Field(description="Client's total spend at least, USD.", ge=0)]
+ClientHiresMin = Annotated[int | None, Field(description="Client's past hires at least.", ge=0)]
+PaymentVerified = Annotated[bool, Field(description="Only clients with verified payment.")]
+Country = Annotated[str | None, Field(description="Client's country: ISO-2 code or English name.", max_length=60)]
+PostedWithinDays = Annotated[int | None, Field(description="Posted in the last N days.", ge=1, le=MAX_DAYS)]
+
+
+def job_filters(tool: str, **given: object) -> JobFilters:
+    """The shared model from a tool's arguments; a value it cannot read is a ToolError saying what to change."""
+    try:
+        return JobFilters.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        parts = []
+        for e in exc.errors():
+            where, msg = ".".join(str(p) for p in e["loc"]), e["msg"].removeprefix("Value error, ")
+            parts.append(msg if not where or msg.startswith(where) else f"{where}: {msg}")
+        said = "; ".join(parts)
+        raise ToolError(f"{tool}: {said}" + ("" if said.endswith((".", "?")) else ".")) from None
