@@ -138,12 +138,12 @@ async def client_good(s: Session, box: Any) -> bool:
 
 
 async def find_jobs(s: Session, box: Any) -> bool:
-    out = (await s.call("search_jobs", q="python", days_posted=7, hourly_min=40, limit=10)).structured_content
+    out = (await s.call("search_jobs", q="python", posted_within_days=7, hourly_min=40, limit=10)).structured_content
     return bool(out["jobs"])
 
 
 async def nothing_matched(s: Session, box: Any) -> bool:
-    asked = {"q": "django", "location": "Canada", "days_posted": 1, "experience_level": "expert", "limit": 10}
+    asked = {"q": "django", "country": "Canada", "posted_within_days": 1, "experience_level": "expert", "limit": 10}
     first = (await s.call("search_jobs", **asked)).structured_content
     if first["jobs"]:
         return True

@@ -9,6 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
 
 from upwork_mcp.api.job_query import MAX_DAYS, JobFilters
+from upwork_mcp.api.jobs import FIXED_USD_MAX, HOURLY_USD_MAX, SPEND_USD_MAX
 
 Q = Annotated[str | None, Field(description='Keywords: "exact phrase", OR, -exclude.', max_length=500)]
 Skills = Annotated[
@@ -17,12 +18,20 @@ Skills = Annotated[
 Category = Annotated[str | None, Field(description="Category name (list_categories).", max_length=100)]
 ExperienceLevel = Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")]
 JobType = Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")]
-HourlyMin = Annotated[float | None, Field(description="USD/hour: the job's whole stated range at or above this.", ge=0)]
-HourlyMax = Annotated[float | None, Field(description="USD/hour: the job's whole stated range at or below this.", ge=0)]
-BudgetMin = Annotated[float | None, Field(description="Fixed price at least, USD.", ge=0)]
-BudgetMax = Annotated[float | None, Field(description="Fixed price at most, USD.", ge=0)]
-ClientSpendMin = Annotated[float | None, Field(description="Client's total spend at least, USD.", ge=0)]
-ClientHiresMin = Annotated[int | None, Field(description="Client's past hires at least.", ge=0)]
+HourlyMin = Annotated[
+    float | None,
+    Field(description="USD/hour: the job's whole stated range at or above this.", ge=0, le=HOURLY_USD_MAX),
+]
+HourlyMax = Annotated[
+    float | None,
+    Field(description="USD/hour: the job's whole stated range at or below this.", ge=0, le=HOURLY_USD_MAX),
+]
+BudgetMin = Annotated[float | None, Field(description="Fixed price at least, USD.", ge=0, le=FIXED_USD_MAX)]
+BudgetMax = Annotated[float | None, Field(description="Fixed price at most, USD.", ge=0, le=FIXED_USD_MAX)]
+ClientSpendMin = Annotated[
+    float | None, Field(description="Client's total spend at least, USD.", ge=0, le=SPEND_USD_MAX)
+]
+ClientHiresMin = Annotated[int | None, Field(description="Client's past hires at least.", ge=0, le=1_000_000)]
 PaymentVerified = Annotated[bool, Field(description="Only clients with verified payment.")]
 Country = Annotated[str | None, Field(description="Client's country: ISO-2 code or English name.", max_length=60)]
 PostedWithinDays = Annotated[int | None, Field(description="Posted in the last N days.", ge=1, le=MAX_DAYS)]

@@ -10,9 +10,10 @@ from pydantic import Field
 
 from upwork_mcp.api import JobSearchFilters
 from upwork_mcp.api._paging import offset_of
-from upwork_mcp.api.jobs import FIXED_USD_MAX, HOURLY_USD_MAX
+from upwork_mcp.api.job_filters import report_line
 from upwork_mcp.facts import JOB_URL
 
+from . import _job_filters as jf
 from ._app import Ctx, app
 from ._common import Cursor, OutModel, ResponseFormat, ToolSpec, ago, compact_money, joined, money, plural, respond
 from ._empty import HEAD, EmptyReason, by_local, by_upstream, said
@@ -53,7 +54,8 @@ class JobSearchResult(OutModel):
     jobs: list[JobSummary]
     next_cursor: str | None = None
     warnings: list[str] | None = Field(default=None, description="withheld by Upwork")
-    applied_here: list[str] | None = Field(default=None, description="filters applied here (Upwork ignores them)")
+    not_applied: dict[str, str] | None = Field(default=None, description="filters Upwork does not apply: why")
+    applied_here: list[str] | None = Field(default=None, description="what each filter applied here kept")
     scanned: int | None = Field(default=None, description="jobs looked at")
     why_empty: str | None = None  # which filters emptied a search that found nothing
 
@@ -129,7 +131,9 @@ def _line(i: int, job: JobSummary) -> str:
 # search_jobs' arguments by the engine's names: its filter groups (UPSTREAM_FILTERS) and local filters.
 _ARGUMENT = {
     "query": "q",
-    "locations": "location",
+    "locations": "country",
+    "days_posted": "posted_within_days",
+    "verified_payment_only": "payment_verified",
     "category_ids": "category",
     "subcategory_ids": "subcategory",
     "durations": "duration",
@@ -162,32 +166,29 @@ async def _why_empty(
 
 async def search_jobs(
     ctx: Ctx,
-    q: Annotated[str | None, Field(description='Keywords: "exact phrase", OR, -exclude.', max_length=500)] = None,
-    skills: Annotated[str | None, Field(description="Skills, comma-separated, any of them.", max_length=500)] = None,
-    category: Annotated[
-        str | None, Field(description="Names or ids, comma-separated (list_categories).", max_length=300)
-    ] = None,
+    q: jf.Q = None,
+    skills: jf.Skills = None,
+    category: jf.Category = None,
+    experience_level: jf.ExperienceLevel = None,
+    job_type: jf.JobType = None,
+    hourly_min: jf.HourlyMin = None,
+    hourly_max: jf.HourlyMax = None,
+    budget_min: jf.BudgetMin = None,
+    budget_max: jf.BudgetMax = None,
+    client_spend_min: jf.ClientSpendMin = None,
+    client_hires_min: jf.ClientHiresMin = None,
+    payment_verified: jf.PaymentVerified = False,
+    country: jf.Country = None,
+    posted_within_days: jf.PostedWithinDays = None,
     subcategory: Annotated[str | None, Field(description="Names or ids, comma-separated.", max_length=300)] = None,
-    job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    budget_min: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX)] = None,
-    budget_max: Annotated[int | None, Field(description="Fixed budget, USD.", ge=0, le=FIXED_USD_MAX)] = None,
-    hourly_min: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX)] = None,
-    hourly_max: Annotated[int | None, Field(description="Hourly rate, USD/hr.", ge=0, le=HOURLY_USD_MAX)] = None,
-    experience_level: Annotated[
-        Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")
-    ] = None,
     workload: Annotated[Literal["full_time", "part_time", "as_needed"] | None, Field(description="Hours.")] = None,
     duration: Annotated[
         list[Literal["week", "month", "quarter", "semester", "ongoing"]] | None,
         Field(description="Project lengths, any of them.", max_length=5),
     ] = None,
-    days_posted: Annotated[int | None, Field(description="Posted within this many days.", ge=1, le=90)] = None,
     proposals_min: Annotated[int | None, Field(description="Proposals so far.", ge=0)] = None,
     proposals_max: Annotated[int | None, Field(description="Proposals so far.", ge=0)] = None,
-    client_hires_min: Annotated[int | None, Field(description="Client's past hires.", ge=0)] = None,
-    client_hires_max: Annotated[int | None, Field(description="Client's past hires.", ge=0)] = None,
-    verified_payment_only: Annotated[bool, Field(description="Clients with verified payment.")] = False,
-    location: Annotated[str | None, Field(description="Client countries, comma-separated.", max_length=300)] = None,
+    client_hires_max: Annotated[int | None, Field(description="Client's past hires at most.", ge=0)] = None,
     timezone: Annotated[str | None, Field(description="Client time zone, e.g. Europe/Berlin.", max_length=60)] = None,
     sort: Annotated[
         Literal["recency", "relevance", "client_rating", "client_total_charge"], Field(description="Order.")
@@ -200,28 +201,33 @@ async def search_jobs(
     competition, client. get_job reads one."""
 
     client = app(ctx).client
+    shared = jf.job_filters(
+        "search_jobs",
+        q=q,
+        skills=skills,
+        category=category,
+        experience_level=experience_level,
+        job_type=job_type,
+        hourly_min=hourly_min,
+        hourly_max=hourly_max,
+        budget_min=budget_min,
+        budget_max=budget_max,
+        client_spend_min=client_spend_min,
+        client_hires_min=client_hires_min,
+        payment_verified=payment_verified,
+        country=country,
+        posted_within_days=posted_within_days,
+    )
 
     async def ids(refs: str | None, kind: Literal["category", "subcategory"]) -> tuple[str, ...]:
-        parts = [p.strip() for p in (refs or "").split(",") if p.strip()]
+        parts = [refs] if kind == "category" and refs else [p.strip() for p in (refs or "").split(",") if p.strip()]
         return tuple([(await client.categories.resolve(p, kind))[0] for p in parts])
 
     filters = JobSearchFilters(
-        query=q,
-        skills=tuple(s.strip() for s in (skills or "").split(",") if s.strip()),
-        job_type=job_type,
-        budget_min=budget_min,
-        budget_max=budget_max,
-        hourly_min=hourly_min,
-        hourly_max=hourly_max,
-        experience_level=experience_level,
-        days_posted=days_posted,
+        **shared.search_fields(await ids(shared.category, "category")),
         proposals_min=proposals_min,
         proposals_max=proposals_max,
-        client_hires_min=client_hires_min,
         client_hires_max=client_hires_max,
-        verified_payment_only=verified_payment_only,
-        locations=tuple(p.strip() for p in (location or "").split(",") if p.strip()),
-        category_ids=await ids(category, "category"),
         subcategory_ids=await ids(subcategory, "subcategory"),
         workload=workload,
         durations=tuple(dict.fromkeys(duration or ())),
@@ -237,17 +243,17 @@ async def search_jobs(
     page = await client.jobs.search(filters, progress=progress)
     given = {
         "q": q,
-        "skills": skills,
+        "skills": ",".join(shared.skills) or None,
         "category": category,
         "subcategory": subcategory,
         "job_type": job_type,
         "experience_level": experience_level,
         "duration": ",".join(duration or ()),
-        "days_posted": days_posted,
+        "posted_within_days": posted_within_days,
         "proposals_min/max": _range(proposals_min, proposals_max),
         "client_hires_min/max": _range(client_hires_min, client_hires_max),
-        "verified_payment_only": verified_payment_only or None,
-        "location": location,
+        "payment_verified": payment_verified or None,
+        "country": shared.country,
         "timezone": timezone,
     }
     detailed = response_format == "detailed"
@@ -257,7 +263,8 @@ async def search_jobs(
         jobs=[_summary(j, detailed) for j in page.jobs],
         next_cursor=str(page.next_offset) if page.next_offset is not None else None,
         warnings=page.warnings or None,
-        applied_here=[f"{r.description}: kept {r.kept} of {scanned} ({r.why})" for r in page.local] or None,
+        applied_here=[report_line(r, scanned) for r in page.local] or None,
+        not_applied=shared.not_applied_by("search") or None,
         scanned=page.scanned if page.local else None,
     )
     first = filters.offset + 1

@@ -117,7 +117,7 @@ async def test_thirty_aliased_pages_of_a_hundred_come_back_cut_to_the_bound_and_
         ("search_jobs", {"budget_min": 10**9}, "less than or equal to 10000000"),
         ("search_jobs", {"hourly_max": 10**6}, "less than or equal to 10000"),
         ("create_watch", {"name": "huge", "hourly_min": 1e12}, "less than or equal to 10000"),
-        ("fetch_job_feed", {"min_client_spend": 1e11}, "less than or equal to 10000000000"),
+        ("fetch_job_feed", {"client_spend_min": 1e11}, "less than or equal to 10000000000"),
     ],
 )
 async def test_amounts_past_what_any_job_has_are_refused_and_nothing_is_saved(

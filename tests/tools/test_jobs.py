@@ -32,7 +32,7 @@ async def test_detailed_search_carries_descriptions_and_skills(connect: Connect)
 async def test_filters_reach_upwork(connect: Connect) -> None:
     async with connect() as client:
         result = await client.call_tool(
-            "search_jobs", {"job_type": "fixed", "budget_min": 1000, "verified_payment_only": True, "limit": 20}
+            "search_jobs", {"job_type": "fixed", "budget_min": 1000, "payment_verified": True, "limit": 20}
         )
         ranged = await client.call_tool(
             "search_jobs",
@@ -43,6 +43,31 @@ async def test_filters_reach_upwork(connect: Connect) -> None:
     assert ranged.structured_content["jobs"] and all(
         10 <= j["proposals"] <= 20 and 1 <= j["client"]["hires"] <= 10 for j in ranged.structured_content["jobs"]
     )
+
+
+async def test_search_takes_the_job_vocabulary_and_says_what_upwork_did_not_apply(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    async with connect() as client:
+        found = await client.call_tool(
+            "search_jobs",
+            {
+                "country": "de",
+                "client_spend_min": 5000,
+                "posted_within_days": 60,
+                "limit": 5,
+            },
+        )
+        named = await client.call_tool("search_jobs", {"country": "Germany", "limit": 3})
+        unknown = await client.call_tool("search_jobs", {"country": "Narnia"})
+    out = found.structured_content
+    assert out["jobs"] and all(
+        j["client"]["country"] == "Germany" and j["client"]["total_spent"] >= 5000 for j in out["jobs"]
+    )
+    assert out["not_applied"] == {"client_spend_min": "Upwork's search has no client-spend filter"}
+    assert "client spent at least $5,000: kept" in out["applied_here"][0]
+    assert all(j["client"]["country"] == "Germany" for j in named.structured_content["jobs"])
+    assert unknown.is_error and "ISO 3166-1 alpha-2" in unknown.content[0].text
 
 
 async def test_third_party_text_is_marked_and_cleaned(connect: Connect, sandbox: Sandbox) -> None:

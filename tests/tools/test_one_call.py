@@ -272,9 +272,10 @@ async def test_a_client_account_has_no_freelancer_profile_and_says_so(connect: C
 async def test_an_empty_job_search_names_the_filter_that_emptied_it(connect: Connect, sandbox: Sandbox) -> None:
     # Python jobs exist, and jobs from Brazil, but no Python job from a client in Brazil posted within a day.
     async with connect() as client:
-        result = await client.call_tool("search_jobs", {"q": "python", "location": "Narnia", "days_posted": 30})
+        result = await client.call_tool("search_jobs", {"q": "python", "country": "Brazil", "posted_within_days": 1})
     out = result.structured_content
-    assert out["jobs"] == [] and "Relax location" in out["why_empty"] and "without location:" in out["why_empty"]
+    assert out["jobs"] == [] and "Relax posted_within_days" in out["why_empty"]
+    assert "without country:" in out["why_empty"] and "without posted_within_days: 7" in out["why_empty"]
     assert "Why nothing matched" in result.content[0].text
 
 

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .countries import country_code, country_name
 from .job_filters import LocalFilter, local_filters
+from .jobs import FIXED_USD_MAX, HOURLY_USD_MAX, SPEND_USD_MAX
 
 Source = Literal["search", "feed"]
 Level = Literal["entry", "intermediate", "expert"]
 MAX_DAYS = 90
+Fixed = Annotated[float | None, Field(ge=0, le=FIXED_USD_MAX, allow_inf_nan=False)]  # USD
+Hourly = Annotated[float | None, Field(ge=0, le=HOURLY_USD_MAX, allow_inf_nan=False)]  # USD/hour
+Spend = Annotated[float | None, Field(ge=0, le=SPEND_USD_MAX, allow_inf_nan=False)]  # USD
 
 # Why a source does not apply a filter itself (it is applied here to what the source returned).
 _SEARCH_IGNORES_RATE = "Upwork ignores hourlyRate_eq"
@@ -57,12 +61,12 @@ class JobFilters(BaseModel):
     category: str | None = Field(default=None, max_length=100)  # a name, the feed's slug, or Upwork's id
     experience_level: Level | None = None
     job_type: Literal["hourly", "fixed"] | None = None
-    hourly_min: float | None = Field(default=None, ge=0)  # USD/hour: the job's whole range at or above
-    hourly_max: float | None = Field(default=None, ge=0)  # USD/hour: the job's whole range at or below
-    budget_min: float | None = Field(default=None, ge=0)  # USD, fixed price
-    budget_max: float | None = Field(default=None, ge=0)
-    client_spend_min: float | None = Field(default=None, ge=0)  # USD the client has spent on Upwork
-    client_hires_min: int | None = Field(default=None, ge=0)
+    hourly_min: Hourly = None  # USD/hour: the job's whole range at or above
+    hourly_max: Hourly = None  # USD/hour: the job's whole range at or below
+    budget_min: Fixed = None  # USD, fixed price
+    budget_max: Fixed = None
+    client_spend_min: Spend = None  # USD the client has spent on Upwork
+    client_hires_min: int | None = Field(default=None, ge=0, le=1_000_000)
     payment_verified: bool = False  # only clients whose payment method is verified
     country: str | None = None  # the client's country, ISO-2 (a name is read into its code)
     posted_within_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
