@@ -13,7 +13,10 @@ from upwork_mcp.api.jobs import FIXED_USD_MAX, HOURLY_USD_MAX, SPEND_USD_MAX
 
 Q = Annotated[str | None, Field(description='Keywords: "exact phrase", OR, -exclude.', max_length=500)]
 Skills = Annotated[
-    list[str] | str | None, Field(description="Skills, any of them: a list or a comma-separated string.")
+    Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=20)]
+    | Annotated[str, Field(max_length=500)]
+    | None,
+    Field(description="Skills, any of them: a list or a comma-separated string."),
 ]
 Category = Annotated[str | None, Field(description="Category name (list_categories).", max_length=100)]
 ExperienceLevel = Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")]

@@ -69,6 +69,7 @@ class WatchOut(OutModel):
     seen: int | None = None
     pending_deliveries: int | None = None
     not_mapped: dict[str, str] | None = None
+    not_applied: dict[str, str] | None = Field(default=None, description="filters its source does not apply: why")
 
 
 def watch_out(watch: Watch, **extra: object) -> WatchOut:
@@ -80,6 +81,7 @@ def watch_out(watch: Watch, **extra: object) -> WatchOut:
         min_verdict=watch.min_verdict if watch.sinks else None,
         interval_minutes=watch.interval_minutes,
         not_mapped=watch.unmapped or None,
+        not_applied=watch.filters.shared().not_applied_by(watch.source) or None,
         **extra,  # type: ignore[arg-type]
     )
 

@@ -10,14 +10,16 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
+from upwork_mcp.api.job_query import not_applied_line
 from upwork_mcp.errors import UpworkError
 from upwork_mcp.watches import criteria as stated
 from upwork_mcp.watches.filters import WatchFilters
 from upwork_mcp.watches.service import Found, Watch, Watches
 from upwork_mcp.watches.urls import parse_search_url
 
+from . import _job_filters as jf
 from ._app import Ctx, app
-from ._common import FixedUsd, HourlyUsd, OutModel, ResponseFormat, SpendUsd, ToolSpec, joined, respond
+from ._common import OutModel, ResponseFormat, ToolSpec, joined, respond
 from ._confirm import Decision, gate, perform
 from ._preview import Waiting, waiting
 from ._text import listing
@@ -39,19 +41,18 @@ async def create_watch(
     name: WatchName,
     source: Annotated[Literal["feed", "search"], Field(description="The Jobs API feed, or Upwork search.")] = "feed",
     url: Annotated[str | None, Field(description="Upwork search URL to take filters from.", max_length=2000)] = None,
-    q: Annotated[str | None, Field(description="Keywords, all required.", max_length=300)] = None,
-    skills: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=100)]] | None,
-        Field(description="Skills, any of them.", max_length=20),
-    ] = None,
-    category: Annotated[str | None, Field(description="Category name (list_categories).", max_length=100)] = None,
-    job_type: Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")] = None,
-    budget_min: FixedUsd = None,
-    hourly_min: HourlyUsd = None,
-    level: Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level.")] = None,
-    payment_verified: Annotated[bool | None, Field(description="Verified payment only.")] = None,
-    country: Annotated[str | None, Field(description="Client country.", max_length=60)] = None,
-    client_spend_min: SpendUsd = None,
+    q: jf.Q = None,
+    skills: jf.Skills = None,
+    category: jf.Category = None,
+    experience_level: jf.ExperienceLevel = None,
+    job_type: jf.JobType = None,
+    hourly_min: jf.HourlyMin = None,
+    hourly_max: jf.HourlyMax = None,
+    budget_min: jf.BudgetMin = None,
+    budget_max: jf.BudgetMax = None,
+    client_spend_min: jf.ClientSpendMin = None,
+    payment_verified: jf.PaymentVerified = False,
+    country: jf.Country = None,
     sinks: Annotated[list[str] | None, Field(description="Sink names (list_sinks).", max_length=5)] = None,
     min_verdict: Annotated[
         Literal["APPLY", "REVIEW", "SKIP"] | None, Field(description="Least verdict sent to sinks (default REVIEW).")
@@ -60,20 +61,23 @@ async def create_watch(
 ) -> Annotated[CallToolResult, WatchOut]:
     """Save a search (filters, or an Upwork search URL) as a watch; its new jobs are reported once, ranked by the
     user's criteria (set_criteria), and sent to its sinks."""
-    given = {
-        "q": q,
-        "skills": tuple(skills or ()),
-        "category": category,
-        "job_type": job_type,
-        "budget_min": budget_min,
-        "hourly_min": hourly_min,
-        "level": level,
-        "payment_verified": payment_verified,
-        "country": country,
-        "client_spend_min": client_spend_min,
-    }
+    shared = jf.job_filters(
+        "create_watch",
+        q=q,
+        skills=skills,
+        category=category,
+        experience_level=experience_level,
+        job_type=job_type,
+        hourly_min=hourly_min,
+        hourly_max=hourly_max,
+        budget_min=budget_min,
+        budget_max=budget_max,
+        client_spend_min=client_spend_min,
+        payment_verified=payment_verified,
+        country=country,
+    )
     unmapped: dict[str, str] = {}
-    fields = {k: v for k, v in given.items() if v not in (None, ())}
+    fields = WatchFilters.of(shared).model_dump(exclude_defaults=True)
     if url:
         parsed = parse_search_url(url)
         unmapped = parsed.unmapped
@@ -90,6 +94,9 @@ async def create_watch(
     watch = await watches.create(wanted)
     out = watch_out(watch)
     text = f"Watch {out.name} saved: {out.source}, {out.filters}, every {out.interval_minutes} min"
+    said = not_applied_line(filters.shared(), source)
+    if said:
+        text += f"\n{said}"
     if out.sinks:
         text += f", sent to {', '.join(out.sinks)} ({min_verdict or 'APPLY and REVIEW'})"
     text += f"\nRanked by {profile.origin}.\n{HOW_CHECKED}"

@@ -78,7 +78,10 @@ async def test_a_pasted_url_and_a_planted_instruction_is_flagged_not_obeyed(
         checked = await client.call_tool("check_watches", {"names": ["everything"]})
         scored = await client.call_tool("score_jobs", {"jobs": [job["id"], f"upwork-{job['id']}", "upwork-404"]})
     out = made.structured_content
-    assert out["filters"] == "q=billing job_type=fixed budget_min=1000.0 level=expert" and out["interval_minutes"] == 15
+    assert (
+        out["filters"] == "q=billing job_type=fixed budget_min=1000.0 experience_level=expert"
+        and out["interval_minutes"] == 15
+    )
     assert out["not_mapped"] == {"proposals": "0-4"}
     found = checked.structured_content["checks"][0]["new"][0]
     assert any("BANANA" in f and "not obeyed" in f for f in found["flags"]) and found["verdict"] == "SKIP"
@@ -130,3 +133,28 @@ async def test_the_watch_resource_announces_new_jobs_to_subscribers(
     sandbox: Sandbox, mode: str, stated: dict[str, str]
 ) -> None:
     assert await _listen_for_update(sandbox, mode, stated) == ["upwork://watches/alerts"]
+
+
+async def test_a_watch_takes_the_job_vocabulary_and_reads_a_rate_as_a_person_means_it(
+    connect: Connect, sandbox: Sandbox, stated: dict[str, str]
+) -> None:
+    async with connect(env=stated) as client:
+        made = await client.call_tool(
+            "create_watch",
+            {"name": "rates", "hourly_min": 50, "experience_level": "expert", "country": "United States"},
+        )
+        bad = await client.call_tool("create_watch", {"name": "nowhere", "country": "Atlantis"})
+        await client.call_tool("check_watches", {"names": ["rates"]})  # the first check marks what exists seen
+        reaching = post_job(sandbox, title="Reaches fifty", hourly=(10, 50))
+        whole = post_job(sandbox, title="Pays fifty and up", hourly=(50, 80))
+        for job in (reaching, whole):  # the watch's other filters, so only the rate decides
+            job["_level"], job["_client_country_code"] = "EXPERT", "US"
+            job["client"]["location"]["country"] = "United States"
+        checked = await client.call_tool("check_watches", {"names": ["rates"]})
+    out = made.structured_content
+    assert out["filters"] == "hourly_min=50.0 experience_level=expert country=US"
+    assert out["not_applied"]["hourly_min"].startswith("the feed does not document")
+    assert "Not applied by the feed, applied here: hourly_min" in made.content[0].text
+    assert bad.is_error and "ISO 3166-1 alpha-2" in bad.content[0].text
+    titles = [j["title"] for j in checked.structured_content["checks"][0]["new"]]
+    assert titles == ["Pays fifty and up"]  # "$10-$50/hr" is not "at least $50/hour"

@@ -23,7 +23,9 @@ def test_watch_commands_add_list_check_preview_run_remove(capsys: pytest.Capture
     assert "Ranking by your criteria (set with `upwork-mcp watch criteria`)" in capsys.readouterr().out
     assert main(["watch", "add", "apis", "--sandbox", "--url", URL]) == 0
     added = capsys.readouterr().out
-    assert "q=api job_type=fixed budget_min=100.0 level=intermediate" in added and "duration_v3=week" in added
+    assert (
+        "q=api job_type=fixed budget_min=100.0 experience_level=intermediate" in added and "duration_v3=week" in added
+    )
     assert "up to 4,320 a month" in added and "nothing checks it otherwise" in added
     assert main(["watch", "add", "apis", "--sandbox"]) == 1  # the name is taken
     assert "exists" in capsys.readouterr().err

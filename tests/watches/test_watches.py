@@ -83,7 +83,7 @@ async def test_local_filters_and_a_pasted_search_url(sandbox: Sandbox) -> None:
         "&payment_verified=1&proposals=0-4&page=2&sort=recency"
     )
     f = parsed.filters
-    assert (f.q, f.budget_min, f.budget_max, f.job_type, f.level, f.payment_verified) == (
+    assert (f.q, f.budget_min, f.budget_max, f.job_type, f.experience_level, f.payment_verified) == (
         "python api",
         500,
         2000,
@@ -113,3 +113,13 @@ async def test_search_watches_draw_on_a_daily_budget_and_need_a_slow_interval(sa
         with pytest.raises(PolicyError, match="budget of 2 requests"):
             await watches.check("slow")
     assert first.budget == (1, 2)
+
+
+def test_a_watch_stored_under_the_old_names_reads_in_the_shared_vocabulary() -> None:
+    from upwork_mcp.watches.filters import WatchFilters
+
+    stored = {"q": "api", "level": "expert", "country": "Germany", "hourly_min": 40}  # as saved before
+    filters = WatchFilters(**stored)
+    assert (filters.experience_level, filters.country) == ("expert", "DE")
+    assert filters.summary() == "q=api hourly_min=40.0 experience_level=expert country=DE"
+    assert filters.shared().not_applied_by("search") == {"hourly_min": "Upwork ignores hourlyRate_eq"}

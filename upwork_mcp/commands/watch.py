@@ -43,7 +43,7 @@ def _filters(args: argparse.Namespace) -> tuple[WatchFilters, dict[str, str]]:
             "budget_min": args.budget_min,
             "budget_max": args.budget_max,
             "hourly_min": args.hourly_min,
-            "level": args.level,
+            "experience_level": args.level,
             "payment_verified": True if args.payment_verified else None,
             "country": args.country,
             "client_spend_min": args.client_spend_min,

@@ -9,12 +9,14 @@ and rate filters (facts page), so those are local there. Several feed watches sh
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..api.countries import country_code, country_name
+from ..api.job_filters import within
+from ..api.job_query import JobFilters, slug
 from .listing import Listing, Source
 
 Level = Literal["entry", "intermediate", "expert"]
@@ -22,19 +24,18 @@ Amount = Annotated[float, Field(ge=0, le=1_000_000_000, allow_inf_nan=False)]
 Word = Annotated[str, Field(min_length=1, max_length=100)]
 SERVER_SIDE: dict[str, frozenset[str]] = {
     "feed": frozenset(
-        {"skills", "category", "job_type", "budget_min", "budget_max", "hourly_min", "hourly_max", "level",
-         "payment_verified", "country", "client_spend_min"}
-    ),
-    "search": frozenset({"q", "skills", "category", "job_type", "level", "payment_verified", "country"}),
+        {"skills", "category", "job_type", "budget_min", "budget_max", "experience_level", "payment_verified",
+         "country", "client_spend_min"}
+    ),  # not the rates: the feed does not document how it reads a range, so they are checked here
+    "search": frozenset({"q", "skills", "category", "job_type", "experience_level", "payment_verified", "country"}),
 }  # fmt: skip
-
-
-def slug(label: str) -> str:
-    """A category name as the feed's slug: "Web, Mobile & Software Dev" -> "web-mobile-software-dev"."""
-    return "-".join(re.sub(r"[^a-z0-9]+", " ", label.lower()).split())
+# Names a watch stored under before the job tools shared one vocabulary (read, never written).
+_OLD_NAMES = {"level": "experience_level"}
 
 
 class WatchFilters(BaseModel):
+    """A watch's filters, named as every job tool names them (`upwork_mcp.api.job_query.JobFilters`)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     q: str | None = Field(default=None, max_length=300)
@@ -45,10 +46,39 @@ class WatchFilters(BaseModel):
     budget_max: Amount | None = None
     hourly_min: Amount | None = None
     hourly_max: Amount | None = None
-    level: Level | None = None
+    experience_level: Level | None = None
     payment_verified: bool | None = None
     country: str | None = Field(default=None, max_length=60)
     client_spend_min: Amount | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_earlier(cls, data: Any) -> Any:
+        """Watches stored before the shared vocabulary: `level` is `experience_level`."""
+        if isinstance(data, dict) and any(old in data for old in _OLD_NAMES):
+            data = {_OLD_NAMES.get(k, k): v for k, v in data.items()}
+        return data
+
+    @field_validator("country", mode="after")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        """An ISO-2 code, from a code or an English name (a stored name is read the same way)."""
+        return country_code(value) if value else None
+
+    @classmethod
+    def of(cls, filters: JobFilters) -> WatchFilters:
+        """A watch's filters from the shared model (the filters a watch has; `given()` names the rest)."""
+        fields = filters.model_dump(include=set(cls.model_fields), exclude_none=True)
+        if not filters.payment_verified:
+            fields.pop("payment_verified", None)
+        return cls.model_validate(fields)
+
+    def shared(self) -> JobFilters:
+        """The same filters in the shared model (what each source can apply is said from it)."""
+        return JobFilters.model_validate(
+            {k: v for k, v in self.model_dump().items() if v not in (None, ()) and k != "payment_verified"}
+            | {"payment_verified": bool(self.payment_verified)}
+        )
 
     @field_validator("q", "category", "country", "skills", mode="after")
     @classmethod
@@ -76,11 +106,8 @@ class WatchFilters(BaseModel):
     def applied_by(self, source: Source) -> frozenset[str]:
         """The filters `source` applies itself when asked with this watch's own query."""
         applied = set(SERVER_SIDE[source])
-        if source == "feed":
-            if self.category and self.category.isdigit():
-                applied.discard("category")  # the feed takes slugs; an id from Upwork's search cannot go there
-            if self.country and len(self.country) != 2:
-                applied.discard("country")  # the feed takes ISO-2 codes
+        if source == "feed" and self.category and self.category.isdigit():
+            applied.discard("category")  # the feed takes slugs; an id from Upwork's search cannot go there
         return frozenset(applied)
 
     def matches(self, job: Listing, applied: frozenset[str] = frozenset()) -> bool:
@@ -95,18 +122,17 @@ class WatchFilters(BaseModel):
 
     def feed_filters(self) -> dict[str, Any]:
         """The feed's own parameters for this watch (FeedQuery field names), without paging or time."""
-        country = self.country if self.country and len(self.country) == 2 else None
         fields: dict[str, Any] = {
             "skills": self.skills,
             "category": slug(self.category) if self.category and not self.category.isdigit() else None,
             "job_type": self.job_type,
-            "contractor_tier": self.level,
+            "contractor_tier": self.experience_level,
             "payment_verified": self.payment_verified,
             "budget_min": self.budget_min,
             "budget_max": self.budget_max,
             "hourly_min": self.hourly_min,
             "hourly_max": self.hourly_max,
-            "country": country.upper() if country else None,
+            "country": self.country,
             "buyer_total_spent_min": self.client_spend_min,
         }
         return {k: v for k, v in fields.items() if v not in (None, ())}
@@ -128,9 +154,9 @@ class WatchFilters(BaseModel):
             "budget_max": int(self.budget_max) if self.budget_max is not None else None,
             "hourly_min": int(self.hourly_min) if self.hourly_min is not None else None,
             "hourly_max": int(self.hourly_max) if self.hourly_max is not None else None,
-            "experience_level": self.level,
+            "experience_level": self.experience_level,
             "verified_payment_only": bool(self.payment_verified),
-            "locations": (self.country,) if self.country else (),
+            "locations": (country_name(self.country),) if self.country else (),
             "days_posted": days,
             "sort": "recency",
             "offset": offset,
@@ -143,7 +169,7 @@ class WatchFilters(BaseModel):
 
 # The feed's own parameter for each watch filter (FeedQuery field names).
 _FEED_NAME = {
-    "skills": "skills", "category": "category", "job_type": "job_type", "level": "contractor_tier",
+    "skills": "skills", "category": "category", "job_type": "job_type", "experience_level": "contractor_tier",
     "payment_verified": "payment_verified", "budget_min": "budget_min", "budget_max": "budget_max",
     "hourly_min": "hourly_min", "hourly_max": "hourly_max", "country": "country",
     "client_spend_min": "buyer_total_spent_min",
@@ -190,22 +216,28 @@ def _holds(name: str, wanted: Any, job: Listing) -> bool:
         return any(str(s).lower() in have for s in wanted)
     if name == "category":
         return str(wanted).isdigit() or (job.category is not None and slug(job.category) == slug(str(wanted)))
-    if name in ("job_type", "level"):
-        return bool(getattr(job, name) == wanted)
+    if name == "job_type":
+        return bool(job.job_type == wanted)
+    if name == "experience_level":
+        return bool(job.level == wanted)
     if name == "payment_verified":
         return job.payment_verified is wanted
-    if name == "country":
-        country = (job.client_country or "").lower()
-        return bool(country) and country == str(wanted).lower()
+    if name == "country":  # the feed says a code, Upwork's search a name
+        try:
+            return bool(job.client_country) and country_code(job.client_country or "") == wanted
+        except ValueError:
+            return False
     if name == "client_spend_min":
         return job.client_spent is not None and job.client_spent >= float(wanted)
     if name in ("budget_min", "budget_max"):
         if job.job_type != "fixed" or job.budget is None:
             return False
         return job.budget >= float(wanted) if name == "budget_min" else job.budget <= float(wanted)
-    if name in ("hourly_min", "hourly_max"):
-        edge = job.hourly_max if name == "hourly_min" else job.hourly_min
-        if job.job_type != "hourly" or edge is None:
+    if name in ("hourly_min", "hourly_max"):  # the job's whole stated range, as a person reads a rate
+        low, high = job.hourly_min or job.hourly_max, job.hourly_max or job.hourly_min
+        if job.job_type != "hourly" or low is None or high is None:
             return False
-        return edge >= float(wanted) if name == "hourly_min" else edge <= float(wanted)
+        return (
+            within(low, high, float(wanted), None) if name == "hourly_min" else within(low, high, None, float(wanted))
+        )
     return True

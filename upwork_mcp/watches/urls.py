@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from ..api.countries import country_code
 from ..errors import InvalidInputError
 from .filters import WatchFilters
 
@@ -43,6 +44,15 @@ def _range(value: str, name: str) -> tuple[float | None, float | None]:
     return floor, ceiling
 
 
+def _is_country(value: str) -> bool:
+    """Whether a URL's location is one country (not a region such as "Americas", which a watch cannot take)."""
+    try:
+        country_code(value)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_search_url(url: str) -> ParsedSearch:
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
@@ -66,12 +76,12 @@ def parse_search_url(url: str) -> ParsedSearch:
                 fields["job_type"] = "hourly" if value == "0" else "fixed"
             # t=0,1 is hourly and fixed: every job, nothing to filter
         elif name == "contractor_tier" and value in _LEVELS:
-            fields["level"] = _LEVELS[value]
+            fields["experience_level"] = _LEVELS[value]
         elif name == "payment_verified" and value == "1":
             fields["payment_verified"] = True
         elif name == "category2_uid" and "," not in value:
             fields["category"] = value
-        elif name == "location" and "," not in value:
+        elif name == "location" and "," not in value and _is_country(value):
             fields["country"] = value
         elif name == "skills":
             fields["skills"] = tuple(s.strip() for s in value.split(",") if s.strip())
