@@ -3,6 +3,7 @@ unit and description per concept, read into the engine's one model (`upwork_mcp.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -40,10 +41,12 @@ Country = Annotated[str | None, Field(description="Client's country: ISO-2 code 
 PostedWithinDays = Annotated[int | None, Field(description="Posted in the last N days.", ge=1, le=MAX_DAYS)]
 
 
-def job_filters(tool: str, **given: object) -> JobFilters:
-    """The shared model from a tool's arguments; a value it cannot read is a ToolError saying what to change."""
+def job_filters(tool: str, arguments: Mapping[str, object]) -> JobFilters:
+    """The shared model from a tool's arguments (its `locals()`: the job filters among them are taken, by
+    name); a value it cannot read is a ToolError saying what to change."""
+    given = {k: v for k, v in arguments.items() if k in JobFilters.model_fields and v is not None}
     try:
-        return JobFilters.model_validate({k: v for k, v in given.items() if v is not None})
+        return JobFilters.model_validate(given)
     except ValidationError as exc:
         parts = []
         for e in exc.errors():

@@ -181,23 +181,7 @@ async def fetch_job_feed(
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, FeedResult]:
     """Newest jobs from the Upwork Jobs API feed (UPWORK_JOB_FEED_API_KEY), with buyer data."""
-    filters = jf.job_filters(
-        "fetch_job_feed",
-        q=q,
-        skills=skills,
-        category=category,
-        experience_level=experience_level,
-        job_type=job_type,
-        hourly_min=hourly_min,
-        hourly_max=hourly_max,
-        budget_min=budget_min,
-        budget_max=budget_max,
-        client_spend_min=client_spend_min,
-        client_hires_min=client_hires_min,
-        payment_verified=payment_verified,
-        country=country,
-        posted_within_days=posted_within_days,
-    )
+    filters = jf.job_filters("fetch_job_feed", locals())
     local = filters.local("feed")
     # With a filter applied here, one full page of the feed is read (one request of the plan's quota), and the
     # cursor is the position of the next job to look at, so a page never skips a match.

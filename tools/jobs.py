@@ -201,23 +201,7 @@ async def search_jobs(
     competition, client. get_job reads one."""
 
     client = app(ctx).client
-    shared = jf.job_filters(
-        "search_jobs",
-        q=q,
-        skills=skills,
-        category=category,
-        experience_level=experience_level,
-        job_type=job_type,
-        hourly_min=hourly_min,
-        hourly_max=hourly_max,
-        budget_min=budget_min,
-        budget_max=budget_max,
-        client_spend_min=client_spend_min,
-        client_hires_min=client_hires_min,
-        payment_verified=payment_verified,
-        country=country,
-        posted_within_days=posted_within_days,
-    )
+    shared = jf.job_filters("search_jobs", locals())
 
     async def ids(refs: str | None, kind: Literal["category", "subcategory"]) -> tuple[str, ...]:
         parts = [refs] if kind == "category" and refs else [p.strip() for p in (refs or "").split(",") if p.strip()]

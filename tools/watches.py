@@ -61,21 +61,7 @@ async def create_watch(
 ) -> Annotated[CallToolResult, WatchOut]:
     """Save a search (filters, or an Upwork search URL) as a watch; its new jobs are reported once, ranked by the
     user's criteria (set_criteria), and sent to its sinks."""
-    shared = jf.job_filters(
-        "create_watch",
-        q=q,
-        skills=skills,
-        category=category,
-        experience_level=experience_level,
-        job_type=job_type,
-        hourly_min=hourly_min,
-        hourly_max=hourly_max,
-        budget_min=budget_min,
-        budget_max=budget_max,
-        client_spend_min=client_spend_min,
-        payment_verified=payment_verified,
-        country=country,
-    )
+    shared = jf.job_filters("create_watch", locals())
     unmapped: dict[str, str] = {}
     fields = WatchFilters.of(shared).model_dump(exclude_defaults=True)
     if url:
