@@ -17,28 +17,26 @@ Skills = Annotated[
     Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=20)]
     | Annotated[str, Field(max_length=500)]
     | None,
-    Field(description="Skills, any of them: a list or a comma-separated string."),
+    Field(description="Any of them; list or comma-separated."),
 ]
 Category = Annotated[str | None, Field(description="Category name (list_categories).", max_length=100)]
-ExperienceLevel = Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level asked for.")]
+ExperienceLevel = Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level.")]
 JobType = Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")]
 HourlyMin = Annotated[
     float | None,
-    Field(description="USD/hour: the job's whole stated range at or above this.", ge=0, le=HOURLY_USD_MAX),
+    Field(description="USD/hr; the job's whole range at or above.", ge=0, le=HOURLY_USD_MAX),
 ]
 HourlyMax = Annotated[
     float | None,
-    Field(description="USD/hour: the job's whole stated range at or below this.", ge=0, le=HOURLY_USD_MAX),
+    Field(description="USD/hr; the job's whole range at or below.", ge=0, le=HOURLY_USD_MAX),
 ]
 BudgetMin = Annotated[float | None, Field(description="Fixed price at least, USD.", ge=0, le=FIXED_USD_MAX)]
 BudgetMax = Annotated[float | None, Field(description="Fixed price at most, USD.", ge=0, le=FIXED_USD_MAX)]
-ClientSpendMin = Annotated[
-    float | None, Field(description="Client's total spend at least, USD.", ge=0, le=SPEND_USD_MAX)
-]
-ClientHiresMin = Annotated[int | None, Field(description="Client's past hires at least.", ge=0, le=1_000_000)]
-PaymentVerified = Annotated[bool, Field(description="Only clients with verified payment.")]
-Country = Annotated[str | None, Field(description="Client's country: ISO-2 code or English name.", max_length=60)]
-PostedWithinDays = Annotated[int | None, Field(description="Posted in the last N days.", ge=1, le=MAX_DAYS)]
+ClientSpendMin = Annotated[float | None, Field(description="Client spend at least, USD.", ge=0, le=SPEND_USD_MAX)]
+ClientHiresMin = Annotated[int | None, Field(description="Client hires at least.", ge=0, le=1_000_000)]
+PaymentVerified = Annotated[bool, Field(description="Verified payment only.")]
+Country = Annotated[str | None, Field(description="ISO-2 code or English name.", max_length=60)]
+PostedWithinDays = Annotated[int | None, Field(description="Posted within N days.", ge=1, le=MAX_DAYS)]
 
 
 def job_filters(tool: str, arguments: Mapping[str, object]) -> JobFilters:

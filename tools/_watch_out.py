@@ -69,7 +69,7 @@ class WatchOut(OutModel):
     seen: int | None = None
     pending_deliveries: int | None = None
     not_mapped: dict[str, str] | None = None
-    not_applied: dict[str, str] | None = Field(default=None, description="filters its source does not apply: why")
+    not_applied: dict[str, str] | None = None  # filters the source does not apply itself: why
 
 
 def watch_out(watch: Watch, **extra: object) -> WatchOut:

@@ -74,11 +74,9 @@ class FeedResult(OutModel):
     jobs: list[FeedJobOut]
     next_cursor: str | None = None
     last_updated: str | None = None
-    not_applied: dict[str, str] | None = Field(
-        default=None, description="filters the feed does not apply itself, applied here: why"
-    )
-    applied_here: list[str] | None = Field(default=None, description="what each filter applied here kept")
-    scanned: int | None = Field(default=None, description="with applied_here: the feed's jobs looked at")
+    not_applied: dict[str, str] | None = None  # filters the source does not apply itself: why
+    applied_here: list[str] | None = None  # what each filter applied here kept
+    scanned: int | None = None  # with applied_here: the jobs or profiles looked at
     why_empty: str | None = None  # which filters emptied a search that found nothing
 
 

@@ -8,7 +8,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 
 from ._app import Ctx, app
-from ._common import OutModel, ResponseFormat, ToolSpec, compact_money, joined, money, respond
+from ._common import HourlyUsd, OutModel, ResponseFormat, ToolSpec, compact_money, joined, money, respond
 from ._empty import HEAD, by_local, by_upstream, said
 from ._text import clean, listing, shorten, untrusted
 
@@ -34,20 +34,16 @@ class FreelancerList(OutModel):
     freelancers: list[FreelancerSummary]
     next_cursor: str | None = None
     why_empty: str | None = None  # which filters emptied a search that found nothing
-    applied_here: list[str] | None = Field(default=None, description="filters Upwork's search lacks, applied here")
-    scanned: int | None = Field(default=None, description="with applied_here: profiles looked at")
+    applied_here: list[str] | None = None  # what each filter applied here kept
+    scanned: int | None = None  # with applied_here: the jobs or profiles looked at
 
 
 async def search_freelancers(
     ctx: Ctx,
     q: Annotated[str | None, Field(description="Keywords: skills, role or domain.", max_length=300)] = None,
     country: Annotated[str | None, Field(description="Country name, e.g. 'Germany'.", max_length=80)] = None,
-    hourly_min: Annotated[
-        float | None, Field(description="Hourly rate at least, USD/hour.", ge=0, le=1e6, allow_inf_nan=False)
-    ] = None,
-    hourly_max: Annotated[
-        float | None, Field(description="Hourly rate at most, USD/hour.", ge=0, le=1e6, allow_inf_nan=False)
-    ] = None,
+    hourly_min: HourlyUsd = None,
+    hourly_max: HourlyUsd = None,
     limit: Annotated[int, Field(description="Profiles per page.", ge=1, le=50)] = 10,
     cursor: Annotated[str | None, Field(description="A next_cursor.", max_length=64)] = None,
     response_format: ResponseFormat = "concise",

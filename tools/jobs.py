@@ -54,9 +54,9 @@ class JobSearchResult(OutModel):
     jobs: list[JobSummary]
     next_cursor: str | None = None
     warnings: list[str] | None = Field(default=None, description="withheld by Upwork")
-    not_applied: dict[str, str] | None = Field(default=None, description="filters Upwork does not apply: why")
-    applied_here: list[str] | None = Field(default=None, description="what each filter applied here kept")
-    scanned: int | None = Field(default=None, description="jobs looked at")
+    not_applied: dict[str, str] | None = None  # filters the source does not apply itself: why
+    applied_here: list[str] | None = None  # what each filter applied here kept
+    scanned: int | None = None  # with applied_here: the jobs or profiles looked at
     why_empty: str | None = None  # which filters emptied a search that found nothing
 
 

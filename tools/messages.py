@@ -271,7 +271,7 @@ async def send_message(
     ] = None,
     tenant_id: TenantId = None,
 ) -> Annotated[CallToolResult, SendResult] | InputRequiredResult:
-    """Send a message to an Upwork room (room id from list_rooms, or a contract id). Never sends without the
+    """Send a message to an Upwork room (ids from list_rooms, or a contract id). Never sends without the
     user's approval: the client asks, or the first call returns a preview to approve."""
     if not message.strip():
         raise ToolError("The message is empty after removing invisible characters; write the text to send.")
