@@ -17,18 +17,18 @@ Skills = Annotated[
     Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=20)]
     | Annotated[str, Field(max_length=500)]
     | None,
-    Field(description="Any of them; list or comma-separated."),
+    Field(description="Any of; list or comma-separated."),
 ]
 Category = Annotated[str | None, Field(description="Category name (list_categories).", max_length=100)]
 ExperienceLevel = Annotated[Literal["entry", "intermediate", "expert"] | None, Field(description="Level.")]
 JobType = Annotated[Literal["hourly", "fixed"] | None, Field(description="Contract type.")]
 HourlyMin = Annotated[
     float | None,
-    Field(description="USD/hr; the job's whole range at or above.", ge=0, le=HOURLY_USD_MAX),
+    Field(description="USD/hr; whole range at or above.", ge=0, le=HOURLY_USD_MAX),
 ]
 HourlyMax = Annotated[
     float | None,
-    Field(description="USD/hr; the job's whole range at or below.", ge=0, le=HOURLY_USD_MAX),
+    Field(description="USD/hr; whole range at or below.", ge=0, le=HOURLY_USD_MAX),
 ]
 BudgetMin = Annotated[float | None, Field(description="Fixed price at least, USD.", ge=0, le=FIXED_USD_MAX)]
 BudgetMax = Annotated[float | None, Field(description="Fixed price at most, USD.", ge=0, le=FIXED_USD_MAX)]

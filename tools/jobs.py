@@ -197,8 +197,8 @@ async def search_jobs(
     cursor: Cursor = None,
     response_format: ResponseFormat = "concise",
 ) -> Annotated[CallToolResult, JobSearchResult]:
-    """Search open Upwork jobs: keywords, skills, category, pay, level, workload, duration, recency,
-    competition, client. get_job reads one."""
+    """Search open Upwork jobs by keywords, skills, category, pay, level, recency, competition, client;
+    get_job reads one."""
 
     client = app(ctx).client
     shared = jf.job_filters("search_jobs", locals())
