@@ -123,3 +123,23 @@ def test_a_watch_stored_under_the_old_names_reads_in_the_shared_vocabulary() -> 
     assert (filters.experience_level, filters.country) == ("expert", "DE")
     assert filters.summary() == "q=api hourly_min=40.0 experience_level=expert country=DE"
     assert filters.shared().not_applied_by("search") == {"hourly_min": "Upwork ignores hourlyRate_eq"}
+
+
+def test_a_watch_stored_with_a_country_this_server_has_no_code_for_still_loads_and_matches_by_name() -> None:
+    from upwork_mcp.store.watches import WatchRow
+    from upwork_mcp.watches.filters import WatchFilters
+    from upwork_mcp.watches.listing import Listing
+    from upwork_mcp.watches.service import Watch as StoredWatch
+
+    spec = {"source": "feed", "filters": {"q": "api", "country": "Kosovo Region"}, "interval_minutes": 10}
+    row = WatchRow("old", spec, created=0.0, updated=0.0, checked=None, watermark=None, seeded=True)
+    watch = StoredWatch.from_row(row)  # accepted when it was made: it loads, never refused on a later read
+    assert watch.filters.country == "Kosovo Region"
+    with pytest.raises(ValueError, match="ISO 3166-1"):
+        WatchFilters(country="Kosovo Region")  # a new watch is still told what to give
+
+    def job(country: str) -> Listing:
+        return Listing(source="feed", id="1", title="An API job", client_country=country)
+
+    only_country = WatchFilters.model_validate({"country": "Kosovo Region"}, context={"stored": True})
+    assert only_country.matches(job("kosovo region")) and not only_country.matches(job("Germany"))

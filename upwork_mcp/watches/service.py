@@ -69,7 +69,7 @@ class Watch:
             watch = cls(
                 name=row.name,
                 source=spec["source"],
-                filters=WatchFilters(**spec.get("filters", {})),
+                filters=WatchFilters.model_validate(spec.get("filters", {}), context={"stored": True}),
                 sinks=tuple(str(s) for s in spec.get("sinks", ())),
                 interval_minutes=int(spec.get("interval_minutes", 10)),
                 unmapped={str(k): str(v)[:200] for k, v in dict(spec.get("unmapped", {})).items()},
