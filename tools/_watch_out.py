@@ -60,7 +60,7 @@ def found_line(j: FoundOut) -> str:
 
 class WatchOut(OutModel):
     name: str
-    source: Literal["feed", "search"]
+    source: Literal["feed", "search", "proposals"]
     filters: str
     sinks: list[str] | None = None
     min_verdict: str | None = Field(default=None, description="least verdict its sinks get")
@@ -73,15 +73,18 @@ class WatchOut(OutModel):
 
 
 def watch_out(watch: Watch, **extra: object) -> WatchOut:
+    jobs = watch.source != "proposals"
     return WatchOut(
         name=watch.name,
         source=watch.source,
-        filters=watch.filters.summary(),
+        filters=watch.filters.summary() if jobs else "(every change to my proposals)",
         sinks=list(watch.sinks) or None,
         min_verdict=watch.min_verdict if watch.sinks else None,
         interval_minutes=watch.interval_minutes,
         not_mapped=watch.unmapped or None,
-        not_applied=watch.filters.shared().not_applied_by(watch.source) or None,
+        not_applied=(watch.filters.shared().not_applied_by(watch.source) or None)
+        if watch.source != "proposals"
+        else None,
         **extra,  # type: ignore[arg-type]
     )
 

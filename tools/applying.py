@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import anyio
@@ -16,11 +15,11 @@ from upwork_mcp.errors import UnansweredQuestions, UpworkError
 from ._app import Ctx, app
 from ._common import OutModel, TenantId, ToolSpec, respond
 from ._confirm import Decision, gate, perform, refused_before_processing
-from ._text import clean, listing, shorten, untrusted
+from ._proposal_out import ChangeOut, change_line, change_out, steps_text
+from ._text import clean, listing, untrusted
 
 if TYPE_CHECKING:
     from upwork_mcp.api.applying import Application, Submitted
-    from upwork_mcp.watches.pipeline import ProposalChange
 
 MAX_LETTER_CHARS = 20_000  # this server's bound on one text argument, not Upwork's
 MAX_ANSWER_CHARS = 5_000
@@ -236,109 +235,43 @@ def _already(job_id: str, state: str, proposal_id: str | None, check: str) -> st
     )
 
 
-class ChangeOut(OutModel):
-    proposal_id: str = Field(description="pass to get_proposal")
-    kind: Literal["new", "status", "client_wrote", "offer", "quiet"]
-    job_id: str | None = None
-    job_title: str | None = None
-    status: str | None = None
-    reason: str | None = None
-    room_id: str | None = Field(default=None, description="the proposal's room: list_messages, send_message")
-    message: str | None = Field(default=None, description="the client's first message")
-    offer_id: str | None = Field(default=None, description="pass to get_offer")
-    next_step: str | None = Field(default=None, description="the obvious next step (not taken)")
-
-
 class PipelineOut(OutModel):
     first_check: bool = Field(description="the first check: every proposal recorded, none reported")
     tracked: int = Field(description="proposals followed")
     changes: list[ChangeOut]
     notes: list[str] | None = None
-
-
-STATUS_STEPS = {
-    "Offered": "list_offers shows the offer: accept it or ask about it on Upwork (this server cannot accept offers).",
-    "Declined": "Nothing to do; the reason may help the next proposal.",
-    "Hired": "A contract follows: list_contracts.",
-    "Activated": "A contract follows: list_contracts.",
-}
-
-
-def _next_step(c: ProposalChange) -> str | None:
-    if c.kind == "client_wrote":
-        return f"Read it with list_messages room_id={c.room_id}, then reply with send_message (the user approves it)."
-    if c.kind == "offer":
-        return (
-            f"get_offer offer_id={c.offer_id}: accept it or ask about it on Upwork (this server cannot accept offers)."
-        )
-    if c.kind == "quiet":
-        return (
-            "No answer from the client in a week: the proposal_followup prompt says whether to follow up or withdraw."
-        )
-    if c.kind == "status":
-        return STATUS_STEPS.get(c.status or "")
-    return None
-
-
-WHAT = {
-    "new": "new to this server",
-    "status": "now",
-    "client_wrote": "the client wrote",
-    "offer": "an offer on its job",
-    "quiet": "no answer in a week",
-}
+    queued_for: list[str] | None = Field(default=None, description="sinks of proposals watches it was sent to")
 
 
 async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[CallToolResult, PipelineOut]:
     """What changed in the user's proposals since the last check, each change once: a new status (and why), a
     first message from the client, an offer on the job, a week without an answer; with the obvious next step,
     not taken. The first check only records what is there."""
-    from upwork_mcp.watches.pipeline import QUIET_DAYS, check_pipeline  # lazy: the engine loads with the first call
+    from upwork_mcp.watches.pipeline import QUIET_DAYS  # lazy: the engine loads with the first call
 
     state = app(ctx)
-    client = state.client
-    ledger = state.proposal_ledger(await client.account.user_id())
-    found = await check_pipeline(client, ledger, now=datetime.now(UTC), tenant_id=tenant_id)
-    changes = [
-        ChangeOut(
-            proposal_id=c.proposal_id,
-            kind=c.kind,
-            job_id=c.job_id,
-            job_title=clean(c.job_title),
-            status=c.status,
-            reason=clean(c.reason),
-            room_id=c.room_id,
-            message=shorten(c.message, 600),
-            offer_id=c.offer_id,
-            next_step=_next_step(c),
-        )
-        for c in found.changes
-    ]
-    out = PipelineOut(first_check=found.first, tracked=found.tracked, changes=changes, notes=found.notes or None)
+    found = await state.watches.pipeline(tenant_id=tenant_id)
+    changes = [change_out(c) for c in found.changes]
+    queued = sorted(found.queued)
+    out = PipelineOut(
+        first_check=found.first,
+        tracked=found.tracked,
+        changes=changes,
+        notes=found.notes or None,
+        queued_for=queued or None,
+    )
     if found.first:
         head = f"First check: {found.tracked} proposals recorded; later checks report what changes."
     else:
         head = (
             f"{len(changes)} change(s) in {found.tracked} proposals since the last check (quiet = {QUIET_DAYS} days)."
         )
+    if queued:
+        head += f" Sent to {', '.join(queued)} (your proposals watch)."
+        await state.deliver()
     head += "".join(f"\n{n}" for n in found.notes)
-    lines = [
-        " | ".join(
-            part
-            for part in (
-                f"[{c.proposal_id}] {c.job_title or c.job_id}",
-                f"{WHAT[c.kind]}: {c.status}" if c.kind in ("status", "new") else WHAT[c.kind],
-                c.reason,
-                f"room {c.room_id}: {c.message}" if c.kind == "client_wrote" else None,
-                f"offer {c.offer_id}" if c.offer_id else None,
-            )
-            if part
-        )
-        for c in changes
-    ]
-    text = listing(head, lines, "job titles, reasons and messages are written by clients")
-    steps = [f"[{c.proposal_id}] {c.next_step}" for c in changes if c.next_step]
-    return respond(out, text + ("\nNext steps (not taken):\n" + "\n".join(steps) if steps else ""))
+    text = listing(head, [change_line(c) for c in changes], "job titles, reasons and messages are written by clients")
+    return respond(out, text + steps_text(changes))
 
 
 TOOLS = [

@@ -1,5 +1,5 @@
 """Watch tools: saved searches checked for new jobs (each reported once), ranked by the user's own criteria,
-and delivered to sinks."""
+and delivered to sinks; a proposals watch sends each change in the user's proposals to its sinks once."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
-from upwork_mcp.api.job_query import not_applied_line
+from upwork_mcp.api.job_query import JobFilters, not_applied_line
 from upwork_mcp.errors import UpworkError
 from upwork_mcp.watches import criteria as stated
 from upwork_mcp.watches.filters import WatchFilters
-from upwork_mcp.watches.service import Found, Watch, Watches
+from upwork_mcp.watches.service import PROPOSALS_MIN_INTERVAL, Found, Watch, Watches
 from upwork_mcp.watches.urls import parse_search_url
 
 from . import _job_filters as jf
@@ -22,6 +22,7 @@ from ._app import Ctx, app
 from ._common import OutModel, ResponseFormat, ToolSpec, joined, respond
 from ._confirm import Decision, gate, perform
 from ._preview import Waiting, waiting
+from ._proposal_out import ChangeOut, change_line, change_out
 from ._text import listing
 from ._watch_out import FoundOut, WatchOut, found_line, found_out, watch_out, when
 
@@ -39,7 +40,10 @@ HOW_CHECKED = (
 async def create_watch(
     ctx: Ctx,
     name: WatchName,
-    source: Annotated[Literal["feed", "search"], Field(description="The Jobs API feed, or Upwork search.")] = "feed",
+    source: Annotated[
+        Literal["feed", "search", "proposals"],
+        Field(description="New jobs on the Jobs API feed or in Upwork search; or changes to my proposals."),
+    ] = "feed",
     url: Annotated[str | None, Field(description="Upwork search URL to take filters from.", max_length=2000)] = None,
     q: jf.Q = None,
     skills: jf.Skills = None,
@@ -60,7 +64,12 @@ async def create_watch(
     interval_minutes: Annotated[int, Field(description="Minutes (search: 15+).", ge=1, le=1440)] = 10,
 ) -> Annotated[CallToolResult, WatchOut]:
     """Save a search (filters, or an Upwork search URL) as a watch; its new jobs are reported once, ranked by the
-    user's criteria (set_criteria), and sent to its sinks."""
+    user's criteria (set_criteria), and sent to its sinks. source=proposals: each change in the user's proposals
+    (check_proposals) goes to its sinks once."""
+    if source == "proposals":
+        given = [k for k, v in locals().items() if k in JobFilters.model_fields and v not in (None, False)]
+        given += [k for k, v in (("url", url), ("min_verdict", min_verdict)) if v]
+        return await _proposals_watch(ctx, name, sinks, interval_minutes, given)
     shared = jf.job_filters("create_watch", locals())
     unmapped: dict[str, str] = {}
     fields = WatchFilters.of(shared).model_dump(exclude_defaults=True)
@@ -96,6 +105,36 @@ async def create_watch(
         used, limit = await watches.search_budget()
         text += f"\nUpwork search budget today: {used}/{limit} requests (shared by every search watch)."
     return respond(out, text + "\nNext: check_watches (its first check reports the newest few, marks the rest seen).")
+
+
+async def _proposals_watch(
+    ctx: Ctx, name: str, sinks: list[str] | None, interval_minutes: int, given: list[str]
+) -> CallToolResult:
+    if given:
+        raise ToolError(
+            f"create_watch: a proposals watch takes no {', '.join(sorted(given))}: it follows every change to the "
+            "user's proposals. Leave those out."
+        )
+    if not sinks:
+        raise ToolError(
+            "create_watch: a proposals watch needs sinks (list_sinks; add_sink makes one): check_proposals "
+            "already shows the changes here."
+        )
+    watches = app(ctx).watches
+    interval = max(interval_minutes, PROPOSALS_MIN_INTERVAL)
+    watch = await watches.create(Watch(name, "proposals", WatchFilters(), tuple(sinks), interval))
+    out = watch_out(watch)
+    text = (
+        f"Watch {out.name} saved: changes to your proposals, every {interval} min, sent to {', '.join(out.sinks or [])}"
+        + (
+            f" (at least {PROPOSALS_MIN_INTERVAL} min: each check reads every status)"
+            if interval > interval_minutes
+            else ""
+        )
+        + ". A change check_proposals reports goes to these sinks too, once."
+        + f"\n{HOW_CHECKED}"
+    )
+    return respond(out, text + "\nNext: check_watches (its first check records your proposals; changes come after).")
 
 
 class WatchList(OutModel):
@@ -178,6 +217,7 @@ class CheckOut(OutModel):
     requests: int = Field(description="feed or search requests this check made (a feed round serves all)")
     queued_for: list[str] | None = None
     search_budget: str | None = None
+    changes: list[ChangeOut] | None = Field(default=None, description="a proposals watch's: what changed")
 
 
 class CheckList(OutModel):
@@ -195,10 +235,10 @@ async def check_watches(
     criteria, each reported once (here or to a sink)."""
     state = app(ctx)
     watches = state.watches
-    wanted = names or [w.name for w, _ in await watches.all()]
+    entries = await watches.all()
+    wanted = names or [w.name for w, _ in entries]
     if not wanted:
         return respond(CheckList(checks=[]), "No watches yet: create_watch makes one.")
-    profile = await watches.profile()
     reports, failed = await watches.check_many(wanted)
     errors = [f"{name}: {exc}" for name, exc in failed]
     checks = [
@@ -209,6 +249,7 @@ async def check_watches(
             requests=r.requests,
             queued_for=list(r.queued) or None,
             search_budget=f"{r.budget[0]}/{r.budget[1]}" if r.budget else None,
+            changes=[change_out(c) for c in r.changes] if r.source == "proposals" else None,
         )
         for r in reports
     ]
@@ -217,10 +258,21 @@ async def check_watches(
             await state.notify_updated(ctx, f"upwork://watches/{r.watch}")
     if any(c.queued_for for c in checks):
         await state.deliver()
-    out = CheckList(checks=checks, errors=errors or None, ranked_by=profile.origin)
+    profile = await watches.stated_profile()
+    out = CheckList(checks=checks, errors=errors or None, ranked_by=profile.origin if profile else None)
     feed_requests = max((r.requests for r in reports if r.source == "feed"), default=0)
     lines = []
     for c in checks:
+        if c.changes is not None:
+            lines.append(
+                joined(
+                    f"{c.name}: "
+                    + ("first check: your proposals recorded" if c.first_check else f"{len(c.changes)} change(s)"),
+                    f"sent to {', '.join(c.queued_for)}" if c.queued_for else None,
+                )
+            )
+            lines += [change_line(x) for x in c.changes]
+            continue
         lines.append(
             joined(
                 f"{c.name}: {len(c.new)} new"
@@ -231,8 +283,8 @@ async def check_watches(
         )
         lines += [found_line(j) for j in c.new]
     head = f"Checked {len(checks)} watches ({feed_requests} feed request(s) for all feed watches)"
-    head += f", ranked by {profile.origin}"
-    text = listing(head, lines, "job titles and texts are written by clients")
+    head += f", ranked by {profile.origin}" if profile and any(r.source != "proposals" for r in reports) else ""
+    text = listing(head, lines, "job titles, texts and messages are written by clients")
     if errors:
         text += "\nNot checked: " + "; ".join(errors)
     return respond(out, text)

@@ -91,3 +91,32 @@ async def test_concurrent_checks_report_each_change_once(connect: Connect, sandb
 
 async def _call(client: Any, into: list[Any]) -> None:
     into.append(await client.call_tool("check_proposals", {}))
+
+
+async def test_a_proposals_watch_through_the_tools(connect: Connect, sandbox: Sandbox, tmp_path: Path) -> None:
+    config = tmp_path / "watches.toml"
+    config.write_text('[sinks.phone]\ntype = "ntfy"\nurl = "http://127.0.0.1:9/upwork"\n')  # (nobody listens)
+    (declined,) = quiet_pending(sandbox, 1)
+    async with connect(env={"UPWORK_WATCH_CONFIG": str(config)}) as client:
+        filtered = await client.call_tool(
+            "create_watch", {"name": "mine", "source": "proposals", "q": "python", "sinks": ["phone"]}
+        )
+        no_sink = await client.call_tool("create_watch", {"name": "mine", "source": "proposals"})
+        made = await client.call_tool("create_watch", {"name": "mine", "source": "proposals", "sinks": ["phone"]})
+        first = await client.call_tool("check_watches", {})  # no ranking criteria stated: none needed here
+        change_proposal(sandbox, declined["id"], status="Declined", reason="Budget changed")
+        seen = await client.call_tool("check_proposals", {})
+        later = await client.call_tool("check_watches", {})
+        listed = await client.call_tool("list_watches", {})
+    assert filtered.is_error and "takes no q" in filtered.content[0].text
+    assert no_sink.is_error and "needs sinks" in no_sink.content[0].text
+    assert not made.is_error, made.content[0].text
+    assert made.structured_content["source"] == "proposals" and made.structured_content["interval_minutes"] == 15
+    assert not first.is_error, first.content[0].text
+    check = first.structured_content["checks"][0]
+    assert check["first_check"] and check["changes"] == []
+    assert seen.structured_content["queued_for"] == ["phone"]
+    assert [(c["proposal_id"], c["kind"]) for c in changes(seen)] == [(declined["id"], "status")]
+    assert "Sent to phone" in seen.content[0].text
+    assert later.structured_content["checks"][0]["changes"] == []  # reported (and sent) once
+    assert "mine | proposals | (every change to my proposals) | every 15 min" in listed.content[0].text

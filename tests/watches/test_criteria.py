@@ -30,10 +30,11 @@ async def test_nothing_is_ranked_before_the_user_states_criteria(sandbox: Sandbo
     async with watching(sandbox, stated=False) as watches:
         with pytest.raises(CriteriaNeeded, match="starting point, to accept or edit: want: \\(nothing stated\\)"):
             await watches.create(feed_watch())
+        watches.store.add("all-feed", feed_watch().spec())  # (as a watch saved by an older version)
         with pytest.raises(CriteriaNeeded):
-            await watches.check_many([])
+            await watches.check_many(["all-feed"])
         profile = await watches.set_criteria({**starting_point(), "skills": ["python"]}, "your criteria (a test)")
-        await watches.create(feed_watch())
+        await watches.create(feed_watch(), replace=True)
         report = await watches.check("all-feed")
     assert profile.origin.startswith("your criteria (a test) on ")
     assert report.found and all(f.score.by == profile.origin for f in report.found)

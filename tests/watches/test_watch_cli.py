@@ -84,3 +84,37 @@ def test_sandbox_post_job_reaches_every_embedded_sandbox_of_this_user(capsys: py
 def test_the_trickle_posts_different_jobs(sandbox: Sandbox) -> None:
     titles = {post_job(sandbox)["title"] for _ in range(6)}
     assert len(titles) >= 4
+
+
+def test_a_client_acting_from_a_terminal_reaches_a_proposals_watch(capsys: pytest.CaptureFixture[str]) -> None:
+    seeded = Sandbox.create().data
+    pid, other = [
+        p["id"] for p in seeded.proposals if p["status"]["status"] == "Pending" and p["id"] not in seeded.proposal_rooms
+    ][:2]
+    assert main(["sink", "add", "phone", "https://ntfy.example.com/upwork", "--kind", "ntfy", "--sandbox"]) == 0
+    assert main(["watch", "add", "mine", "--source", "proposals", "--sandbox"]) == 1  # nowhere to send
+    assert "--sink NAME" in capsys.readouterr().err
+    assert main(["watch", "add", "mine", "--source", "proposals", "--sink", "phone", "--sandbox"]) == 0
+    assert "changes to your proposals, every 15 min, to phone" in capsys.readouterr().out
+    assert main(["watch", "check", "mine", "--sandbox"]) == 0
+    assert "mine: first check: your proposals recorded" in capsys.readouterr().out
+    assert main(["sandbox", "change-proposal", "123", "--status", "Declined"]) == 1
+    assert "No proposal '123'" in capsys.readouterr().err
+    assert main(["sandbox", "change-proposal", pid]) == 1 and "Say what the client does" in capsys.readouterr().err
+    assert main(["sandbox", "change-proposal", pid, "--reason", "Too late"]) == 1
+    assert "--reason goes with --status" in capsys.readouterr().err
+    assert main(["sandbox", "change-proposal", pid, "--status", "Declined", "--reason", "Too late"]) == 0
+    assert main(["sandbox", "change-proposal", other, "--message", "Thanks!"]) == 0
+    capsys.readouterr()
+    assert main(["watch", "check", "mine", "--sandbox"]) == 0  # another process's change, seen here
+    out = capsys.readouterr().out
+    assert "mine: 2 change(s), queued for phone" in out and "now: Declined | Too late" in out
+    assert 'the client wrote | "Thanks!"' in out
+    assert main(["watch", "check", "mine", "--sandbox"]) == 0 and "mine: 0 change(s)" in capsys.readouterr().out
+    settings = Settings.from_env({"UPWORK_SANDBOX": "1"})
+    boxes = [Sandbox.create() for _ in range(2)]  # two processes' embedded sandboxes: the same change in each
+    for box in boxes:
+        box.board = Board(board_path(settings.resolved_data_dir()))
+        assert box.board.apply(box) == 2
+    rooms = [box.data.stories[box.data.proposal_rooms[other]] for box in boxes]
+    assert rooms[0] == rooms[1] and rooms[0][0]["message"] == "Thanks!"

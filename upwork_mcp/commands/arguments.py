@@ -7,6 +7,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from ..facts import PROPOSAL_STATUSES
+
 VERDICTS = ["APPLY", "REVIEW", "SKIP"]
 SINK_KINDS = ["webhook", "slack", "discord", "telegram", "ntfy"]
 
@@ -27,7 +29,9 @@ def watch_parser(sub: Any, func: Callable[[argparse.Namespace], int]) -> None:
     actions = watch.add_subparsers(dest="watch_command", required=True)
     add = actions.add_parser("add", help="save a watch (filters, or --url of an Upwork search)")
     add.add_argument("name")
-    add.add_argument("--source", choices=["feed", "search"], default="feed")
+    add.add_argument(
+        "--source", choices=["feed", "search", "proposals"], default="feed", help="proposals: changes to yours"
+    )
     add.add_argument("--url", help="an Upwork job-search URL to take filters from")
     add.add_argument("--q")
     add.add_argument("--skills", help="comma-separated")
@@ -44,7 +48,7 @@ def watch_parser(sub: Any, func: Callable[[argparse.Namespace], int]) -> None:
     add.add_argument(
         "--min-verdict", type=_verdict, help="the least verdict sent to its sinks (default REVIEW: APPLY and REVIEW)"
     )
-    add.add_argument("--interval", type=int, help="minutes between checks (search: at least 15)")
+    add.add_argument("--interval", type=int, help="minutes between checks (search, proposals: at least 15)")
     actions.add_parser("list", help="the watches (every user's, in a team deployment)")
     preview = actions.add_parser("preview", help="what a watch matches now (marks nothing seen)")
     preview.add_argument("name")
@@ -118,3 +122,11 @@ def sandbox_posting_parser(sandbox: argparse.ArgumentParser) -> None:
     change.add_argument("job_id", help="its id, or its feed id upwork-...")
     change.add_argument("--budget", type=float)
     change.add_argument("--status", choices=["open", "closed"])
+    act = actions.add_parser(
+        "change-proposal", help="the client acts on one of your sandbox proposals (status, a message, an offer)"
+    )
+    act.add_argument("proposal_id", help="its id (list_proposals shows them)")
+    act.add_argument("--status", choices=PROPOSAL_STATUSES)
+    act.add_argument("--reason", help="the client's reason for the status")
+    act.add_argument("--message", help="the client writes in the proposal's room (opening it)")
+    act.add_argument("--offer", action="store_true", help="the client makes an offer on the job")

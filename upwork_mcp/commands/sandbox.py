@@ -1,5 +1,6 @@
-"""`upwork-mcp sandbox post-job|change-job`: new work in the embedded sandbox, seen by every process of this user
-that runs with --sandbox (a server, `watch run`), through the board file in the data dir."""
+"""`upwork-mcp sandbox post-job|change-job|change-proposal`: new work, and clients acting on proposals, in the
+embedded sandbox, seen by every process of this user that runs with --sandbox (a server, `watch run`), through
+the board file in the data dir."""
 
 from __future__ import annotations
 
@@ -24,8 +25,33 @@ def _hourly(text: str) -> list[float]:
     return values
 
 
+def _act_on_proposal(args: argparse.Namespace, board: Board) -> str:
+    from ..sandbox import embedded_sandbox  # lazy: the seeded data, to check the id before it is posted
+
+    if args.reason and args.status is None:
+        raise InvalidInputError("--reason goes with --status (the reason for that status).")
+    if args.status is None and not args.message and not args.offer:
+        raise InvalidInputError("Say what the client does: --status S [--reason R], --message TEXT and/or --offer.")
+    known = [p["id"] for p in embedded_sandbox().data.proposals]
+    if args.proposal_id not in known:
+        raise InvalidInputError(
+            f"No proposal {args.proposal_id[:40]!r} in the sandbox's seeded proposals (`upwork-mcp call "
+            f"list_proposals --sandbox` lists them; e.g. {', '.join(known[:3])})."
+        )
+    fields = {"status": args.status, "reason": args.reason, "message": args.message, "offer": args.offer or None}
+    board.act_on_proposal(args.proposal_id, {k: v for k, v in fields.items() if v is not None})
+    said = [f"status {args.status}" if args.status else "", "a message" if args.message else "",
+            "an offer" if args.offer else ""]  # fmt: skip
+    return (
+        f"The client acted on proposal {args.proposal_id} in the embedded sandbox ({', '.join(s for s in said if s)});"
+        " --sandbox processes see it next request (check_proposals, a proposals watch)."
+    )
+
+
 def post(args: argparse.Namespace, settings: Settings) -> str:
     board = Board(board_path(settings.resolved_data_dir()))
+    if args.sandbox_command == "change-proposal":
+        return _act_on_proposal(args, board)
     if args.sandbox_command == "change-job":
         if args.budget is None and args.status is None:
             raise InvalidInputError("Say what changes: --budget N and/or --status open|closed.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,10 +16,10 @@ import httpx
 from ..errors import CriteriaNeeded, InvalidInputError
 from ..watches import criteria as stated
 from ..watches.config import default_text
-from ..watches.delivery import Deliverer
+from ..watches.delivery import Deliverer, change_dict
 from ..watches.filters import WatchFilters
 from ..watches.runner import run
-from ..watches.service import Found, Watch, Watches
+from ..watches.service import PROPOSALS_MIN_INTERVAL, Found, Watch, Watches
 from ..watches.urls import parse_search_url
 from ..world import Engine
 
@@ -132,8 +133,11 @@ async def command(args: argparse.Namespace, engine: Engine) -> int:
         return await _criteria(args, watches, _say)
     if action == "add":
         filters, unmapped = _filters(args)
-        interval = args.interval or (watches.config.search.min_interval_minutes if args.source == "search" else 10)
+        floor = {"search": watches.config.search.min_interval_minutes, "proposals": PROPOSALS_MIN_INTERVAL}
+        interval = args.interval or floor.get(args.source, 10)
         watch = Watch(args.name, args.source, filters, tuple(args.sink or ()), interval, unmapped, args.min_verdict)
+        if watch.source == "proposals":
+            return await _add_proposals(watches, watch)
         await _ensure_criteria(watches, _say)
         if watch.source == "feed":
             _say(await watches.feed_cost(watch.interval_minutes))
@@ -161,6 +165,13 @@ async def command(args: argparse.Namespace, engine: Engine) -> int:
     if action == "check":
         reports, errors = await watches.check_many(args.names or [w.name for w, _ in await watches.all()])
         for report in reports:
+            if report.source == "proposals":
+                said = "first check: your proposals recorded" if report.first else f"{len(report.changes)} change(s)"
+                queued = f", queued for {', '.join(report.queued)}" if report.queued else ""
+                _say(f"{report.watch}: {said}{queued}")
+                for change in report.changes:
+                    _say(f"  {change_dict(asdict(change))['line']}")
+                continue
             _say(
                 f"{report.watch}: {len(report.found)} new"
                 + (" (first check: newest few; the rest marked seen)" if report.first else "")
@@ -171,6 +182,22 @@ async def command(args: argparse.Namespace, engine: Engine) -> int:
             _say(f"{name}: not checked: {failure}")
         return 1 if errors else 0
     return await _run(args, engine)
+
+
+async def _add_proposals(watches: Watches, watch: Watch) -> int:
+    if not watch.sinks:
+        raise InvalidInputError(
+            "A proposals watch sends changes to sinks: give --sink NAME (upwork-mcp sink list; sink add makes one)."
+        )
+    watch = await watches.create(watch)
+    _say(
+        f"Watch {watch.name}: changes to your proposals, every {watch.interval_minutes} min, "
+        f"to {', '.join(watch.sinks)} (each change once, also when check_proposals saw it first)"
+    )
+    _say(
+        "Checked when `upwork-mcp watch run` is running (or `watch check` now); its first check records your proposals."
+    )
+    return 0
 
 
 async def _list(engine: Engine) -> int:
@@ -184,7 +211,8 @@ async def _list(engine: Engine) -> int:
                 datetime.fromtimestamp(row.checked, UTC).strftime("%Y-%m-%d %H:%M UTC") if row.checked else "never"
             )
             sinks = f" -> {', '.join(watch.sinks)}" if watch.sinks else ""
-            _say(f"{who}{watch.name}: {watch.source}, {watch.filters.summary()}, every {watch.interval_minutes} min, "
+            what = watch.filters.summary() if watch.source != "proposals" else "every change"
+            _say(f"{who}{watch.name}: {watch.source}, {what}, every {watch.interval_minutes} min, "
                  f"checked {checked}{sinks}")  # fmt: skip
         for name, why in bad:
             _say(f"{who}{name}: BROKEN: {why}")

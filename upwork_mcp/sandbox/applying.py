@@ -14,7 +14,7 @@ reason), a first message in the proposal's room, an offer on its job.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .data import _iso, _money
@@ -123,30 +123,35 @@ def change_proposal(
     reason: str | None = None,
     message: str | None = None,
     offer: bool = False,
+    offer_id: str | None = None,
+    story_id: str | None = None,
+    at: str | None = None,
 ) -> dict[str, Any]:
-    """The client acts on a proposal: a new status (and reason), a message in its room, an offer."""
+    """The client acts on a proposal: a new status (and reason), a message in its room, an offer. `offer_id`,
+    `story_id` and `at` (ISO 8601): the new offer's and message's ids and the moment (from a board event, so
+    every process makes the same)."""
     proposal = next((p for p in box.data.proposals if p["id"] == proposal_id), None)
     if proposal is None:
         raise ProposalChangeError(f"no proposal {proposal_id}")
-    now = box.now.replace(microsecond=0)
+    now = datetime.fromisoformat(at) if at else box.now.replace(microsecond=0)
     if offer:
-        _offer(box, proposal, now)
+        _offer(box, proposal, now, offer_id)
         status = status or "Offered"
     if status is not None:
         if status not in STATUSES:
             raise ProposalChangeError(f"status takes one of {', '.join(STATUSES)}")
         proposal["status"] = {"status": status, "reason": {"id": "1", "reason": reason} if reason else None}
     if message:
-        _message(box, proposal, message, now)
+        _message(box, proposal, message, now, story_id)
     proposal["_modified"] = now
     proposal["auditDetails"] = {
         **proposal["auditDetails"],
-        "modifiedDateTime": {"rawValue": _epoch_ms(box), "displayValue": _iso(now)[:10]},
+        "modifiedDateTime": {"rawValue": str(int(now.timestamp() * 1000)), "displayValue": _iso(now)[:10]},
     }
     return proposal
 
 
-def _message(box: Sandbox, proposal: dict[str, Any], text: str, now: Any) -> None:
+def _message(box: Sandbox, proposal: dict[str, Any], text: str, now: Any, story_id: str | None) -> None:
     data = box.data
     job = proposal["marketplaceJobPosting"]
     client = f"Client of {proposal['organization']['name']}"
@@ -172,7 +177,7 @@ def _message(box: Sandbox, proposal: dict[str, Any], text: str, now: Any) -> Non
     room = next(r for r in all_rooms(box) if r["id"] == room_id)
     room["numUnread"] = int(room.get("numUnread") or 0) + 1
     story = {
-        "id": f"story_{secrets.token_hex(6)}",
+        "id": story_id or f"story_{secrets.token_hex(6)}",
         "message": text,
         "createdDateTime": _iso(now),
         "user": {"id": f"client_{proposal['organization']['id']}", "name": client},
@@ -180,13 +185,13 @@ def _message(box: Sandbox, proposal: dict[str, Any], text: str, now: Any) -> Non
     data.stories[room_id].append(story)
 
 
-def _offer(box: Sandbox, proposal: dict[str, Any], now: Any) -> None:
+def _offer(box: Sandbox, proposal: dict[str, Any], now: Any, offer_id: str | None) -> None:
     data = box.data
     job = data.job_by_id(proposal["marketplaceJobPosting"]["id"])
     assert job is not None
     fixed = bool(job["_fixed"])
     rate = proposal["terms"]["chargeRate"]
-    offer_id = str(46_000_000 + secrets.randbelow(10**6))
+    offer_id = offer_id or str(46_000_000 + secrets.randbelow(10**6))
     offer = {
         "id": offer_id,
         "title": job["title"],

@@ -5,8 +5,8 @@ budget and skills), so it shows in job search and on the feed alike, newest firs
 posted job copies a different seeded one (the trickle's jobs vary).
 
 The embedded sandbox lives inside each process that uses `--sandbox`; its board (a file in the user's
-data dir, one JSON event per line) carries what `upwork-mcp sandbox post-job` posts to every such
-process, which applies new events before it answers a request.
+data dir, one JSON event per line) carries what `upwork-mcp sandbox post-job|change-job|change-proposal`
+does to every such process, which applies new events before it answers a request.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import json
 import os
 import random
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .applying import change_proposal
 from .data import _iso, _money
 from .state import Sandbox
 
@@ -107,6 +108,15 @@ class Board:
     def change(self, job_id: str, fields: dict[str, Any]) -> None:
         self._append({"op": "change", "job": job_id, **fields})
 
+    def act_on_proposal(self, proposal_id: str, fields: dict[str, Any]) -> None:
+        """The client acts on a proposal (status, reason, message, offer); the ids it makes are fixed here."""
+        made = {"at": datetime.now(UTC).replace(microsecond=0).isoformat()}
+        if fields.get("message"):
+            made["story_id"] = f"story_{secrets.token_hex(6)}"
+        if fields.get("offer"):
+            made["offer_id"] = str(46_000_000 + secrets.randbelow(10**6))
+        self._append({"op": "proposal", "proposal": proposal_id, **fields, **made})
+
     def _append(self, event: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         line = (json.dumps(event, separators=(",", ":")) + "\n").encode()
@@ -132,8 +142,11 @@ class Board:
         for raw in complete.splitlines():
             try:
                 event = json.loads(raw)
-                if event.pop("op") == "post":
+                op = event.pop("op")
+                if op == "post":
                     post_job(box, **event)
+                elif op == "proposal":
+                    change_proposal(box, str(event.pop("proposal")), **event)
                 else:
                     change_job(box, str(event.pop("job")), **event)
             except (ValueError, KeyError, TypeError, PostingError):

@@ -13,12 +13,14 @@ records what is there without reporting it (their whole history is not news).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio.to_thread
 
 from .core import Store
+from .watches import Queued, enqueue
 
 Settled = Literal["sent", "unknown", "refused"]
 
@@ -97,8 +99,12 @@ class ProposalLedger:
                 )
         return True
 
-    def advance(self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
-        """Move a proposal's record from `before` (None: never seen) to `after`; True for the one caller that did."""
+    def advance(
+        self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any], queue: Sequence[Queued] = ()
+    ) -> bool:
+        """Move a proposal's record from `before` (None: never seen) to `after`; True for the one caller that did.
+        `queue`: messages for the sinks of the user's proposals watches, queued only by that caller, in the same
+        transaction (a crash leaves the change unreported and unqueued, or both)."""
         now = self._clock()
         with self.db.transaction(lock=f"proposal:{self.owner}:{proposal_id}") as tx:
             if before is None:
@@ -113,6 +119,9 @@ class ProposalLedger:
                     (_text(after), now, self.owner, proposal_id, _text(before)),
                 )
             tx.execute("UPDATE proposal_checks SET last = ? WHERE owner = ?", (now, self.owner))
+            if changed == 1:
+                for item in queue:
+                    enqueue(tx, item, now)
         return changed == 1
 
 
@@ -141,5 +150,7 @@ class AsyncProposalLedger:
     async def first_look(self, looks: dict[str, dict[str, Any]]) -> bool:
         return await anyio.to_thread.run_sync(self.inner.first_look, looks)
 
-    async def advance(self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
-        return await anyio.to_thread.run_sync(self.inner.advance, proposal_id, before, after)
+    async def advance(
+        self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any], queue: Sequence[Queued] = ()
+    ) -> bool:
+        return await anyio.to_thread.run_sync(self.inner.advance, proposal_id, before, after, queue)

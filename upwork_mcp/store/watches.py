@@ -53,6 +53,25 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Queued:
+    """A message for one sink, queued in the transaction that decided it is news (the watch as stored)."""
+
+    key: str  # the delivery id: one message per key, ever
+    watch: str
+    sink: str
+    payload: str
+
+
+def enqueue(tx: Any, item: Queued, now: float) -> None:
+    """Queue `item` in the open transaction `tx`; a key queued before is not queued again."""
+    tx.execute(
+        "INSERT INTO outbox (key, watch, sink, payload, state, attempts, next_attempt, lease, created) "
+        "VALUES (?, ?, ?, ?, 'pending', 0, ?, 0, ?) ON CONFLICT (key) DO NOTHING",
+        (item.key, item.watch, item.sink, item.payload, now, now),
+    )
+
+
+@dataclass(frozen=True)
 class Delivery:
     key: str
     watch: str
@@ -192,12 +211,17 @@ class WatchStore:
             for item, candidate in reported:
                 for sink in candidate.sinks:
                     key = f"{name}|{item.job_id}|{candidate.fingerprint}|{sink}"
-                    tx.execute(
-                        "INSERT INTO outbox (key, watch, sink, payload, state, attempts, next_attempt, lease, created) "
-                        "VALUES (?, ?, ?, ?, 'pending', 0, ?, 0, ?) ON CONFLICT (key) DO NOTHING",
-                        (key, name, sink, _delivery_payload(item), now, now),
-                    )
+                    enqueue(tx, Queued(key, name, sink, _delivery_payload(item)), now)
         return [item for item, _ in reported]
+
+    def touch(self, name: str) -> None:
+        """Record a check of a watch that claims no jobs (a proposals watch): checked now, past its first."""
+        with self.db.transaction(lock=f"watch:{self._n(name)}") as tx:
+            tx.execute("UPDATE watches SET checked = ?, seeded = 1 WHERE name = ?", (self._clock(), self._n(name)))
+
+    def stored_name(self, name: str) -> str:
+        """The watch's name as stored (owner/name in a team): what its outbox rows carry."""
+        return self._n(name)
 
     def known(self, name: str, job_ids: Sequence[str]) -> set[str]:
         """Which of `job_ids` the watch has reported or marked seen (read only: nothing is claimed)."""

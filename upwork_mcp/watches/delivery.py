@@ -1,8 +1,9 @@
-"""Delivering queued jobs to sinks: a signed webhook, Slack, Discord, Telegram, ntfy.
+"""Delivering queued jobs and proposal changes to sinks: a signed webhook, Slack, Discord, Telegram, ntfy.
 
 Every message, on every sink, shows each job in one line with its verdict, its score and its top reasons:
-the record made when the job was claimed, never scored again. Text a client wrote is cleaned of invisible
-and bidi-control characters before any sink sees it.
+the record made when the job was claimed, never scored again; a proposals watch's message shows each
+change in one line (the job, what changed, the client's words) with the next step, not taken. Text a
+client wrote is cleaned of invisible and bidi-control characters before any sink sees it.
 
 A delivery is marked delivered only after its sink answered 2xx; until then it is retried with backoff (it
 may arrive twice if an answer is lost: every message carries a delivery id the receiver can deduplicate
@@ -28,6 +29,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
+from ..facts import JOB_URL
 from ..store.watches import Delivery, owner_of
 from ..text import clean
 from .listing import Listing, what_changed
@@ -98,6 +100,56 @@ def job_dict(payload: str) -> dict[str, Any]:
     }
 
 
+CHANGED = {
+    "new": "sent",
+    "status": "now",
+    "client_wrote": "the client wrote",
+    "offer": "an offer on the job",
+    "quiet": "no answer in a week",
+}
+STEPS = {  # the person's next step, on Upwork (nothing here takes it)
+    "client_wrote": "Reply in the proposal's room on Upwork.",
+    "offer": "Open the offer on Upwork: accept it or ask about it.",
+    "quiet": "No answer in a week: a short follow-up, or withdraw the proposal.",
+    "Offered": "Open the offer on Upwork: accept it or ask about it.",
+    "Hired": "A contract follows.",
+    "Activated": "A contract follows.",
+}
+
+
+def change_dict(change: dict[str, Any]) -> dict[str, Any]:
+    """A queued proposal change as every sink shows it: cleaned text, the job's link, the next step."""
+    kind = str(change.get("kind"))
+    job_id = str(change.get("job_id") or "")
+    title = clean(change.get("job_title")) or (f"job {job_id}" if job_id else "a proposal")
+    message = clean(change.get("message"))
+    reason = clean(change.get("reason"))
+    status = change.get("status")
+    what = f"{CHANGED.get(kind, kind)}: {status}" if kind in ("status", "new") and status else CHANGED.get(kind, kind)
+    said = f'"{message[:300]}"' if message else None
+    step = STEPS.get(kind) or (STEPS.get(str(status)) if kind in ("status", "new") else None)
+    return {
+        "proposal_id": change.get("proposal_id"),
+        "kind": kind,
+        "job_id": job_id or None,
+        "job_title": title,
+        "url": JOB_URL.format(ciphertext=f"~02{job_id}") if job_id.isdigit() else None,
+        "status": status,
+        "reason": reason,
+        "room_id": change.get("room_id"),
+        "message": message,
+        "offer_id": change.get("offer_id"),
+        "next_step": step,
+        "line": " | ".join(p for p in (title, what, reason, said) if p),
+    }
+
+
+def item_dict(payload: str) -> dict[str, Any]:
+    """A queued message's item: a job (job watches) or a proposal change (proposals watches)."""
+    data = json.loads(payload)
+    return change_dict(data["proposal"]) if "proposal" in data else job_dict(payload)
+
+
 def line(title: str, budget: str | None, rated: Score | None, change: str | None) -> str:
     """One job in one line: title, budget, verdict and score with the top reasons, what changed."""
     verdict = rated.line() if rated else "not ranked"
@@ -105,6 +157,14 @@ def line(title: str, budget: str | None, rated: Score | None, change: str | None
 
 
 def _text(watch: str, jobs: list[dict[str, Any]]) -> str:
+    if _changes(jobs):
+        head = (
+            f"Upwork proposal update (watch {watch})"
+            if len(jobs) == 1
+            else f"{len(jobs)} Upwork proposal updates (watch {watch})"
+        )
+        lines = ["\n".join(p for p in (c["line"], _next(c), c["url"]) if p) for c in jobs]
+        return head + "\n\n" + "\n\n".join(lines)
     by = next((j["ranked_by"] for j in jobs if j["ranked_by"]), None)
     whose = f" (ranked by {by.split(' (')[0]})" if by else ""
     title = (
@@ -116,12 +176,22 @@ def _text(watch: str, jobs: list[dict[str, Any]]) -> str:
     return title + "\n\n" + "\n\n".join(items)
 
 
+def _next(change: dict[str, Any]) -> str | None:
+    return f"Next: {change['next_step']}" if change["next_step"] else None
+
+
+def _changes(items: list[dict[str, Any]]) -> bool:
+    """Whether a message's items are proposal changes (a proposals watch's), not jobs."""
+    return bool(items) and "proposal_id" in items[0]
+
+
 def _request(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[dict[str, Any]], key: str) -> Any:
     s = sink.settings
     text = _text(watch, jobs)
     headers = {DELIVERY_HEADER: key}
     if sink.type == "webhook":
-        body = json.dumps({"delivery_id": key, "watch": watch, "jobs": jobs}, separators=(",", ":")).encode()
+        items = {"changes": jobs} if _changes(jobs) else {"jobs": jobs}
+        body = json.dumps({"delivery_id": key, "watch": watch, **items}, separators=(",", ":")).encode()
         headers |= {"Content-Type": "application/json"}
         if s.get("secret"):
             headers[SIGNATURE_HEADER] = signature(s["secret"], body)
@@ -138,7 +208,8 @@ def _request(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[d
         body_json = {"chat_id": s["chat_id"], "text": text[:4000], "disable_web_page_preview": True}
         return http.build_request("POST", f"{base}/bot{s['token']}/sendMessage", json=body_json, headers=headers)
     first = jobs[0]  # ntfy: headers must be ASCII; the title is ours, the click target the job's own URL
-    ntfy = {"Title": f"Upwork: {watch}", "Tags": "briefcase"} | ({"Click": first["url"]} if first["url"] else {})
+    tag = "envelope" if _changes(jobs) else "briefcase"
+    ntfy = {"Title": f"Upwork: {watch}", "Tags": tag} | ({"Click": first["url"]} if first["url"] else {})
     return http.build_request("POST", s["url"], content=text.encode(), headers=headers | ntfy)
 
 
@@ -234,7 +305,7 @@ class Deliverer:
                 if len(batch) == 1
                 else "digest:" + hashlib.sha256("|".join(d.key for d in batch).encode()).hexdigest()[:32]
             )
-            jobs = [job_dict(d.payload) for d in batch]
+            jobs = [item_dict(d.payload) for d in batch]
             try:
                 await send(self.http, sink, name, jobs, key, deadline=self.deadline)
             except SinkError as exc:

@@ -7,6 +7,11 @@ are kept in the store per user (`store/proposals.py`); a change is reported by t
 the stored look from the old to the new (two checks at once report it once between them), and the
 user's first check records every look without reporting any.
 
+The user's proposals watches (`Watches`, source "proposals") get the changes worth a ping on their sinks:
+each is queued in the transaction that advances the look, so it goes out once whichever check (a
+watch's, `check_proposals`) saw it first. A proposal that is merely new to this server (the user just
+sent it) is recorded, not pinged.
+
 What it costs Upwork, per check: every status bucket's first page (Upwork's buckets overlap and take one
 status per request), the pending offers, and a room lookup for each open proposal with no room yet (the
 newest ROOM_LOOKUPS of them), plus the first message of a room just found.
@@ -14,12 +19,16 @@ newest ROOM_LOOKUPS of them), plus the first message of a room just found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import UpworkError
+from ..facts import PROPOSAL_STATUSES
 from ..models._base import instant
+from ..store.watches import Queued
 
 if TYPE_CHECKING:
     from ..api import UpworkClient
@@ -46,12 +55,51 @@ class ProposalChange:
     offer_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Route:
+    """A proposals watch (its name as stored) and the sinks of it that exist."""
+
+    watch: str
+    sinks: tuple[str, ...]
+
+
 @dataclass
 class PipelineCheck:
     first: bool  # the user's first check: every proposal recorded, nothing reported
     tracked: int
     changes: list[ProposalChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    requests: int = 0  # to Upwork, about (a bucket retried after a timeout counts once)
+    queued: set[str] = field(default_factory=set)  # sinks some change was queued for
+
+
+def worth_a_ping(change: ProposalChange) -> bool:
+    """Whether a change goes to the sinks: all but a proposal merely new to this server (the user sent it),
+    unless it arrives with news already (the client wrote, an offer, a status past Pending)."""
+    if change.kind != "new":
+        return True
+    return bool(change.room_id or change.offer_id) or change.status not in (None, "Pending")
+
+
+def _queue(
+    changes: list[ProposalChange], before: dict[str, Any] | None, look: dict[str, Any], routes: list[Route]
+) -> list[Queued]:
+    """The messages `changes` make for each route's sinks, keyed by the change and the looks it went between."""
+    pings = [c for c in changes if worth_a_ping(c)]
+    if not pings:
+        return []
+    digest = hashlib.sha256(json.dumps([before, look], sort_keys=True).encode()).hexdigest()[:16]
+    return [
+        Queued(
+            f"{route.watch}|proposal:{c.proposal_id}|{c.kind}|{digest}|{sink}",
+            route.watch,
+            sink,
+            json.dumps({"proposal": asdict(c)}, separators=(",", ":")),
+        )
+        for route in routes
+        for sink in route.sinks
+        for c in pings
+    ]
 
 
 def _status(p: Proposal) -> str | None:
@@ -78,9 +126,17 @@ async def _offers_by_job(client: UpworkClient, tenant_id: str | None) -> dict[st
 
 
 async def check_pipeline(
-    client: UpworkClient, ledger: AsyncProposalLedger, *, now: datetime, tenant_id: str | None = None
+    client: UpworkClient,
+    ledger: AsyncProposalLedger,
+    *,
+    now: datetime,
+    tenant_id: str | None = None,
+    routes: list[Route] | None = None,
 ) -> PipelineCheck:
+    """Report what changed since the last check, each change once; `routes`: the user's proposals watches,
+    whose sinks get each change worth a ping, queued with it."""
     overview = await client.proposals.overview(sort="modified", tenant_id=tenant_id)
+    requests = len(PROPOSAL_STATUSES) + 1  # a first page per status, then the pending offers
     notes: list[str] = []
     if not overview.complete:
         notes.append(
@@ -104,6 +160,7 @@ async def check_pipeline(
             lookups += 1
             room = await client.proposals.room(p.id, tenant_id=tenant_id)
             if room is not None and p.id in seen:
+                requests += 1
                 messages[p.id] = await _first_message(client, room, tenant_id)
         created = instant(p.created) if p.created else None
         quiet = bool(status in OPEN and room is None and created and now - created > timedelta(days=QUIET_DAYS))
@@ -114,16 +171,22 @@ async def check_pipeline(
             "offer": offers.get(job_id or "") if status in OPEN else before.get("offer"),
             "quiet": quiet,
         }
+    requests += lookups
     if await ledger.first_look(looks):
-        return PipelineCheck(first=True, tracked=len(looks), notes=notes)
-    changes: list[ProposalChange] = []
+        return PipelineCheck(first=True, tracked=len(looks), notes=notes, requests=requests)
+    found = PipelineCheck(first=False, tracked=len(looks), notes=notes, requests=requests)
     by_id = {p.id: p for p in overview.proposals}
     for proposal_id, look in looks.items():
         last = seen.get(proposal_id)
-        if last == look or not await ledger.advance(proposal_id, last, look):
-            continue  # unchanged, or another check reported it
-        changes += _changes(by_id[proposal_id], last, look, messages.get(proposal_id))
-    return PipelineCheck(first=False, tracked=len(looks), changes=changes, notes=notes)
+        if last == look:
+            continue
+        changes = _changes(by_id[proposal_id], last, look, messages.get(proposal_id))
+        queue = _queue(changes, last, look, routes or [])
+        if not await ledger.advance(proposal_id, last, look, queue):
+            continue  # another check reported it (and queued its messages)
+        found.changes += changes
+        found.queued |= {q.sink for q in queue}
+    return found
 
 
 async def _first_message(client: UpworkClient, room_id: str, tenant_id: str | None) -> str | None:

@@ -1,8 +1,9 @@
 """`upwork-mcp watch run`: check every user's watches when due, deliver what is queued, repeat, and say so.
 
 Each round asks the feed once for all due feed watches (`rounds.py`), then checks due search watches one
-by one, then delivers. It prints a line per round and per delivery as they happen, and a loud line for
-every watch it skips and why (once, and again when the reason changes).
+by one, then each user's due proposals watches (one look at their proposals), then delivers. It prints a
+line per round and per delivery as they happen, and a loud line for every watch it skips and why (once,
+and again when the reason changes).
 
 The policy guard: a scheduled watch over Upwork's own search runs only when allowed ([search]
 allow_scheduled, or --allow-search), at most every min_interval_minutes, and within the daily request
@@ -22,7 +23,7 @@ import anyio.to_thread
 
 from .delivery import Deliverer, Outcome, Scope
 from .rounds import Member, RoundResult, feed_round, known_quota, spacing
-from .service import CheckReport, Watches
+from .service import PROPOSALS_MIN_INTERVAL, CheckReport, Watch, Watches
 
 TICK = 5.0  # how often a long run looks at the outbox and the schedule
 
@@ -84,6 +85,7 @@ async def run(
         await anyio.to_thread.run_sync(home.store.prune)
         feed: list[Member] = []
         search: list[Member] = []
+        proposals: list[Member] = []
         skips: dict[str, str] = {}
         for owner in owners:
             watches = scope.watches(owner)
@@ -91,15 +93,18 @@ async def run(
             entries, broken = await watches.entries()
             for name, why in broken:
                 skips[prefix + name] = why
-            if entries and await watches.stated_profile() is None:
+            if any(w.source != "proposals" for w, _ in entries) and await watches.stated_profile() is None:
                 for watch, _ in entries:
-                    skips[prefix + watch.name] = (
-                        "no ranking criteria stated yet (Upwork's terms: only the user's own); "
-                        "`upwork-mcp watch criteria` shows the starting point"
-                    )
-                continue
+                    if watch.source != "proposals":
+                        skips[prefix + watch.name] = (
+                            "no ranking criteria stated yet (Upwork's terms: only the user's own); "
+                            "`upwork-mcp watch criteria` shows the starting point"
+                        )
+                entries = [(w, r) for w, r in entries if w.source == "proposals"]
             for watch, row in entries:
                 interval = watch.interval_minutes * 60
+                if watch.source == "proposals":
+                    interval = max(interval, PROPOSALS_MIN_INTERVAL * 60)
                 if watch.source == "search":
                     if not allowed:
                         skips[prefix + watch.name] = (
@@ -110,7 +115,9 @@ async def run(
                     interval = max(interval, config.search.min_interval_minutes * 60)
                 if row.checked is not None and now - row.checked < interval:
                     continue
-                (feed if watch.source == "feed" else search).append(Member(watches, watch, row))
+                {"feed": feed, "search": search, "proposals": proposals}[watch.source].append(
+                    Member(watches, watch, row)
+                )
         for label, why in skips.items():
             if said.get(label) != why:
                 say(f"SKIPPED {label}: {why}")
@@ -123,10 +130,10 @@ async def run(
                 )
                 waiting_said = True
             feed = []
-        if feed or search:
+        if feed or search or proposals:
             waiting_said = False
             log.rounds += 1
-            requests = await _round(home, feed, search, log, say, clock)
+            requests = await _round(home, feed, search, proposals, log, say, clock)
             if feed:
                 quota = home.client.job_feed.quota or await anyio.to_thread.run_sync(known_quota, home.store)
                 gap = spacing(quota, config.feed.monthly_requests, clock())
@@ -159,6 +166,7 @@ async def _round(
     home: Watches,
     feed: list[Member],
     search: list[Member],
+    proposals: list[Member],
     log: RunLog,
     say: Callable[[str], None],
     clock: Callable[[], float],
@@ -180,15 +188,39 @@ async def _round(
             result.errors.append((member, f"{exc.__class__.__name__}: {exc}"[:300]))
             continue
         result.reports.append((member, report))
-    new = sum(len(r.found) for _, r in result.reports)
+    by_user: dict[int, list[Member]] = {}
+    for member in proposals:  # one look at each user's proposals serves all their due proposals watches
+        by_user.setdefault(id(member.service), []).append(member)
+    for members in by_user.values():
+        due: list[Watch] = [m.watch for m in members]
+        try:
+            reports = await members[0].service.check_proposals(due)
+        except Exception as exc:  # that user's proposals wait for the next round; the others go on
+            result.errors += [(m, f"{exc.__class__.__name__}: {exc}"[:300]) for m in members]
+            continue
+        result.reports += list(zip(members, reports, strict=True))
+    new = sum(len(r.found) + len(r.changes) for _, r in result.reports)
     queued = sorted({s for _, r in result.reports for s in r.queued})
     say(
         f"round {log.rounds} at {_clock_text(clock())}: {len(feed)} feed watch(es) in {result.requests} feed "
-        f"request(s), {len(search)} search watch(es); {new} new"
+        f"request(s), {len(search)} search watch(es)"
+        + (f", {len(proposals)} proposals watch(es)" if proposals else "")
+        + f"; {new} new"
         + (f", queued for {', '.join(queued)}" if queued else "")
     )
     for member, report in result.reports:
         log.reports.append(report)
+        if report.source == "proposals":
+            say(
+                f"  {_label(member)}: "
+                + (
+                    "first check: every proposal recorded, changes reported from the next"
+                    if report.first
+                    else f"{len(report.changes)} change(s) in your proposals"
+                )
+                + (f", queued for {', '.join(report.queued)}" if report.queued else "")
+            )
+            continue
         say(
             f"  {_label(member)}: {len(report.found)} new"
             + (" (first check: the newest few, the rest marked seen)" if report.first else "")

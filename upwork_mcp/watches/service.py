@@ -1,5 +1,6 @@
 """The watches of one user: define them, check them (each new job reported once), rank what they find by
-the user's criteria, queue it for the sinks its verdict earns.
+the user's criteria, queue it for the sinks its verdict earns. A proposals watch follows the user's own
+proposals instead (`pipeline.py`): each change worth a ping goes to its sinks once.
 
 A hit is scored once, when it is claimed; that record (score, verdict, reasons, whose criteria) is what
 every sink and every tool shows. Feed watches are checked together, one feed request per round
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio.to_thread
 from pydantic import ValidationError
@@ -24,7 +25,8 @@ from ..store.watches import Candidate, WatchRow, WatchStore
 from . import criteria as stated
 from .config import ConfigFile, WatchConfig
 from .filters import WatchFilters
-from .listing import Listing, Source, from_feed, from_posting, from_search, what_changed
+from .listing import Listing, from_feed, from_posting, from_search, what_changed
+from .pipeline import PipelineCheck, ProposalChange, Route, check_pipeline
 from .rounds import PAGE, SLACK, Member, cost_text, feed_round, known_quota
 from .scoring import RANK, Profile, Score, score
 from .sinks import NAME, SinkConfig, check_verdict
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
 DEFAULT_VERDICT = "REVIEW"  # sinks get APPLY and REVIEW unless the watch or the sink says otherwise
 MAX_WATCHES = 100  # per user
+PROPOSALS_MIN_INTERVAL = 15  # minutes: a check reads every status of the user's proposals (about 10 requests)
+WatchSource = Literal["feed", "search", "proposals"]  # new jobs on the feed or in search; the user's proposals
 
 
 class PolicyError(UpworkError):
@@ -44,7 +48,7 @@ class PolicyError(UpworkError):
 @dataclass(frozen=True)
 class Watch:
     name: str
-    source: Source
+    source: WatchSource
     filters: WatchFilters
     sinks: tuple[str, ...] = ()
     interval_minutes: int = 10
@@ -77,7 +81,7 @@ class Watch:
             )
         except (ValidationError, KeyError, TypeError, ValueError, UpworkError) as exc:
             raise InvalidInputError(f"watch {row.name[:40]!r} is not valid: {str(exc).splitlines()[0][:200]}") from None
-        if watch.source not in ("feed", "search") or not 1 <= watch.interval_minutes <= 1440:
+        if watch.source not in ("feed", "search", "proposals") or not 1 <= watch.interval_minutes <= 1440:
             raise InvalidInputError(f"watch {row.name[:40]!r} is not valid: bad source or interval")
         return watch
 
@@ -92,13 +96,15 @@ class Found:
 @dataclass(frozen=True)
 class CheckReport:
     watch: str
-    source: Source
+    source: WatchSource
     found: list[Found]
     first: bool  # the watch's first check: it reported its newest few and marked the rest seen
     requests: int
     queued: tuple[str, ...]  # sinks some new job was queued for
     budget: tuple[int, int] | None = None  # (used, limit) of today's search budget, for search watches
     shared: int = 1  # watches the round's feed requests served
+    changes: list[ProposalChange] = field(default_factory=list)  # a proposals watch's: what changed
+    notes: list[str] = field(default_factory=list)  # what a proposals check could not read
 
 
 @dataclass(frozen=True)
@@ -150,13 +156,23 @@ class Watches:
                 f"No sink {unknown[0][:40]!r} (sinks: {', '.join(sorted(known)) or 'none yet'}); add it first: "
                 "`upwork-mcp sink add NAME URL --kind webhook|slack|discord|telegram|ntfy`, or the add_sink tool."
             )
-        floor = self.config.search.min_interval_minutes if watch.source == "search" else 1
+        floor = {"search": self.config.search.min_interval_minutes, "proposals": PROPOSALS_MIN_INTERVAL}.get(
+            watch.source, 1
+        )
         if not floor <= watch.interval_minutes <= 1440:
-            raise InvalidInputError(
-                f"interval_minutes must be at least {floor} (at most 1440) for a watch over "
-                f"{'Upwork search (its rules forbid polling that resembles scraping)' if floor > 1 else 'the feed'}."
-            )
-        await self.profile()  # nothing is ranked, so nothing watched, before the user's criteria
+            over = {
+                "search": "Upwork search (its rules forbid polling that resembles scraping)",
+                "proposals": "your proposals (each check reads every status: about 10 requests)",
+            }.get(watch.source, "the feed")
+            raise InvalidInputError(f"interval_minutes must be at least {floor} (at most 1440) for a watch over {over}")
+        if watch.source == "proposals":
+            if watch.filters.set_items() or watch.unmapped or watch.min_verdict:
+                raise InvalidInputError(
+                    "A proposals watch follows every change to your proposals: give no job filters, URL or "
+                    "min_verdict (those are for watches over the feed or search)."
+                )
+        else:
+            await self.profile()  # nothing is ranked, so nothing watched, before the user's criteria
         if len(await anyio.to_thread.run_sync(self.store.all)) >= MAX_WATCHES and not replace:
             raise InvalidInputError(f"At most {MAX_WATCHES} watches per user: delete one first.")
         added = await anyio.to_thread.run_sync(lambda: self.store.add(watch.name, watch.spec(), replace=replace))
@@ -242,22 +258,31 @@ class Watches:
         return reports[0]
 
     async def check_many(self, names: list[str]) -> tuple[list[CheckReport], list[tuple[str, UpworkError]]]:
-        """Check the named watches now: the feed ones together (one shared request), each search one alone."""
-        await self.profile()
+        """Check the named watches now: the feed ones together (one shared request), each search one alone,
+        the proposals ones with one look at the user's proposals."""
         members, reports, errors = [], [], []
+        found: list[tuple[Watch, WatchRow]] = []
         for name in names:
             try:
-                watch, row = await self.get(name)
+                found.append(await self.get(name))
             except UpworkError as exc:
                 errors.append((name, exc))
-                continue
+        if any(w.source != "proposals" for w, _ in found):
+            await self.profile()
+        proposals = [w for w, _ in found if w.source == "proposals"]
+        if proposals:
+            try:
+                reports += await self.check_proposals(proposals)
+            except UpworkError as exc:
+                errors += [(w.name, exc) for w in proposals]
+        for watch, row in found:
             if watch.source == "feed":
                 members.append(Member(self, watch, row))
-                continue
-            try:
-                reports.append(await self.check_search(watch, row))
-            except UpworkError as exc:
-                errors.append((name, exc))
+            elif watch.source == "search":
+                try:
+                    reports.append(await self.check_search(watch, row))
+                except UpworkError as exc:
+                    errors.append((watch.name, exc))
         if members:
             try:
                 result = await feed_round(self.client.job_feed, members)
@@ -268,6 +293,50 @@ class Watches:
                 errors += [(m.watch.name, UpworkError(why)) for m, why in result.errors]
         order = {n: i for i, n in enumerate(names)}
         return sorted(reports, key=lambda r: order.get(r.watch, 0)), errors
+
+    async def check_proposals(self, due: list[Watch]) -> list[CheckReport]:
+        """One look at the user's proposals for the proposals watches `due`: each change is reported once (to
+        this caller) and queued for the sinks of every proposals watch of the user."""
+        found = await self.pipeline()
+        for watch in due:
+            await anyio.to_thread.run_sync(self.store.touch, watch.name)
+        return [
+            CheckReport(
+                watch=w.name,
+                source="proposals",
+                found=[],
+                first=found.first,
+                requests=found.requests,
+                queued=tuple(s for s in w.sinks if s in found.queued),
+                shared=len(due),
+                changes=found.changes,
+                notes=found.notes,
+            )
+            for w in due
+        ]
+
+    async def pipeline(self, *, tenant_id: str | None = None) -> PipelineCheck:
+        """What changed in the user's proposals since any check of theirs (this or `check_proposals`), each
+        change once, queued for the sinks of their proposals watches."""
+        from ..store.proposals import AsyncProposalLedger, ProposalLedger  # lazy: not every watch needs it
+
+        ledger = AsyncProposalLedger(ProposalLedger(self.store.store, await self.client.account.user_id()))
+        routes = await self.proposal_routes()
+        return await check_pipeline(
+            self.client, ledger, now=datetime.fromtimestamp(self._clock(), UTC), tenant_id=tenant_id, routes=routes
+        )
+
+    async def proposal_routes(self) -> list[Route]:
+        """The user's proposals watches and their sinks that exist (a removed sink gets nothing)."""
+        watches = [w for w, _ in await self.all() if w.source == "proposals" and w.sinks]
+        if not watches:
+            return []
+        known = {s.name for s in await self.sinks()}
+        return [
+            Route(self.store.stored_name(w.name), tuple(s for s in w.sinks if s in known))
+            for w in watches
+            if any(s in known for s in w.sinks)
+        ]
 
     async def check_search(self, watch: Watch, row: WatchRow) -> CheckReport:
         jobs, requests = await self._fetch(watch, row, stop_at_seen=True)
@@ -332,6 +401,10 @@ class Watches:
         """What the watch matches now, ranked, without marking anything seen: the last check's results when
         the watch was checked within its interval (no request), else fetched."""
         watch, row = await self.get(name)
+        if watch.source == "proposals":
+            raise InvalidInputError(
+                f"{name!r} watches your proposals: it has no jobs to preview. Checking it reports what changed."
+            )
         profile = await self.profile()
         fresh = row.checked is not None and self._clock() - row.checked < watch.interval_minutes * 60
         if fresh:
@@ -389,7 +462,7 @@ class Watches:
             since = datetime.fromisoformat(row.watermark.replace("Z", "+00:00")) - SLACK
         found: list[Listing] = []
         requests = 0
-        trusted = watch.filters.applied_by(watch.source)
+        trusted = watch.filters.applied_by("feed" if watch.source == "feed" else "search")
         offset: int | None = 0
         for _ in range(4):
             batch, offset = await self._page(watch, since, offset or 0)

@@ -1,0 +1,184 @@
+"""A proposals watch: each change in the user's proposals reaches its sinks once, whichever check saw it
+first (the watch's own, check_proposals', two at once); the first check records without a flood; a proposal
+merely sent is not a ping; it needs no ranking criteria and takes no job filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from tests.watches.helpers import watching
+from tests.watches.test_delivery import CONFIG, Receiver
+from upwork_mcp.errors import InvalidInputError
+from upwork_mcp.sandbox import Sandbox
+from upwork_mcp.sandbox.applying import change_proposal
+from upwork_mcp.store import Store, WatchStore
+from upwork_mcp.store._db import SQLiteDatabase
+from upwork_mcp.store.proposals import ProposalLedger
+from upwork_mcp.store.watches import Queued
+from upwork_mcp.watches.delivery import Deliverer
+from upwork_mcp.watches.filters import WatchFilters
+from upwork_mcp.watches.runner import OneUser, run
+from upwork_mcp.watches.service import Watch, Watches
+
+pytestmark = pytest.mark.anyio
+
+
+def pending(box: Sandbox, n: int) -> list[dict[str, Any]]:
+    """Seeded open proposals whose client never wrote (no room yet)."""
+    found = [
+        p for p in box.data.proposals if p["status"]["status"] == "Pending" and p["id"] not in box.data.proposal_rooms
+    ]
+    assert len(found) >= n
+    return found[:n]
+
+
+def pipeline_watch(name: str = "mine", sinks: tuple[str, ...] = ("hook",)) -> Watch:
+    return Watch(name, "proposals", WatchFilters(), sinks, 15)
+
+
+async def due_again(watches: Watches) -> None:
+    with watches.store.db.transaction() as tx:
+        tx.execute("UPDATE watches SET checked = 0")
+
+
+def delivered(receiver: Receiver) -> list[tuple[str, str]]:
+    return [(c["proposal_id"], c["kind"]) for a in receiver.accepted if a["path"] == "/hook" for c in a["changes"]]
+
+
+async def test_a_proposals_watch_delivers_each_change_to_a_webhook_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    receiver = Receiver()
+    declined, written = pending(sandbox, 2)
+    async with watching(sandbox, CONFIG, tmp_path, stated=False) as watches, receiver.client() as http:
+        await watches.create(pipeline_watch())  # no ranking criteria needed: nothing is ranked
+        deliverer = Deliverer(OneUser(watches), http)
+        said: list[str] = []
+        first = await run(watches, deliverer, once=True, say=said.append)  # records every proposal, sends nothing
+        change_proposal(sandbox, declined["id"], status="Declined", reason="The client hired someone else")
+        change_proposal(sandbox, written["id"], message="Could you start on Monday?")
+        await due_again(watches)
+        second = await run(watches, deliverer, once=True, say=said.append)
+        await due_again(watches)
+        third = await run(watches, deliverer, once=True, say=said.append)
+    assert first.reports[0].first and not first.skipped
+    assert sorted(delivered(receiver)) == sorted([(declined["id"], "status"), (written["id"], "client_wrote")])
+    assert receiver.bad_signatures == 0 and len({a["id"] for a in receiver.accepted}) == len(receiver.accepted)
+    changes = {c["kind"]: c for a in receiver.accepted for c in a["changes"]}
+    assert changes["status"]["reason"] == "The client hired someone else"
+    assert changes["client_wrote"]["message"] == "Could you start on Monday?"
+    assert changes["client_wrote"]["next_step"].startswith("Reply in the proposal's room")
+    assert changes["status"]["url"].startswith("https://www.upwork.com/jobs/~02")
+    assert all(a["watch"] == "mine" for a in receiver.accepted)
+    assert sum(o.delivered for o in second.outcomes) == 2 and third.reports[0].changes == []
+    assert sum(o.delivered for o in third.outcomes) == 0
+    assert any("2 change(s) in your proposals, queued for hook" in line for line in said)
+
+
+async def test_a_change_check_proposals_saw_first_reaches_the_sinks_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    receiver = Receiver()
+    (offered,) = pending(sandbox, 1)
+    async with watching(sandbox, CONFIG, tmp_path) as watches, receiver.client() as http:
+        await watches.create(pipeline_watch(sinks=("hook", "chat")))
+        await watches.pipeline()  # the user's first check, in a conversation
+        change_proposal(sandbox, offered["id"], offer=True)
+        seen = await watches.pipeline()  # check_proposals' look: it reports the offer and queues it
+        late = await watches.check("mine")  # the watch comes after: nothing left to report or queue
+        deliverer = Deliverer(OneUser(watches), http)
+        await deliverer.deliver_due()
+        await deliverer.deliver_due()
+    assert {(c.kind, c.status) for c in seen.changes} == {("status", "Offered"), ("offer", "Offered")}
+    assert seen.queued == {"hook", "chat"} and late.changes == [] and late.queued == ()
+    assert sorted(delivered(receiver)) == [(offered["id"], "offer"), (offered["id"], "status")]
+    slack = [a for a in receiver.accepted if a["path"] == "/slack"]
+    assert len(slack) == 2 and all("Upwork proposal update (watch mine)" in a["text"] for a in slack)
+
+
+async def test_concurrent_checks_queue_each_change_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    declined, written = pending(sandbox, 2)
+    env = {"UPWORK_DATA_DIR": str(tmp_path / "data")}  # two engines (as two processes) on one store
+    async with watching(sandbox, CONFIG, tmp_path, env=env) as one, watching(sandbox, CONFIG, tmp_path, env=env) as two:
+        await one.create(pipeline_watch())
+        await one.check("mine")
+        change_proposal(sandbox, declined["id"], status="Declined", reason="Job was closed")
+        change_proposal(sandbox, written["id"], message="Are you available?")
+        found: list[Any] = []
+
+        async def look(watches: Watches, as_watch: bool) -> None:
+            if as_watch:
+                reports, _ = await watches.check_many(["mine"])
+                found.extend(c for r in reports for c in r.changes)
+            else:
+                found.extend((await watches.pipeline()).changes)
+
+        async with anyio.create_task_group() as tg:
+            for watches, as_watch in ((one, True), (two, False), (one, False), (two, True)):
+                tg.start_soon(look, watches, as_watch)
+        queued = one.store.pending()
+    assert sorted((c.proposal_id, c.kind) for c in found) == sorted(
+        [(declined["id"], "status"), (written["id"], "client_wrote")]
+    )
+    assert queued == 2  # one message per change for the watch's one sink
+
+
+async def test_a_proposal_merely_sent_is_recorded_not_pinged(sandbox: Sandbox, tmp_path: Path) -> None:
+    (fresh,) = pending(sandbox, 1)
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.create(pipeline_watch())
+        await watches.check("mine")
+        with watches.store.db.transaction() as tx:  # as if the user had just sent it: unknown to the record
+            tx.execute("DELETE FROM proposal_seen WHERE proposal_id = ?", (fresh["id"],))
+        report = await watches.check("mine")
+        again = await watches.check("mine")
+    assert [(c.proposal_id, c.kind, c.status) for c in report.changes] == [(fresh["id"], "new", "Pending")]
+    assert report.queued == () and watches.store.pending() == 0 and again.changes == []
+
+
+async def test_a_proposals_watch_takes_sinks_and_no_job_filters(sandbox: Sandbox, tmp_path: Path) -> None:
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        with pytest.raises(InvalidInputError, match="give no job filters"):
+            await watches.create(Watch("x", "proposals", WatchFilters(q="python"), ("hook",), 15))
+        with pytest.raises(InvalidInputError, match="at least 15"):
+            await watches.create(Watch("y", "proposals", WatchFilters(), ("hook",), 5))
+        with pytest.raises(InvalidInputError, match="No sink 'nope'"):
+            await watches.create(pipeline_watch(sinks=("nope",)))
+        await watches.create(pipeline_watch())
+        with pytest.raises(InvalidInputError, match="no jobs to preview"):
+            await watches.preview("mine")
+
+
+async def test_a_check_that_dies_while_queueing_leaves_the_change_for_the_next(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import upwork_mcp.store.proposals as ledger_module
+
+    (declined,) = pending(sandbox, 1)
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.create(pipeline_watch())
+        await watches.check("mine")
+        change_proposal(sandbox, declined["id"], status="Declined")
+        real = ledger_module.enqueue
+
+        def crash(tx: Any, item: Any, now: float) -> None:
+            raise RuntimeError("the process died here")
+
+        monkeypatch.setattr(ledger_module, "enqueue", crash)
+        with pytest.raises(RuntimeError, match="the process died here"):
+            await watches.check("mine")
+        monkeypatch.setattr(ledger_module, "enqueue", real)
+        after = await watches.check("mine")
+        again = await watches.check("mine")
+    assert [(c.proposal_id, c.kind) for c in after.changes] == [(declined["id"], "status")] and not again.changes
+    assert watches.store.pending() == 1  # reported and queued together, once
+
+
+def test_only_the_check_that_advances_a_proposal_queues_its_messages(tmp_path: Path) -> None:
+    store = Store(SQLiteDatabase(tmp_path / "state.sqlite3"))
+    ledger = ProposalLedger(store, "user-1")
+    before, after = {"status": "Pending"}, {"status": "Declined"}
+    assert ledger.first_look({"p1": before})
+    won = ledger.advance("p1", before, after, [Queued("k-one", "mine", "hook", "{}")])
+    lost = ledger.advance("p1", before, after, [Queued("k-two", "mine", "hook", "{}")])  # saw it too, later
+    assert (won, lost) == (True, False) and WatchStore(store).pending() == 1
