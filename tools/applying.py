@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import anyio
@@ -19,9 +20,12 @@ from ._proposal_out import ChangeOut, change_line, change_out, steps_text
 from ._text import clean, listing, untrusted
 
 if TYPE_CHECKING:
+    from upwork_mcp.api import UpworkClient
     from upwork_mcp.api.applying import Application, Submitted
+    from upwork_mcp.store.proposals import AsyncProposalLedger
 
 MAX_LETTER_CHARS = 20_000  # this server's bound on one text argument, not Upwork's
+SETTLE_MINUTES = 30  # a lost submission Upwork still does not list this long after is taken as never made
 MAX_ANSWER_CHARS = 5_000
 
 
@@ -150,9 +154,12 @@ async def submit_proposal(
     check = f"list_proposals with job_id={job_id}"
     ledger = state.proposal_ledger(application.contractor_id)
     earlier = await ledger.application(job_id)
-    if earlier is not None and earlier.state != "refused":
+    note = ""
+    if earlier is not None and earlier.state == "unknown":
+        note = await _after_unknown(client, ledger, job_id, earlier.updated, check, tenant_id)
+    elif earlier is not None and earlier.state != "refused":
         raise ToolError(_already(job_id, earlier.state, earlier.proposal_id, check))
-    shown = preview(application)
+    shown = note + preview(application)
     payload = {
         "job_id": job_id,
         "kind": application.kind,
@@ -221,6 +228,31 @@ async def submit_proposal(
     )
     text = f"Submitted to job {job_id}: proposal {done.proposal_id}" + (f" ({done.status})" if done.status else "")
     return respond(out, text + (f". Upwork also said: {done.warning}" if done.warning else "."))
+
+
+async def _after_unknown(
+    client: UpworkClient, ledger: AsyncProposalLedger, job_id: str, attempted: float, check: str, tenant_id: str | None
+) -> str:
+    """An earlier submission to the job lost its answer. Upwork decides: a proposal it lists for the job means it
+    arrived (refused as a second one); none listed SETTLE_MINUTES after the attempt means Upwork made none, so
+    the person may approve a new one (the preview says so); sooner, wait. Nothing is ever resent by itself."""
+    found = await client.proposals.overview(job_ids=(job_id,), tenant_id=tenant_id)
+    posted = {p.marketplace_job_posting.id: p.id for p in found.proposals if p.marketplace_job_posting}
+    mine = posted.get(job_id)
+    if mine is not None:
+        await ledger.found(job_id, mine)
+        raise ToolError(_already(job_id, "sent", mine, check))
+    waited = (time.time() - attempted) / 60
+    if waited < SETTLE_MINUTES or not await ledger.absent(job_id, time.time() - SETTLE_MINUTES * 60):
+        raise ToolError(
+            f"A submission to job {job_id} through this server has an unknown outcome ({waited:.0f} min ago) and is "
+            f"never sent again by itself; Upwork lists no proposal for the job yet. Call again after "
+            f"{max(1, SETTLE_MINUTES - int(waited))} min: if Upwork still lists none, a new proposal can be approved."
+        )
+    return (
+        f"(An earlier submission to this job lost its answer {waited:.0f} min ago; Upwork lists no proposal for the "
+        "job, so it made none: this is a new one.)\n\n"
+    )
 
 
 def _already(job_id: str, state: str, proposal_id: str | None, check: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from tests.mcp_client import Connect, answering, each_era
 from upwork_mcp.sandbox import Faults, Sandbox
 from upwork_mcp.sandbox.applying import CONNECTS_START, connects_for
+from upwork_mcp.store import SQLiteDatabase, Store
 
 pytestmark = pytest.mark.anyio
 
@@ -108,6 +109,58 @@ async def test_the_local_record_refuses_a_second_submission_even_when_upwork_doe
     assert len(made) == 1
     assert again.is_error and "unknown outcome" in again.content[0].text and "never sent again" in again.content[0].text
     assert submitted(sandbox) == []  # nothing was sent the second time
+
+
+def attempted_long_ago(data: Path, minutes: float) -> None:
+    """Move the recorded attempts back (as if the lost answer were `minutes` old)."""
+    with Store(SQLiteDatabase(data / "sandbox.sqlite3")).db.transaction() as tx:
+        tx.execute("UPDATE applications SET updated = updated - ?", (minutes * 60,))
+
+
+async def test_a_lost_answer_is_settled_by_what_upwork_lists_never_by_resending(
+    connect: Connect, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    arrived, lost = open_job(sandbox), open_job(sandbox, questions=0)
+    env = {"UPWORK_WRITE_APPROVAL": "token", "UPWORK_DATA_DIR": str(tmp_path)}
+    async with connect(env=env) as client:
+        for job in (arrived, lost):
+            token = (await client.call_tool("submit_proposal", args_for(job))).structured_content["confirmation_token"]
+            sandbox.faults.lost_write = 1  # processed, then the answer is lost: the outcome is unknown here
+            await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        made = {p["marketplaceJobPosting"]["id"]: p for p in submitted(sandbox)}
+        sandbox.data.proposals.remove(made[lost["id"]])  # this one Upwork never made (in this story)
+        soon = await client.call_tool("submit_proposal", args_for(lost, cover_letter="Trying once more."))
+        there = await client.call_tool("submit_proposal", args_for(arrived, cover_letter="Trying once more."))
+        attempted_long_ago(tmp_path, 31)
+        later = await client.call_tool("submit_proposal", args_for(lost, cover_letter="Trying once more."))
+        token = later.structured_content["confirmation_token"]
+        sent = await client.call_tool(
+            "submit_proposal", {**args_for(lost, cover_letter="Trying once more."), "confirmation_token": token}
+        )
+    assert soon.is_error and "unknown outcome" in soon.content[0].text and "Call again after" in soon.content[0].text
+    assert there.is_error and f"already applied to job {arrived['id']}: proposal {made[arrived['id']]['id']}" in (
+        there.content[0].text
+    )
+    assert "lost its answer 31 min ago; Upwork lists no proposal" in later.content[0].text
+    assert later.structured_content["status"] == "needs_confirmation"
+    assert sent.structured_content["status"] == "submitted"
+    letters = [p["proposalCoverLetter"] for p in submitted(sandbox) if p["marketplaceJobPosting"]["id"] == lost["id"]]
+    assert letters == ["Trying once more."]  # one proposal to the job, the person's new one
+
+
+async def test_check_proposals_settles_a_lost_answer_it_sees_on_upwork(
+    connect: Connect, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    job = open_job(sandbox)
+    env = {"UPWORK_WRITE_APPROVAL": "token", "UPWORK_DATA_DIR": str(tmp_path)}
+    async with connect(env=env) as client:
+        token = (await client.call_tool("submit_proposal", args_for(job))).structured_content["confirmation_token"]
+        sandbox.faults.lost_write = 1
+        await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        await client.call_tool("check_proposals", {})
+    with Store(SQLiteDatabase(tmp_path / "sandbox.sqlite3")).db.transaction() as tx:
+        row = tx.one("SELECT state, proposal_id FROM applications WHERE job_id = ?", (job["id"],))
+    assert row is not None and (row["state"], row["proposal_id"]) == ("sent", submitted(sandbox)[0]["id"])
 
 
 @pytest.mark.parametrize(

@@ -182,3 +182,28 @@ def test_only_the_check_that_advances_a_proposal_queues_its_messages(tmp_path: P
     won = ledger.advance("p1", before, after, [Queued("k-one", "mine", "hook", "{}")])
     lost = ledger.advance("p1", before, after, [Queued("k-two", "mine", "hook", "{}")])  # saw it too, later
     assert (won, lost) == (True, False) and WatchStore(store).pending() == 1
+
+
+async def test_a_check_finds_new_rooms_from_the_room_list_not_one_lookup_per_proposal(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from upwork_mcp.facts import PROPOSAL_STATUSES
+    from upwork_mcp.sandbox import Faults
+
+    (written,) = pending(sandbox, 1)
+    open_ones = [p for p in sandbox.data.proposals if p["status"]["status"] in ("Pending", "Accepted", "Offered")]
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.pipeline()
+        change_proposal(sandbox, written["id"], message="Hello from the client")
+        before = sandbox.api_requests
+        listed = await watches.pipeline()
+        cost = sandbox.api_requests - before
+        sandbox.faults = Faults.parse("deny=Room.vendorProposal")  # a key the room list cannot serve
+        change_proposal(sandbox, pending(sandbox, 1)[0]["id"], message="And another")
+        before = sandbox.api_requests
+        looked_up = await watches.pipeline()
+        fallback = sandbox.api_requests - before
+    assert [c.kind for c in listed.changes] == [c.kind for c in looked_up.changes] == ["client_wrote"]
+    # the status pages, the pending offers, the room list (one page), the new room's first message
+    assert cost == len(PROPOSAL_STATUSES) + 1 + 1 + 1, cost
+    assert len(open_ones) > 3 and fallback > cost  # without the room list: a lookup per open proposal without one

@@ -3,7 +3,9 @@ what they last saw of each proposal (for `check_proposals`).
 
 One application per job: a submission claims its job first (compare-and-set in one transaction), so two
 approved submissions to one job, in any processes, send one proposal. A claim is settled as sent, unknown
-(the answer was lost: never claimed again) or refused (Upwork made nothing: the job may be claimed again).
+(the answer was lost: never sent again) or refused (Upwork made nothing: the job may be claimed again). An
+unknown one is settled later by what Upwork shows: sent when a proposal for the job appears, refused when
+none has appeared well after the attempt.
 
 What a proposal looked like is advanced by compare-and-set too: two checks that see the same change both
 try to move the record from the old look to the new, and only one of them reports it. A user's first check
@@ -31,6 +33,7 @@ class ApplicationRow:
     state: str  # sending | sent | unknown | refused
     proposal_id: str | None
     created: float
+    updated: float = 0.0  # the last attempt (or settling)
 
 
 class ProposalLedger:
@@ -48,7 +51,7 @@ class ProposalLedger:
         with self.db.transaction(lock=f"apply:{self.owner}:{job_id}") as tx:
             row = tx.one("SELECT * FROM applications WHERE owner = ? AND job_id = ?", (self.owner, job_id))
             if row is not None and row["state"] != "refused":
-                return ApplicationRow(row["job_id"], row["state"], row["proposal_id"], row["created"])
+                return _application(row)
             if row is None:
                 tx.execute(
                     "INSERT INTO applications (owner, job_id, state, created, updated) VALUES (?, ?, 'sending', ?, ?)",
@@ -75,7 +78,36 @@ class ProposalLedger:
     def application(self, job_id: str) -> ApplicationRow | None:
         with self.db.transaction() as tx:
             row = tx.one("SELECT * FROM applications WHERE owner = ? AND job_id = ?", (self.owner, job_id))
-        return ApplicationRow(row["job_id"], row["state"], row["proposal_id"], row["created"]) if row else None
+        return _application(row) if row else None
+
+    def unknown(self) -> set[str]:
+        """The jobs whose submission has an unknown outcome (the answer was lost)."""
+        with self.db.transaction() as tx:
+            rows = tx.all("SELECT job_id FROM applications WHERE owner = ? AND state = 'unknown'", (self.owner,))
+        return {r["job_id"] for r in rows}
+
+    def found(self, job_id: str, proposal_id: str) -> bool:
+        """Upwork shows `proposal_id` for a job whose submission had an unknown outcome: it arrived. True when
+        this call settled it."""
+        with self.db.transaction(lock=f"apply:{self.owner}:{job_id}") as tx:
+            moved = tx.execute(
+                "UPDATE applications SET state = 'sent', proposal_id = ?, updated = ? WHERE owner = ? AND job_id = ? "
+                "AND state = 'unknown'",
+                (proposal_id, self._clock(), self.owner, job_id),
+            )
+        return moved == 1
+
+    def absent(self, job_id: str, before: float) -> bool:
+        """Upwork shows no proposal for a job whose submission had an unknown outcome, and the attempt was before
+        `before`: Upwork made none, so the job may be applied to again (with a new approval). True when this
+        call settled it."""
+        with self.db.transaction(lock=f"apply:{self.owner}:{job_id}") as tx:
+            moved = tx.execute(
+                "UPDATE applications SET state = 'refused', updated = ? WHERE owner = ? AND job_id = ? "
+                "AND state = 'unknown' AND updated < ?",
+                (self._clock(), self.owner, job_id, before),
+            )
+        return moved == 1
 
     # -- what each proposal last looked like -----------------------------------------------------------
 
@@ -125,6 +157,10 @@ class ProposalLedger:
         return changed == 1
 
 
+def _application(row: Any) -> ApplicationRow:
+    return ApplicationRow(row["job_id"], row["state"], row["proposal_id"], row["created"], row["updated"])
+
+
 def _text(look: dict[str, Any]) -> str:
     return json.dumps(look, sort_keys=True, separators=(",", ":"))
 
@@ -143,6 +179,15 @@ class AsyncProposalLedger:
 
     async def application(self, job_id: str) -> ApplicationRow | None:
         return await anyio.to_thread.run_sync(self.inner.application, job_id)
+
+    async def unknown(self) -> set[str]:
+        return await anyio.to_thread.run_sync(self.inner.unknown)
+
+    async def found(self, job_id: str, proposal_id: str) -> bool:
+        return await anyio.to_thread.run_sync(self.inner.found, job_id, proposal_id)
+
+    async def absent(self, job_id: str, before: float) -> bool:
+        return await anyio.to_thread.run_sync(self.inner.absent, job_id, before)
 
     async def seen(self) -> dict[str, dict[str, Any]]:
         return await anyio.to_thread.run_sync(self.inner.seen)

@@ -13,8 +13,10 @@ watch's, `check_proposals`) saw it first. A proposal that is merely new to this 
 sent it) is recorded, not pinged.
 
 What it costs Upwork, per check: every status bucket's first page (Upwork's buckets overlap and take one
-status per request), the pending offers, and a room lookup for each open proposal with no room yet (the
-newest ROOM_LOOKUPS of them), plus the first message of a room just found.
+status per request), the pending offers, the room list (Room.vendorProposal: one request per 100 rooms, at
+most three) when an open proposal has no room yet, and the first message of a room just found. Only when
+the room list cannot say (refused, or more rooms than it reads) is a proposal's own room asked for, for the
+newest ROOM_LOOKUPS of them.
 """
 
 from __future__ import annotations
@@ -148,17 +150,28 @@ async def check_pipeline(
     except UpworkError as exc:
         offers = {}
         notes.append(f"Offers were not checked: {exc}")
+    unknown = await ledger.unknown()
+    for p in overview.proposals:  # a submission whose answer was lost, seen on Upwork: it arrived
+        job_id = _job(p)[0]
+        if job_id in unknown:
+            await ledger.found(job_id, p.id)
     seen = await ledger.seen()
     looks: dict[str, dict[str, Any]] = {}
     messages: dict[str, str | None] = {}
     lookups = 0
+    waiting = [p for p in overview.proposals if _status(p) in OPEN and not (seen.get(p.id) or {}).get("room")]
+    listed = await client.proposals.rooms(tenant_id=tenant_id) if waiting else None
+    requests += listed.requests if listed else 0
     for p in overview.proposals:
         before = seen.get(p.id) or {}
         status, (job_id, _) = _status(p), _job(p)
         room = before.get("room")
-        if room is None and status in OPEN and lookups < ROOM_LOOKUPS:
-            lookups += 1
-            room = await client.proposals.room(p.id, tenant_id=tenant_id)
+        if room is None and status in OPEN:
+            if listed is not None and listed.known and (p.id in listed.by_proposal or listed.complete):
+                room = listed.by_proposal[p.id].room_id if p.id in listed.by_proposal else None
+            elif lookups < ROOM_LOOKUPS:  # the room list could not say: ask for this proposal's room
+                lookups += 1
+                room = await client.proposals.room(p.id, tenant_id=tenant_id)
             if room is not None and p.id in seen:
                 requests += 1
                 messages[p.id] = await _first_message(client, room, tenant_id)
