@@ -89,8 +89,10 @@ def preview(a: Application) -> str:
             lines += [f"{n}. {clean(question)}", f"   {answer}"]
     else:
         lines.append("Screening questions: none")
-    lines.append("Submitting spends Connects (Upwork does not tell the API how many) and cannot be undone here.")
     return "\n".join(lines)
+
+
+SPENDS = "Submitting spends Connects (Upwork does not tell the API how many) and cannot be undone here."
 
 
 async def _pulled_schema_lacks_it(ctx: Ctx) -> None:
@@ -159,8 +161,10 @@ async def submit_proposal(
         note = await _after_unknown(client, ledger, job_id, earlier.updated, check, tenant_id)
     elif earlier is not None and earlier.state != "refused":
         raise ToolError(_already(job_id, earlier.state, earlier.proposal_id, check))
-    shown = note + preview(application)
+    proposal = preview(application)
+    shown = f"{proposal}\n{SPENDS}"
     payload = {
+        "proposal": shown,  # what the person reads first, on the page and in the terminal
         "job_id": job_id,
         "kind": application.kind,
         "amount": application.amount,
@@ -176,7 +180,7 @@ async def submit_proposal(
         kind="submit_proposal",
         payload=payload,
         token=confirmation_token,
-        question=f"Submit this proposal on Upwork?\n\n{shown}",
+        question=f"Submit this proposal on Upwork?\n\n{note}{shown}",
         schema=SubmitDecision,
         check=check,
     )
@@ -196,7 +200,7 @@ async def submit_proposal(
             expires_in_seconds=ticket.expires_in,
         )
         same = "the same job, amount, cover_letter and answers"
-        body = untrusted(shown, "the job's title and questions are written by the client")
+        body = note + untrusted(proposal, "the job's title and questions are written by the client") + f"\n{SPENDS}"
         return respond(
             out, f"NOT SUBMITTED YET. The proposal:\n{body}\n" + verdict.instructions("submit_proposal", same)
         )
@@ -226,7 +230,12 @@ async def submit_proposal(
     out = SubmitResult(
         status="submitted", job_id=job_id, proposal_id=done.proposal_id, upwork_status=done.status, warning=done.warning
     )
-    text = f"Submitted to job {job_id}: proposal {done.proposal_id}" + (f" ({done.status})" if done.status else "")
+    said = (
+        f"{done.status}: Upwork's word for sent and open, awaiting the client"
+        if done.status == "Accepted"
+        else done.status
+    )
+    text = f"Submitted to job {job_id}: proposal {done.proposal_id}" + (f" ({said})" if said else "")
     return respond(out, text + (f". Upwork also said: {done.warning}" if done.warning else "."))
 
 
@@ -273,6 +282,7 @@ class PipelineOut(OutModel):
     changes: list[ChangeOut]
     notes: list[str] | None = None
     queued_for: list[str] | None = Field(default=None, description="sinks of proposals watches it was sent to")
+    waiting: list[ChangeOut] | None = Field(default=None, description="first check: what already waits on the user")
 
 
 async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[CallToolResult, PipelineOut]:
@@ -284,6 +294,7 @@ async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[Cal
     state = app(ctx)
     found = await state.watches.pipeline(tenant_id=tenant_id)
     changes = [change_out(c) for c in found.changes]
+    waiting = [change_out(c) for c in found.waiting]
     queued = sorted(found.queued)
     out = PipelineOut(
         first_check=found.first,
@@ -291,19 +302,23 @@ async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[Cal
         changes=changes,
         notes=found.notes or None,
         queued_for=queued or None,
+        waiting=waiting or None,
     )
     if found.first:
         head = f"First check: {found.tracked} proposals recorded; later checks report what changes."
+        if waiting:
+            head += f" Already waiting on you: {len(waiting)}."
     else:
         head = (
             f"{len(changes)} change(s) in {found.tracked} proposals since the last check (quiet = {QUIET_DAYS} days)."
         )
     if queued:
-        head += f" Sent to {', '.join(queued)} (your proposals watch)."
+        head += f" Queued for {', '.join(queued)} (your proposals watch): sent now, or by `upwork-mcp watch run`."
         await state.deliver()
     head += "".join(f"\n{n}" for n in found.notes)
-    text = listing(head, [change_line(c) for c in changes], "job titles, reasons and messages are written by clients")
-    return respond(out, text + steps_text(changes))
+    shown = changes or waiting
+    text = listing(head, [change_line(c) for c in shown], "job titles, reasons and messages are written by clients")
+    return respond(out, text + steps_text(shown))
 
 
 TOOLS = [

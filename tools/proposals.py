@@ -160,10 +160,13 @@ async def list_proposals(
         )
         # Upwork's status buckets overlap: each proposal is counted once, by its own status.
         head = (
-            f"{total if overview.complete else f'at least {total}'} proposals: "
-            + ", ".join(f"{n} {s}" for s, n in counts.items())
+            f"{total if overview.complete else f'at least {total}'} proposals"
+            + (f" for job {job_id}" if job_id else "")
+            + (": " + ", ".join(f"{n} {s}" for s, n in counts.items()) if counts else "")
             + ("" if overview.complete else f" (the newest {overview.page_size} of each status read)")
         )
+        if total > limit:
+            head += f"; the newest {limit} shown (limit up to 40, or a status with its cursor for the rest)"
     else:
         page = await proposals.list(status, first=limit, after=cursor, sort=sort, job_ids=jobs, tenant_id=tenant_id)
         rooms = await _rooms(proposals, page.proposals, tenant_id)
@@ -182,7 +185,7 @@ async def list_proposals(
             f"\nRooms read: the {rooms.scanned} most recent; a proposal shown without one may still have one "
             "(get_proposal checks it)."
         )
-    else:
+    elif out.proposals:
         head += f"; {silent} shown without a reply (no message room)"
     when = {k: r.last_at for k, r in rooms.by_proposal.items()}
     lines = [_proposal_line(p, _reply(p, when.get(p.id))) for p in out.proposals]

@@ -176,10 +176,13 @@ async def list_watches(ctx: Ctx) -> Annotated[CallToolResult, WatchList]:
     ]
     lines += [f"{name}: BROKEN, not checked: {why}" for name, why in broken]
     head = f"{len(items)} watches; Upwork search budget today {out.search_budget}"
+    jobs = not items or any(w.source != "proposals" for w in items)
     head += (
         f"\nRanked by {profile.origin}: {stated.describe(profile)}"
         if profile
         else "\nNo ranking criteria stated yet: set_criteria (the user states or accepts them)."
+        if jobs
+        else ""
     )
     return respond(out, head + ("\n" + "\n".join(lines) if lines else "\nNone yet: create_watch makes one."))
 
@@ -268,7 +271,9 @@ async def check_watches(
                 joined(
                     f"{c.name}: "
                     + ("first check: your proposals recorded" if c.first_check else f"{len(c.changes)} change(s)"),
-                    f"sent to {', '.join(c.queued_for)}" if c.queued_for else None,
+                    f"queued for {', '.join(c.queued_for)} (sent now, or by `upwork-mcp watch run`)"
+                    if c.queued_for
+                    else None,
                 )
             )
             lines += [change_line(x) for x in c.changes]
@@ -282,7 +287,9 @@ async def check_watches(
             )
         )
         lines += [found_line(j) for j in c.new]
-    head = f"Checked {len(checks)} watches ({feed_requests} feed request(s) for all feed watches)"
+    head = f"Checked {len(checks)} watches"
+    if any(r.source == "feed" for r in reports):
+        head += f" ({feed_requests} feed request(s) for all feed watches)"
     head += f", ranked by {profile.origin}" if profile and any(r.source != "proposals" for r in reports) else ""
     text = listing(head, lines, "job titles, texts and messages are written by clients")
     if errors:

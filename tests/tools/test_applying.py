@@ -241,3 +241,21 @@ async def test_the_identity_comes_from_the_account_never_from_the_model(connect:
     assert forged.is_error and "has no argument 'selectedContractor'" in forged.content[0].text
     user, org = sandbox.data.user, sandbox.data.organizations[0]
     assert f"As: {user['nid']} (user {user['id']}), organization {org['id']}" in preview.content[0].text
+
+
+async def test_the_person_reads_the_proposal_itself_where_they_approve(
+    connect: Connect, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from upwork_mcp.approvals import Approvals
+    from upwork_mcp.commands.approve import _describe
+
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_DATA_DIR": str(tmp_path)}) as client:
+        waiting = await client.call_tool("submit_proposal", args_for(job))
+    assert waiting.structured_content["approval_id"], waiting.content[0].text
+    [record] = Approvals(Store(SQLiteDatabase(tmp_path / "sandbox.sqlite3"))).pending()
+    shown = "\n".join(_describe(record, full=True))  # what `upwork-mcp approve ID` prints before asking
+    first = shown.splitlines()[1]
+    assert first.startswith("  proposal: Job: ") and job["title"][:30] in first
+    assert LETTER.splitlines()[2] in shown and "Submitting spends Connects" in shown
+    assert all(f"1. {q}"[:40] in shown for q in job["_questions"][:1])

@@ -40,6 +40,9 @@ async def test_each_change_is_reported_once_with_its_next_step(connect: Connect,
         second = await client.call_tool("check_proposals", {})
         third = await client.call_tool("check_proposals", {})
     assert first.structured_content["first_check"] and changes(first) == []
+    waiting = {(w["proposal_id"], w["kind"]) for w in first.structured_content["waiting"]}  # shown, not a change
+    assert any(kind == "quiet" for _, kind in waiting) and any(kind == "client_wrote" for _, kind in waiting)
+    assert "Already waiting on you" in first.content[0].text
     assert first.structured_content["tracked"] >= len(sandbox.data.proposals) - 3  # (the newest page per status)
     found = {(c["proposal_id"], c["kind"]): c for c in changes(second)}
     assert set(found) == {(declined["id"], "status"), (written["id"], "client_wrote")}
@@ -62,10 +65,7 @@ async def test_an_offer_on_the_job_is_reported_with_what_to_do(connect: Connect,
         change_proposal(sandbox, offered["id"], offer=True)
         found = changes(await client.call_tool("check_proposals", {}))
     offer_id = sandbox.data.offers[0]["id"]
-    assert {(c["kind"], c.get("status"), c.get("offer_id")) for c in found} == {
-        ("status", "Offered", None),
-        ("offer", "Offered", offer_id),
-    }
+    assert [(c["kind"], c.get("status"), c.get("offer_id")) for c in found] == [("offer", "Offered", offer_id)]
     assert any(f"get_offer offer_id={offer_id}" in c["next_step"] for c in found)
 
 
@@ -117,6 +117,39 @@ async def test_a_proposals_watch_through_the_tools(connect: Connect, sandbox: Sa
     assert check["first_check"] and check["changes"] == []
     assert seen.structured_content["queued_for"] == ["phone"]
     assert [(c["proposal_id"], c["kind"]) for c in changes(seen)] == [(declined["id"], "status")]
-    assert "Sent to phone" in seen.content[0].text
+    assert "Queued for phone (your proposals watch)" in seen.content[0].text
     assert later.structured_content["checks"][0]["changes"] == []  # reported (and sent) once
     assert "mine | proposals | (every change to my proposals) | every 15 min" in listed.content[0].text
+
+
+async def test_every_new_message_from_the_client_is_a_change_and_the_users_own_are_not(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    (written,) = quiet_pending(sandbox, 1)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        await client.call_tool("check_proposals", {})
+        change_proposal(sandbox, written["id"], message="Could you start on Monday?")
+        first = changes(await client.call_tool("check_proposals", {}))
+        reply = {"room_id": sandbox.data.proposal_rooms[written["id"]], "message": "Yes, Monday works."}
+        token = (await client.call_tool("send_message", reply)).structured_content["confirmation_token"]
+        sent = await client.call_tool("send_message", {**reply, "confirmation_token": token})
+        mine = changes(await client.call_tool("check_proposals", {}))
+        change_proposal(sandbox, written["id"], message="Great, and the budget?")
+        again = changes(await client.call_tool("check_proposals", {}))
+        quiet = changes(await client.call_tool("check_proposals", {}))
+    assert [(c["kind"], c["message"]) for c in first] == [("client_wrote", "Could you start on Monday?")]
+    assert mine == [] and quiet == []
+    assert [(c["kind"], c["message"]) for c in again] == [("client_wrote", "Great, and the budget?")]
+    assert not sent.is_error and sandbox.sent_messages[-1]["message"] == "Yes, Monday works."
+
+
+async def test_all_proposals_says_how_many_are_shown_and_an_empty_answer_reads_well(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    async with connect() as client:
+        some = await client.call_tool("list_proposals", {"status": "all", "limit": 5})
+        none = await client.call_tool("list_proposals", {"status": "all", "job_id": "1111111111111111111"})
+    assert "; the newest 5 shown (limit up to 40" in some.content[0].text
+    assert len(some.structured_content["proposals"]) == 5 < some.structured_content["total"]
+    assert none.content[0].text.startswith("0 proposals for job 1111111111111111111")
+    assert "shown without a reply" not in none.content[0].text and ": ;" not in none.content[0].text

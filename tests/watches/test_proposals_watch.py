@@ -8,18 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from tests.watches.helpers import watching
 from tests.watches.test_delivery import CONFIG, Receiver
-from upwork_mcp.errors import InvalidInputError
+from upwork_mcp.errors import InvalidInputError, UpworkError
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.sandbox.applying import change_proposal
+from upwork_mcp.sandbox.personas import persona_organizations
 from upwork_mcp.store import Store, WatchStore
 from upwork_mcp.store._db import SQLiteDatabase
 from upwork_mcp.store.proposals import ProposalLedger
 from upwork_mcp.store.watches import Queued
-from upwork_mcp.watches.delivery import Deliverer
+from upwork_mcp.watches.delivery import Deliverer, change_dict
 from upwork_mcp.watches.filters import WatchFilters
 from upwork_mcp.watches.runner import OneUser, run
 from upwork_mcp.watches.service import Watch, Watches
@@ -82,18 +84,18 @@ async def test_a_change_check_proposals_saw_first_reaches_the_sinks_once(sandbox
     (offered,) = pending(sandbox, 1)
     async with watching(sandbox, CONFIG, tmp_path) as watches, receiver.client() as http:
         await watches.create(pipeline_watch(sinks=("hook", "chat")))
-        await watches.pipeline()  # the user's first check, in a conversation
+        await watches.check("mine")  # the user's first check: the watch follows from here
         change_proposal(sandbox, offered["id"], offer=True)
         seen = await watches.pipeline()  # check_proposals' look: it reports the offer and queues it
         late = await watches.check("mine")  # the watch comes after: nothing left to report or queue
         deliverer = Deliverer(OneUser(watches), http)
         await deliverer.deliver_due()
         await deliverer.deliver_due()
-    assert {(c.kind, c.status) for c in seen.changes} == {("status", "Offered"), ("offer", "Offered")}
+    assert [(c.kind, c.status) for c in seen.changes] == [("offer", "Offered")]  # said once, with its id
     assert seen.queued == {"hook", "chat"} and late.changes == [] and late.queued == ()
-    assert sorted(delivered(receiver)) == [(offered["id"], "offer"), (offered["id"], "status")]
+    assert delivered(receiver) == [(offered["id"], "offer")]
     slack = [a for a in receiver.accepted if a["path"] == "/slack"]
-    assert len(slack) == 2 and all("Upwork proposal update (watch mine)" in a["text"] for a in slack)
+    assert len(slack) == 1 and all("Upwork proposal update (watch mine)" in a["text"] for a in slack)
 
 
 async def test_concurrent_checks_queue_each_change_once(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -140,7 +142,7 @@ async def test_a_proposals_watch_takes_sinks_and_no_job_filters(sandbox: Sandbox
     async with watching(sandbox, CONFIG, tmp_path) as watches:
         with pytest.raises(InvalidInputError, match="give no job filters"):
             await watches.create(Watch("x", "proposals", WatchFilters(q="python"), ("hook",), 15))
-        with pytest.raises(InvalidInputError, match="at least 15"):
+        with pytest.raises(InvalidInputError, match="must be 15 to 1440 minutes"):
             await watches.create(Watch("y", "proposals", WatchFilters(), ("hook",), 5))
         with pytest.raises(InvalidInputError, match="No sink 'nope'"):
             await watches.create(pipeline_watch(sinks=("nope",)))
@@ -176,12 +178,16 @@ async def test_a_check_that_dies_while_queueing_leaves_the_change_for_the_next(
 
 def test_only_the_check_that_advances_a_proposal_queues_its_messages(tmp_path: Path) -> None:
     store = Store(SQLiteDatabase(tmp_path / "state.sqlite3"))
-    ledger = ProposalLedger(store, "user-1")
-    before, after = {"status": "Pending"}, {"status": "Declined"}
-    assert ledger.first_look({"p1": before})
-    won = ledger.advance("p1", before, after, [Queued("k-one", "mine", "hook", "{}")])
-    lost = ledger.advance("p1", before, after, [Queued("k-two", "mine", "hook", "{}")])  # saw it too, later
-    assert (won, lost) == (True, False) and WatchStore(store).pending() == 1
+    ledger, watches = ProposalLedger(store, "user-1"), WatchStore(store)
+    looks = [{"status": s} for s in ("Pending", "Declined", "Archived", "Hired")]
+    assert ledger.first_look({"p1": looks[0]})
+    gone = ledger.advance("p1", looks[0], looks[1], [Queued("k-gone", "mine", "hook", "{}")])  # no such watch
+    watches.add("mine", pipeline_watch().spec())
+    new = ledger.advance("p1", looks[1], looks[2], [Queued("k-new", "mine", "hook", "{}")])  # before its 1st check
+    watches.touch("mine")
+    won = ledger.advance("p1", looks[2], looks[3], [Queued("k-one", "mine", "hook", "{}")])
+    lost = ledger.advance("p1", looks[2], looks[3], [Queued("k-two", "mine", "hook", "{}")])  # saw it too, later
+    assert (gone, new, won, lost) == (set(), set(), {"hook"}, None) and watches.pending() == 1
 
 
 async def test_a_check_finds_new_rooms_from_the_room_list_not_one_lookup_per_proposal(
@@ -204,6 +210,137 @@ async def test_a_check_finds_new_rooms_from_the_room_list_not_one_lookup_per_pro
         looked_up = await watches.pipeline()
         fallback = sandbox.api_requests - before
     assert [c.kind for c in listed.changes] == [c.kind for c in looked_up.changes] == ["client_wrote"]
-    # the status pages, the pending offers, the room list (one page), the new room's first message
-    assert cost == len(PROPOSAL_STATUSES) + 1 + 1 + 1, cost
+    # the status pages, the pending offers, the room list (one page, with each room's latest message)
+    assert cost == len(PROPOSAL_STATUSES) + 1 + 1, cost
     assert len(open_ones) > 3 and fallback > cost  # without the room list: a lookup per open proposal without one
+
+
+async def test_a_check_that_fetched_before_another_wrote_never_moves_the_record_back(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (declined,) = pending(sandbox, 1)
+    env = {"UPWORK_DATA_DIR": str(tmp_path / "data")}
+    async with (
+        watching(sandbox, CONFIG, tmp_path, env=env) as slow,
+        watching(sandbox, CONFIG, tmp_path, env=env) as fast,
+    ):
+        await slow.create(pipeline_watch())
+        await slow.check("mine")
+        fetch = slow.client.proposals.overview
+
+        async def then_the_client_declines(*args: Any, **kwargs: Any) -> Any:
+            page = await fetch(*args, **kwargs)  # still Pending, as Upwork said a moment ago
+            change_proposal(sandbox, declined["id"], status="Declined")
+            await fast.pipeline()  # another check records (and queues) the decline meanwhile
+            return page
+
+        monkeypatch.setattr(slow.client.proposals, "overview", then_the_client_declines)
+        stale = await slow.pipeline()
+        monkeypatch.undo()
+        later = await fast.pipeline()
+        queued = slow.store.pending()
+    assert stale.changes == [] and later.changes == []  # not "now: Pending", nor the decline a second time
+    assert queued == 1
+
+
+async def test_offers_that_could_not_be_read_are_not_an_offer_made_again(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (offered,) = pending(sandbox, 1)
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.create(pipeline_watch())
+        await watches.check("mine")
+        change_proposal(sandbox, offered["id"], offer=True)
+        made = await watches.check("mine")
+
+        async def unavailable(*args: Any, **kwargs: Any) -> Any:
+            raise UpworkError("Upwork failed with HTTP 503 (a test)")
+
+        monkeypatch.setattr(watches.client.offers, "list", unavailable)
+        blind = await watches.check("mine")
+        monkeypatch.undo()
+        seen_again = await watches.check("mine")
+    assert ("offer", "Offered") in {(c.kind, c.status) for c in made.changes}
+    assert blind.changes == [] and any("Offers were not checked" in n for n in blind.notes)
+    assert seen_again.changes == [] and watches.store.pending() == 1  # the offer, once
+
+
+async def test_a_proposal_missed_at_the_first_check_is_not_news(sandbox: Sandbox, tmp_path: Path) -> None:
+    old = next(p for p in sandbox.data.proposals if p["status"]["status"] == "Declined")
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.create(pipeline_watch())
+        await watches.check("mine")
+        with watches.store.db.transaction() as tx:  # as if Upwork had timed out on its status at the first check
+            tx.execute("DELETE FROM proposal_seen WHERE proposal_id = ?", (old["id"],))
+        report = await watches.check("mine")
+    assert [(c.proposal_id, c.kind, c.status) for c in report.changes] == [(old["id"], "new", "Declined")]
+    assert watches.store.pending() == 0  # recorded, shown here, not pinged
+    said = change_dict({"proposal_id": old["id"], "kind": "new", "status": "Declined", "job_title": "A job"})
+    assert said["line"] == "A job | now: Declined"
+
+
+async def test_a_watch_whose_sinks_are_gone_is_not_checked_and_loses_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    (declined,) = pending(sandbox, 1)
+    config = tmp_path / "gone.toml"
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.create(pipeline_watch())
+        await watches.check("mine")
+        change_proposal(sandbox, declined["id"], status="Declined")
+    async with watching(sandbox, "", config.parent) as watches:  # the settings file no longer has the sink
+        reports, errors = await watches.check_many(["mine"])
+        said: list[str] = []
+        await run(watches, Deliverer(OneUser(watches), httpx.AsyncClient()), once=True, say=said.append)
+        kept = await watches.pipeline()  # check_proposals still has the change to show
+    assert reports == [] and "none of those sinks exists any more" in str(errors[0][1])
+    assert any(line.startswith("SKIPPED mine: ") and "hook" in line for line in said)
+    assert [(c.proposal_id, c.kind) for c in kept.changes] == [(declined["id"], "status")]
+
+
+async def test_a_failing_check_waits_its_interval(sandbox: Sandbox, tmp_path: Path) -> None:
+    from upwork_mcp.sandbox import Faults
+
+    async with watching(sandbox, CONFIG, tmp_path) as watches, httpx.AsyncClient() as http:
+        await watches.create(pipeline_watch())
+        sandbox.faults = Faults.parse("deny=Query.vendorProposals")
+        deliverer = Deliverer(OneUser(watches), http)
+        first = await run(watches, deliverer, once=True, say=lambda _: None)
+        before = sandbox.api_requests
+        second = await run(watches, deliverer, once=True, say=lambda _: None)  # the next tick
+    assert first.errors and not second.errors and sandbox.api_requests == before  # not asked again at once
+
+
+async def test_without_criteria_the_job_watches_wait_and_the_proposals_watch_is_checked(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with watching(sandbox, CONFIG, tmp_path, stated=False) as watches:
+        await watches.create(pipeline_watch())
+        watches.store.add("all-feed", Watch("all-feed", "feed", WatchFilters()).spec())
+        reports, errors = await watches.check_many(["mine", "all-feed"])
+    assert [r.watch for r in reports] == ["mine"]
+    assert [(name, type(exc).__name__) for name, exc in errors] == [("all-feed", "CriteriaNeeded")]
+
+
+async def test_another_organization_is_a_record_of_its_own_and_no_watch_s(sandbox: Sandbox, tmp_path: Path) -> None:
+    (declined,) = pending(sandbox, 1)
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.create(pipeline_watch())
+        await watches.check("mine")
+        org = persona_organizations(sandbox, 0)[1]["id"]  # the user's agency
+        as_org = await watches.pipeline(tenant_id=org)
+        change_proposal(sandbox, declined["id"], status="Declined")
+        org_sees = await watches.pipeline(tenant_id=org)
+        mine = await watches.check("mine")
+    assert as_org.first and [c.kind for c in org_sees.changes] == ["status"] and org_sees.queued == set()
+    assert [c.kind for c in mine.changes] == ["status"] and mine.queued == ("hook",)
+    assert watches.store.pending() == 1
+
+
+async def test_a_new_watch_starts_from_what_is_there(sandbox: Sandbox, tmp_path: Path) -> None:
+    (declined,) = pending(sandbox, 1)
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.pipeline()  # the user checked their proposals long ago
+        change_proposal(sandbox, declined["id"], status="Declined")
+        await watches.create(pipeline_watch())
+        first = await watches.check("mine")
+    assert first.first and [c.kind for c in first.changes] == ["status"]  # shown to the one who checks
+    assert first.queued == () and watches.store.pending() == 0  # not sent: the watch starts now

@@ -30,7 +30,7 @@ def test_watch_commands_add_list_check_preview_run_remove(capsys: pytest.Capture
     assert main(["watch", "add", "apis", "--sandbox"]) == 1  # the name is taken
     assert "exists" in capsys.readouterr().err
     assert main(["watch", "add", "quick", "--sandbox", "--source", "search", "--interval", "5"]) == 1
-    assert "at least 15" in capsys.readouterr().err
+    assert "must be 15 to 1440 minutes" in capsys.readouterr().err
     assert main(["watch", "list", "--sandbox"]) == 0 and "apis: feed" in capsys.readouterr().out
     assert main(["watch", "check", "--sandbox"]) == 0
     assert "first check" in capsys.readouterr().out

@@ -105,7 +105,7 @@ async def test_local_filters_and_a_pasted_search_url(sandbox: Sandbox) -> None:
 
 async def test_search_watches_draw_on_a_daily_budget_and_need_a_slow_interval(sandbox: Sandbox, tmp_path: Path) -> None:
     async with watching(sandbox, "[search]\ndaily_budget = 2\n", tmp_path) as watches:
-        with pytest.raises(InvalidInputError, match="at least 15"):
+        with pytest.raises(InvalidInputError, match="must be 15 to 1440 minutes"):
             await watches.create(Watch("fast", "search", WatchFilters(q="python"), interval_minutes=5))
         await watches.create(Watch("slow", "search", WatchFilters(q="python"), interval_minutes=15))
         first = await watches.check("slow")

@@ -177,6 +177,8 @@ class ProposalsAPI:
                         room_id=str(node["id"]),
                         last_from_user=(author == me) if author else None,
                         last_at=story.get("createdDateTime"),
+                        last_message=story.get("message"),
+                        last_id=str(story["id"]) if story.get("id") else None,
                     )
                 info = conn.get("pageInfo") or {}
                 after = info.get("endCursor") if info.get("hasNextPage") and edges else None

@@ -125,7 +125,7 @@ def sandbox_posting_parser(sandbox: argparse.ArgumentParser) -> None:
     act = actions.add_parser(
         "change-proposal", help="the client acts on one of your sandbox proposals (status, a message, an offer)"
     )
-    act.add_argument("proposal_id", help="its id (list_proposals shows them)")
+    act.add_argument("proposal_id", help="its id (`upwork-mcp call list_proposals --sandbox` lists them)")
     act.add_argument("--status", choices=PROPOSAL_STATUSES)
     act.add_argument("--reason", help="the client's reason for the status")
     act.add_argument("--message", help="the client writes in the proposal's room (opening it)")

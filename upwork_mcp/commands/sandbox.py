@@ -44,7 +44,8 @@ def _act_on_proposal(args: argparse.Namespace, board: Board) -> str:
             "an offer" if args.offer else ""]  # fmt: skip
     return (
         f"The client acted on proposal {args.proposal_id} in the embedded sandbox ({', '.join(s for s in said if s)});"
-        " --sandbox processes see it next request (check_proposals, a proposals watch)."
+        " --sandbox processes see it next request (`upwork-mcp call check_proposals --sandbox`, `upwork-mcp watch "
+        "check --sandbox`)."
     )
 
 

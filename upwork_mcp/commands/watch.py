@@ -192,7 +192,8 @@ async def _add_proposals(watches: Watches, watch: Watch) -> int:
     watch = await watches.create(watch)
     _say(
         f"Watch {watch.name}: changes to your proposals, every {watch.interval_minutes} min, "
-        f"to {', '.join(watch.sinks)} (each change once, also when check_proposals saw it first)"
+        f"to {', '.join(watch.sinks)} (each change once, also one a conversation or `upwork-mcp call check_proposals` "
+        "saw first)"
     )
     _say(
         "Checked when `upwork-mcp watch run` is running (or `watch check` now); its first check records your proposals."

@@ -96,6 +96,8 @@ class ProposalRoom(APIModel):
     room_id: str
     last_from_user: bool | None = None  # the user wrote the latest message (None: unknown)
     last_at: str | None = None
+    last_message: str | None = None  # its text (the author's words)
+    last_id: str | None = None  # its story id
 
 
 class ProposalRooms(APIModel):

@@ -37,10 +37,14 @@ class ApplicationRow:
 
 
 class ProposalLedger:
-    def __init__(self, store: Store, owner: str) -> None:
+    """`owner`: the Upwork user; `view`: the organization their proposals were read as (None: their default),
+    kept as a record of its own (what one organization shows is not news against another's)."""
+
+    def __init__(self, store: Store, owner: str, *, view: str | None = None) -> None:
         self.store = store
         self.db = store.db
         self.owner = owner
+        self._looks = owner if view is None else f"{owner}|{view}"
         self._clock = store._clock
 
     # -- applications ----------------------------------------------------------------------------------
@@ -113,48 +117,65 @@ class ProposalLedger:
 
     def seen(self) -> dict[str, dict[str, Any]]:
         with self.db.transaction() as tx:
-            rows = tx.all("SELECT proposal_id, seen FROM proposal_seen WHERE owner = ?", (self.owner,))
+            rows = tx.all("SELECT proposal_id, seen FROM proposal_seen WHERE owner = ?", (self._looks,))
         return {r["proposal_id"]: json.loads(r["seen"]) for r in rows}
+
+    def first_checked(self) -> float | None:
+        """When the user's first check recorded their proposals (None: never checked)."""
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT first FROM proposal_checks WHERE owner = ?", (self._looks,))
+        return float(row["first"]) if row else None
 
     def first_look(self, looks: dict[str, dict[str, Any]]) -> bool:
         """On the user's first check, record every look and return True; False when they were checked before."""
         now = self._clock()
-        with self.db.transaction(lock=f"proposals:{self.owner}") as tx:
-            if tx.one("SELECT owner FROM proposal_checks WHERE owner = ?", (self.owner,)) is not None:
+        with self.db.transaction(lock=f"proposals:{self._looks}") as tx:
+            if tx.one("SELECT owner FROM proposal_checks WHERE owner = ?", (self._looks,)) is not None:
                 return False
-            tx.execute("INSERT INTO proposal_checks (owner, first, last) VALUES (?, ?, ?)", (self.owner, now, now))
+            tx.execute("INSERT INTO proposal_checks (owner, first, last) VALUES (?, ?, ?)", (self._looks, now, now))
             for proposal_id, look in looks.items():
                 tx.execute(
                     "INSERT INTO proposal_seen (owner, proposal_id, seen, updated) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (owner, proposal_id) DO NOTHING",
-                    (self.owner, proposal_id, _text(look), now),
+                    (self._looks, proposal_id, _text(look), now),
                 )
         return True
 
     def advance(
         self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any], queue: Sequence[Queued] = ()
-    ) -> bool:
-        """Move a proposal's record from `before` (None: never seen) to `after`; True for the one caller that did.
-        `queue`: messages for the sinks of the user's proposals watches, queued only by that caller, in the same
-        transaction (a crash leaves the change unreported and unqueued, or both)."""
+    ) -> set[str] | None:
+        """Move a proposal's record from `before` (None: never seen) to `after`: None unless this caller did (then
+        the sinks it queued for). `queue`: messages for the sinks of the user's proposals watches, queued only
+        by that caller, in the same transaction (a crash leaves the change unreported and unqueued, or both)."""
         now = self._clock()
-        with self.db.transaction(lock=f"proposal:{self.owner}:{proposal_id}") as tx:
+        with self.db.transaction(lock=f"proposal:{self._looks}:{proposal_id}") as tx:
             if before is None:
                 changed = tx.execute(
                     "INSERT INTO proposal_seen (owner, proposal_id, seen, updated) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (owner, proposal_id) DO NOTHING",
-                    (self.owner, proposal_id, _text(after), now),
+                    (self._looks, proposal_id, _text(after), now),
                 )
             else:
                 changed = tx.execute(
                     "UPDATE proposal_seen SET seen = ?, updated = ? WHERE owner = ? AND proposal_id = ? AND seen = ?",
-                    (_text(after), now, self.owner, proposal_id, _text(before)),
+                    (_text(after), now, self._looks, proposal_id, _text(before)),
                 )
-            tx.execute("UPDATE proposal_checks SET last = ? WHERE owner = ?", (now, self.owner))
-            if changed == 1:
-                for item in queue:
+            tx.execute("UPDATE proposal_checks SET last = ? WHERE owner = ?", (now, self._looks))
+            if changed != 1:
+                return None
+            queued = set()
+            for item in queue:
+                if _follows(tx, item.watch):
                     enqueue(tx, item, now)
-        return changed == 1
+                    queued.add(item.sink)
+        return queued
+
+
+def _follows(tx: Any, watch: str) -> bool:
+    """Whether `watch` (as stored) is, now, a proposals watch past its first check (a watch deleted or
+    replaced since its routes were read gets nothing; a new one starts from what is there)."""
+    row = tx.one("SELECT spec, seeded FROM watches WHERE name = ?", (watch,))
+    return row is not None and bool(row["seeded"]) and json.loads(row["spec"]).get("source") == "proposals"
 
 
 def _application(row: Any) -> ApplicationRow:
@@ -192,10 +213,13 @@ class AsyncProposalLedger:
     async def seen(self) -> dict[str, dict[str, Any]]:
         return await anyio.to_thread.run_sync(self.inner.seen)
 
+    async def first_checked(self) -> float | None:
+        return await anyio.to_thread.run_sync(self.inner.first_checked)
+
     async def first_look(self, looks: dict[str, dict[str, Any]]) -> bool:
         return await anyio.to_thread.run_sync(self.inner.first_look, looks)
 
     async def advance(
         self, proposal_id: str, before: dict[str, Any] | None, after: dict[str, Any], queue: Sequence[Queued] = ()
-    ) -> bool:
+    ) -> set[str] | None:
         return await anyio.to_thread.run_sync(self.inner.advance, proposal_id, before, after, queue)

@@ -214,10 +214,14 @@ class WatchStore:
                     enqueue(tx, Queued(key, name, sink, _delivery_payload(item)), now)
         return [item for item, _ in reported]
 
-    def touch(self, name: str) -> None:
-        """Record a check of a watch that claims no jobs (a proposals watch): checked now, past its first."""
+    def touch(self, name: str, *, first_done: bool = True) -> None:
+        """Record a check of a watch that claims no jobs (a proposals watch): checked now, and (`first_done`)
+        past its first check."""
         with self.db.transaction(lock=f"watch:{self._n(name)}") as tx:
-            tx.execute("UPDATE watches SET checked = ?, seeded = 1 WHERE name = ?", (self._clock(), self._n(name)))
+            tx.execute(
+                "UPDATE watches SET checked = ?, seeded = CASE WHEN ? = 1 THEN 1 ELSE seeded END WHERE name = ?",
+                (self._clock(), 1 if first_done else 0, self._n(name)),
+            )
 
     def stored_name(self, name: str) -> str:
         """The watch's name as stored (owner/name in a team): what its outbox rows carry."""

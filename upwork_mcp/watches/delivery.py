@@ -125,7 +125,12 @@ def change_dict(change: dict[str, Any]) -> dict[str, Any]:
     message = clean(change.get("message"))
     reason = clean(change.get("reason"))
     status = change.get("status")
-    what = f"{CHANGED.get(kind, kind)}: {status}" if kind in ("status", "new") and status else CHANGED.get(kind, kind)
+    if kind == "new" and status not in (None, "Pending", "Accepted"):
+        what = f"now: {status}"  # sent before this server saw it, and already past waiting
+    elif kind in ("status", "new") and status:
+        what = f"{CHANGED.get(kind, kind)}: {status}"
+    else:
+        what = CHANGED.get(kind, kind)
     said = f'"{message[:300]}"' if message else None
     step = STEPS.get(kind) or (STEPS.get(str(status)) if kind in ("status", "new") else None)
     return {
@@ -156,15 +161,24 @@ def line(title: str, budget: str | None, rated: Score | None, change: str | None
     return " | ".join(p for p in (clean(title) or "(untitled)", budget, clean(verdict), change) if p)
 
 
-def _text(watch: str, jobs: list[dict[str, Any]]) -> str:
-    if _changes(jobs):
+def _text(watch: str, items: list[dict[str, Any]]) -> str:
+    changes = [c for c in items if _is_change(c)]
+    jobs = [j for j in items if not _is_change(j)]
+    parts = []
+    if changes:
         head = (
             f"Upwork proposal update (watch {watch})"
-            if len(jobs) == 1
-            else f"{len(jobs)} Upwork proposal updates (watch {watch})"
+            if len(changes) == 1
+            else f"{len(changes)} Upwork proposal updates (watch {watch})"
         )
-        lines = ["\n".join(p for p in (c["line"], _next(c), c["url"]) if p) for c in jobs]
-        return head + "\n\n" + "\n\n".join(lines)
+        lines = ["\n".join(p for p in (c["line"], _next(c), c["url"]) if p) for c in changes]
+        parts.append(head + "\n\n" + "\n\n".join(lines))
+    if jobs or not changes:
+        parts.append(_jobs_text(watch, jobs))
+    return "\n\n".join(parts)
+
+
+def _jobs_text(watch: str, jobs: list[dict[str, Any]]) -> str:
     by = next((j["ranked_by"] for j in jobs if j["ranked_by"]), None)
     whose = f" (ranked by {by.split(' (')[0]})" if by else ""
     title = (
@@ -180,9 +194,9 @@ def _next(change: dict[str, Any]) -> str | None:
     return f"Next: {change['next_step']}" if change["next_step"] else None
 
 
-def _changes(items: list[dict[str, Any]]) -> bool:
-    """Whether a message's items are proposal changes (a proposals watch's), not jobs."""
-    return bool(items) and "proposal_id" in items[0]
+def _is_change(item: dict[str, Any]) -> bool:
+    """Whether a message's item is a proposal change (a proposals watch's), not a job."""
+    return "proposal_id" in item
 
 
 def _request(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[dict[str, Any]], key: str) -> Any:
@@ -190,7 +204,10 @@ def _request(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[d
     text = _text(watch, jobs)
     headers = {DELIVERY_HEADER: key}
     if sink.type == "webhook":
-        items = {"changes": jobs} if _changes(jobs) else {"jobs": jobs}
+        changes = [c for c in jobs if _is_change(c)]
+        items: dict[str, Any] = {"changes": changes} if changes else {}
+        if len(changes) < len(jobs) or not changes:
+            items["jobs"] = [j for j in jobs if not _is_change(j)]
         body = json.dumps({"delivery_id": key, "watch": watch, **items}, separators=(",", ":")).encode()
         headers |= {"Content-Type": "application/json"}
         if s.get("secret"):
@@ -208,7 +225,7 @@ def _request(http: httpx.AsyncClient, sink: SinkConfig, watch: str, jobs: list[d
         body_json = {"chat_id": s["chat_id"], "text": text[:4000], "disable_web_page_preview": True}
         return http.build_request("POST", f"{base}/bot{s['token']}/sendMessage", json=body_json, headers=headers)
     first = jobs[0]  # ntfy: headers must be ASCII; the title is ours, the click target the job's own URL
-    tag = "envelope" if _changes(jobs) else "briefcase"
+    tag = "envelope" if all(_is_change(i) for i in jobs) else "briefcase"
     ntfy = {"Title": f"Upwork: {watch}", "Tags": tag} | ({"Click": first["url"]} if first["url"] else {})
     return http.build_request("POST", s["url"], content=text.encode(), headers=headers | ntfy)
 

@@ -1,7 +1,8 @@
 """The user's proposal pipeline: what changed since they last looked, each change reported once.
 
 A proposal's "look" is what the user would notice about it: its status and reason, whether the client
-opened its message room (freelancers cannot write first on a proposal, so a room means the client wrote),
+opened its message room (freelancers cannot write first on a proposal, so a room means the client wrote)
+and when the client last wrote there (each new message from the client is news; the user's own are not),
 an offer on its job, and whether it has gone quiet (open, no room, sent more than QUIET_DAYS ago). Looks
 are kept in the store per user (`store/proposals.py`); a change is reported by the one check that moves
 the stored look from the old to the new (two checks at once report it once between them), and the
@@ -13,8 +14,9 @@ watch's, `check_proposals`) saw it first. A proposal that is merely new to this 
 sent it) is recorded, not pinged.
 
 What it costs Upwork, per check: every status bucket's first page (Upwork's buckets overlap and take one
-status per request), the pending offers, the room list (Room.vendorProposal: one request per 100 rooms, at
-most three) when an open proposal has no room yet, and the first message of a room just found. Only when
+status per request), the pending offers, the room list (Room.vendorProposal and each room's latest message:
+one request per 100 rooms, at most three), and the first message of a room just found when the user has
+already answered in it. Only when
 the room list cannot say (refused, or more rooms than it reads) is a proposal's own room asked for, for the
 newest ROOM_LOOKUPS of them.
 """
@@ -73,21 +75,28 @@ class PipelineCheck:
     notes: list[str] = field(default_factory=list)
     requests: int = 0  # to Upwork, about (a bucket retried after a timeout counts once)
     queued: set[str] = field(default_factory=set)  # sinks some change was queued for
+    waiting: list[ProposalChange] = field(default_factory=list)  # the first check's: what already waits on the user
 
 
-def worth_a_ping(change: ProposalChange) -> bool:
-    """Whether a change goes to the sinks: all but a proposal merely new to this server (the user sent it),
-    unless it arrives with news already (the client wrote, an offer, a status past Pending)."""
+def worth_a_ping(change: ProposalChange, fresh: bool) -> bool:
+    """Whether a change goes to the sinks: all but a proposal new to this record, unless it was sent after the
+    user's first check (`fresh`; an older one was only missed then: Upwork timed out on its status, or it was
+    past the page) and arrives with news already (the client wrote, an offer, a status past Pending)."""
     if change.kind != "new":
         return True
-    return bool(change.room_id or change.offer_id) or change.status not in (None, "Pending")
+    return fresh and (bool(change.room_id or change.offer_id) or change.status not in (None, "Pending", "Accepted"))
 
 
 def _queue(
-    changes: list[ProposalChange], before: dict[str, Any] | None, look: dict[str, Any], routes: list[Route]
+    changes: list[ProposalChange],
+    before: dict[str, Any] | None,
+    look: dict[str, Any],
+    routes: list[Route],
+    *,
+    fresh: bool,
 ) -> list[Queued]:
     """The messages `changes` make for each route's sinks, keyed by the change and the looks it went between."""
-    pings = [c for c in changes if worth_a_ping(c)]
+    pings = [c for c in changes if worth_a_ping(c, fresh)]
     if not pings:
         return []
     digest = hashlib.sha256(json.dumps([before, look], sort_keys=True).encode()).hexdigest()[:16]
@@ -137,6 +146,10 @@ async def check_pipeline(
 ) -> PipelineCheck:
     """Report what changed since the last check, each change once; `routes`: the user's proposals watches,
     whose sinks get each change worth a ping, queued with it."""
+    # The record first, then Upwork: a check that read an older record than another check wrote fails its
+    # compare-and-set, never moves a newer record back to what it fetched before that one.
+    seen = await ledger.seen()
+    since = await ledger.first_checked()
     overview = await client.proposals.overview(sort="modified", tenant_id=tenant_id)
     requests = len(PROPOSAL_STATUSES) + 1  # a first page per status, then the pending offers
     notes: list[str] = []
@@ -145,34 +158,39 @@ async def check_pipeline(
             f"Only the newest {overview.page_size} proposals of each status are followed"
             + (f"; Upwork timed out on {', '.join(overview.skipped)}." if overview.skipped else ".")
         )
+    offers: dict[str, str] | None
     try:
         offers = await _offers_by_job(client, tenant_id)
     except UpworkError as exc:
-        offers = {}
+        offers = None  # not read: each proposal keeps the offer it had
         notes.append(f"Offers were not checked: {exc}")
     unknown = await ledger.unknown()
     for p in overview.proposals:  # a submission whose answer was lost, seen on Upwork: it arrived
         job_id = _job(p)[0]
         if job_id in unknown:
             await ledger.found(job_id, p.id)
-    seen = await ledger.seen()
     looks: dict[str, dict[str, Any]] = {}
     messages: dict[str, str | None] = {}
     lookups = 0
-    waiting = [p for p in overview.proposals if _status(p) in OPEN and not (seen.get(p.id) or {}).get("room")]
-    listed = await client.proposals.rooms(tenant_id=tenant_id) if waiting else None
+    listed = await client.proposals.rooms(tenant_id=tenant_id) if overview.proposals else None
     requests += listed.requests if listed else 0
+    rooms = listed.by_proposal if listed is not None and listed.known else {}
     for p in overview.proposals:
         before = seen.get(p.id) or {}
         status, (job_id, _) = _status(p), _job(p)
         room = before.get("room")
+        listed_room = rooms.get(p.id)
+        client_last = before.get("client_last")
+        if listed_room is not None and listed_room.last_from_user is False:
+            client_last = listed_room.last_id or listed_room.last_at  # the client wrote the room's latest message
+            messages[p.id] = listed_room.last_message
         if room is None and status in OPEN:
-            if listed is not None and listed.known and (p.id in listed.by_proposal or listed.complete):
-                room = listed.by_proposal[p.id].room_id if p.id in listed.by_proposal else None
+            if listed is not None and listed.known and (listed_room is not None or listed.complete):
+                room = listed_room.room_id if listed_room is not None else None
             elif lookups < ROOM_LOOKUPS:  # the room list could not say: ask for this proposal's room
                 lookups += 1
                 room = await client.proposals.room(p.id, tenant_id=tenant_id)
-            if room is not None and p.id in seen:
+            if room is not None and p.id in seen and not messages.get(p.id):
                 requests += 1
                 messages[p.id] = await _first_message(client, room, tenant_id)
         created = instant(p.created) if p.created else None
@@ -181,24 +199,31 @@ async def check_pipeline(
             "status": status,
             "reason": _reason(p),
             "room": room,
-            "offer": offers.get(job_id or "") if status in OPEN else before.get("offer"),
+            "offer": offers.get(job_id or "") if status in OPEN and offers is not None else before.get("offer"),
             "quiet": quiet,
+            "client_last": client_last,  # the client's latest message in its room, as the room list says
         }
     requests += lookups
-    if await ledger.first_look(looks):
-        return PipelineCheck(first=True, tracked=len(looks), notes=notes, requests=requests)
-    found = PipelineCheck(first=False, tracked=len(looks), notes=notes, requests=requests)
     by_id = {p.id: p for p in overview.proposals}
+    if await ledger.first_look(looks):
+        waiting = [_waiting(by_id[i], look, messages.get(i)) for i, look in looks.items()]
+        return PipelineCheck(
+            first=True, tracked=len(looks), notes=notes, requests=requests, waiting=[w for w in waiting if w]
+        )
+    found = PipelineCheck(first=False, tracked=len(looks), notes=notes, requests=requests)
     for proposal_id, look in looks.items():
         last = seen.get(proposal_id)
         if last == look:
             continue
-        changes = _changes(by_id[proposal_id], last, look, messages.get(proposal_id))
-        queue = _queue(changes, last, look, routes or [])
-        if not await ledger.advance(proposal_id, last, look, queue):
+        p = by_id[proposal_id]
+        changes = _changes(p, last, look, messages.get(proposal_id))
+        created = instant(p.created) if p.created else None
+        fresh = since is not None and created is not None and created.timestamp() > since
+        queued = await ledger.advance(proposal_id, last, look, _queue(changes, last, look, routes or [], fresh=fresh))
+        if queued is None:
             continue  # another check reported it (and queued its messages)
         found.changes += changes
-        found.queued |= {q.sink for q in queue}
+        found.queued |= queued
     return found
 
 
@@ -208,6 +233,19 @@ async def _first_message(client: UpworkClient, room_id: str, tenant_id: str | No
     except UpworkError:
         return None  # the room is reported without its text
     return page.stories[0].message if page.stories else None
+
+
+def _waiting(p: Proposal, look: dict[str, Any], message: str | None) -> ProposalChange | None:
+    """What a proposal already asks of the user at their first check (recorded, never sent to a sink): the
+    client wrote last in its room, or it has gone quiet."""
+    job_id, title = _job(p)
+    if look["room"] and look["client_last"] and look["status"] in OPEN:
+        return ProposalChange(
+            p.id, "client_wrote", job_id, title, look["status"], room_id=look["room"], message=message
+        )
+    if look["quiet"]:
+        return ProposalChange(p.id, "quiet", job_id, title, look["status"])
+    return None
 
 
 def _changes(
@@ -221,11 +259,15 @@ def _changes(
     if before is None:
         return [change("new", reason=look["reason"], room_id=look["room"], offer_id=look["offer"])]
     out = []
-    if (before.get("status"), before.get("reason")) != (look["status"], look["reason"]):
+    offered = look["offer"] and look["offer"] != before.get("offer")
+    moved = (before.get("status"), before.get("reason")) != (look["status"], look["reason"])
+    if moved and not (offered and look["status"] == "Offered"):  # an offer says it once, with its id
         out.append(change("status", reason=look["reason"]))
     if look["room"] and not before.get("room"):
         out.append(change("client_wrote", room_id=look["room"], message=message))
-    if look["offer"] and look["offer"] != before.get("offer"):
+    elif look["room"] and "client_last" in before and look["client_last"] != before["client_last"]:
+        out.append(change("client_wrote", room_id=look["room"], message=message))  # wrote again
+    if offered:
         out.append(change("offer", offer_id=look["offer"]))
     if look["quiet"] and not before.get("quiet"):
         out.append(change("quiet"))

@@ -23,7 +23,7 @@ import anyio.to_thread
 
 from .delivery import Deliverer, Outcome, Scope
 from .rounds import Member, RoundResult, feed_round, known_quota, spacing
-from .service import PROPOSALS_MIN_INTERVAL, CheckReport, Watch, Watches
+from .service import PROPOSALS_MIN_INTERVAL, CheckReport, Watches, orphaned
 
 TICK = 5.0  # how often a long run looks at the outbox and the schedule
 
@@ -101,9 +101,15 @@ async def run(
                             "`upwork-mcp watch criteria` shows the starting point"
                         )
                 entries = [(w, r) for w, r in entries if w.source == "proposals"]
+            known = (
+                {s.name for s in await watches.sinks()} if any(w.source == "proposals" for w, _ in entries) else set()
+            )
             for watch, row in entries:
                 interval = watch.interval_minutes * 60
                 if watch.source == "proposals":
+                    if not any(s in known for s in watch.sinks):
+                        skips[prefix + watch.name] = orphaned(watch)
+                        continue
                     interval = max(interval, PROPOSALS_MIN_INTERVAL * 60)
                 if watch.source == "search":
                     if not allowed:
@@ -192,13 +198,14 @@ async def _round(
     for member in proposals:  # one look at each user's proposals serves all their due proposals watches
         by_user.setdefault(id(member.service), []).append(member)
     for members in by_user.values():
-        due: list[Watch] = [m.watch for m in members]
+        by_name = {m.watch.name: m for m in members}
         try:
-            reports = await members[0].service.check_proposals(due)
+            reports, failed = await members[0].service.check_proposals([(m.watch, m.row) for m in members])
         except Exception as exc:  # that user's proposals wait for the next round; the others go on
             result.errors += [(m, f"{exc.__class__.__name__}: {exc}"[:300]) for m in members]
             continue
-        result.reports += list(zip(members, reports, strict=True))
+        result.reports += [(by_name[r.watch], r) for r in reports]
+        result.errors += [(by_name[name], str(exc)[:300]) for name, exc in failed]
     new = sum(len(r.found) + len(r.changes) for _, r in result.reports)
     queued = sorted({s for _, r in result.reports for s in r.queued})
     say(

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio.to_thread
@@ -164,7 +165,7 @@ class Watches:
                 "search": "Upwork search (its rules forbid polling that resembles scraping)",
                 "proposals": "your proposals (each check reads every status: about 10 requests)",
             }.get(watch.source, "the feed")
-            raise InvalidInputError(f"interval_minutes must be at least {floor} (at most 1440) for a watch over {over}")
+            raise InvalidInputError(f"The interval must be {floor} to 1440 minutes for a watch over {over}.")
         if watch.source == "proposals":
             if watch.filters.set_items() or watch.unmapped or watch.min_verdict:
                 raise InvalidInputError(
@@ -267,14 +268,15 @@ class Watches:
                 found.append(await self.get(name))
             except UpworkError as exc:
                 errors.append((name, exc))
-        if any(w.source != "proposals" for w, _ in found):
-            await self.profile()
-        proposals = [w for w, _ in found if w.source == "proposals"]
+        jobs = [(w, r) for w, r in found if w.source != "proposals"]
+        if jobs and await self.stated_profile() is None:  # the job watches wait; the proposals ones need no ranking
+            errors += [(w.name, stated.needed()) for w, _ in jobs]
+            found = [(w, r) for w, r in found if w.source == "proposals"]
+        proposals = [(w, r) for w, r in found if w.source == "proposals"]
         if proposals:
-            try:
-                reports += await self.check_proposals(proposals)
-            except UpworkError as exc:
-                errors += [(w.name, exc) for w in proposals]
+            checked, refused = await self.check_proposals(proposals)
+            reports += checked
+            errors += refused
         for watch, row in found:
             if watch.source == "feed":
                 members.append(Member(self, watch, row))
@@ -294,40 +296,63 @@ class Watches:
         order = {n: i for i, n in enumerate(names)}
         return sorted(reports, key=lambda r: order.get(r.watch, 0)), errors
 
-    async def check_proposals(self, due: list[Watch]) -> list[CheckReport]:
+    async def check_proposals(
+        self, due: list[tuple[Watch, WatchRow]]
+    ) -> tuple[list[CheckReport], list[tuple[str, UpworkError]]]:
         """One look at the user's proposals for the proposals watches `due`: each change is reported once (to
-        this caller) and queued for the sinks of every proposals watch of the user."""
-        found = await self.pipeline()
-        for watch in due:
-            await anyio.to_thread.run_sync(self.store.touch, watch.name)
-        return [
+        this caller) and queued for the sinks of every proposals watch of the user past its first check. A
+        watch none of whose sinks exists any more is not checked (its changes would reach no one); a check
+        that fails still counts as the watch's check (it waits its interval, not the next tick)."""
+        known = {s.name for s in await self.sinks()}
+        errors: list[tuple[str, UpworkError]] = []
+        live = []
+        for watch, row in due:
+            if any(s in known for s in watch.sinks):
+                live.append((watch, row))
+            else:
+                errors.append((watch.name, InvalidInputError(orphaned(watch))))
+        if not live:
+            return [], errors
+        try:
+            found = await self.pipeline()
+        except UpworkError as exc:
+            found, errors = None, errors + [(w.name, exc) for w, _ in live]
+        for watch, _ in live:
+            await anyio.to_thread.run_sync(partial(self.store.touch, watch.name, first_done=found is not None))
+        if found is None:
+            return [], errors
+        reports = [
             CheckReport(
                 watch=w.name,
                 source="proposals",
                 found=[],
-                first=found.first,
+                first=found.first or not row.seeded,  # a new watch starts from what is there: nothing sent
                 requests=found.requests,
-                queued=tuple(s for s in w.sinks if s in found.queued),
-                shared=len(due),
+                queued=tuple(s for s in w.sinks if s in found.queued) if row.seeded else (),
+                shared=len(live),
                 changes=found.changes,
                 notes=found.notes,
             )
-            for w in due
+            for w, row in live
         ]
+        return reports, errors
 
     async def pipeline(self, *, tenant_id: str | None = None) -> PipelineCheck:
         """What changed in the user's proposals since any check of theirs (this or `check_proposals`), each
-        change once, queued for the sinks of their proposals watches."""
+        change once, queued for the sinks of their proposals watches. Read as another organization
+        (`tenant_id`), the proposals are a record of their own, and no watch's (a watch reads the default)."""
         from ..store.proposals import AsyncProposalLedger, ProposalLedger  # lazy: not every watch needs it
 
-        ledger = AsyncProposalLedger(ProposalLedger(self.store.store, await self.client.account.user_id()))
-        routes = await self.proposal_routes()
+        user = await self.client.account.user_id()
+        ledger = AsyncProposalLedger(ProposalLedger(self.store.store, user, view=tenant_id))
+        routes = await self.proposal_routes() if tenant_id is None else []
         return await check_pipeline(
             self.client, ledger, now=datetime.fromtimestamp(self._clock(), UTC), tenant_id=tenant_id, routes=routes
         )
 
     async def proposal_routes(self) -> list[Route]:
-        """The user's proposals watches and their sinks that exist (a removed sink gets nothing)."""
+        """The user's proposals watches and their sinks that exist (a removed sink gets nothing); the store
+        queues only for those that are proposals watches past their first check when the change is claimed."""
         watches = [w for w, _ in await self.all() if w.source == "proposals" and w.sinks]
         if not watches:
             return []
@@ -489,6 +514,14 @@ class Watches:
         fields = watch.filters.search_fields(categories, since, PAGE, offset)
         page = await self.client.jobs.search(JobSearchFilters(**fields))  # type: ignore[arg-type]
         return [from_search(j) for j in page.jobs], page.next_offset
+
+
+def orphaned(watch: Watch) -> str:
+    """Why a proposals watch is not checked: none of its sinks exists any more."""
+    return (
+        f"watch {watch.name!r} sends to {', '.join(watch.sinks)}, and none of those sinks exists any more: add one "
+        "of that name again, or delete the watch and make it with a sink that exists"
+    )
 
 
 def _routes(watch: Watch, sinks: list[SinkConfig]) -> list[tuple[str, int]]:
