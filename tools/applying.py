@@ -289,7 +289,6 @@ async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[Cal
     """What changed in the user's proposals since the last check, each change once: a new status (and why), a
     first message from the client, an offer on the job, a week without an answer; with the obvious next step,
     not taken. The first check only records what is there."""
-    from upwork_mcp.watches.pipeline import QUIET_DAYS  # lazy: the engine loads with the first call
 
     state = app(ctx)
     found = await state.watches.pipeline(tenant_id=tenant_id)
@@ -309,9 +308,10 @@ async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[Cal
         if waiting:
             head += f" Already waiting on you: {len(waiting)}."
     else:
-        head = (
-            f"{len(changes)} change(s) in {found.tracked} proposals since the last check (quiet = {QUIET_DAYS} days)."
-        )
+        head = f"{len(changes)} change(s) in {found.tracked} proposals since the last check."
+        watching = [w.name for w, _ in await state.watches.all() if w.source == "proposals"]
+        if not changes and watching and tenant_id is None:
+            head += f" Your proposals watch ({', '.join(watching)}) checks too: what it found went to its sinks."
     if queued:
         head += f" Queued for {', '.join(queued)} (your proposals watch): sent now, or by `upwork-mcp watch run`."
         await state.deliver()

@@ -291,7 +291,12 @@ async def list_offers(
     out = OfferList(total=page.total, offers=[_offer(o) for o in page.offers], next_cursor=page.next_cursor)
     lines = [
         joined(
-            f"[{o.id}] {o.title}", o.state, o.offer_state, o.terms, o.client, f"sent {o.created}" if o.created else None
+            f"[{o.id}] {o.title}",
+            o.state,
+            _words(o.offer_state),
+            o.terms,
+            o.client,
+            f"sent {o.created}" if o.created else None,
         )
         for o in out.offers
     ]
@@ -337,13 +342,19 @@ async def get_offer(
         milestones=[milestone_out(m) for m in o.milestones] or None,
         room_id=found.room_id,
     )
-    head = f"offer [{out.id}] {out.offer_state or ''}" + (f", room {out.room_id}" if out.room_id else "")
+    head = f"offer [{out.id}] {_words(out.offer_state) or ''}" + (f", room {out.room_id}" if out.room_id else "")
     lines = [
-        joined(out.title, out.type, out.terms, out.client, f"start {out.start}" if out.start else None),
+        joined(out.title, _words(out.type), out.terms, out.client, f"start {out.start}" if out.start else None),
         *(milestone_line(m) for m in out.milestones or []),
         *(f"{label}: {value}" for label, value in (("message", out.message), ("job", out.description)) if value),
     ]
     return respond(out, listing(head, lines, "offer texts are written by the client"))
+
+
+def _words(code: str | None) -> str | None:
+    """An Upwork code as words in a line (PENDING_VENDOR_ACCEPTANCE -> pending vendor acceptance); the
+    structured result keeps the code."""
+    return code.replace("_", " ").lower() if code and code.isupper() else code
 
 
 TOOLS = [

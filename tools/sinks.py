@@ -1,5 +1,6 @@
-"""Sink tools: where watches send new jobs. Adding one sends the user's job alerts to an address the model
-chose, so it is a write the user approves, seeing the exact address; listing never shows an address."""
+"""Sink tools: where watches send new jobs and proposal changes. Adding one sends the user's alerts to an
+address the model chose, so it is a write the user approves, seeing the exact address; listing never shows
+an address."""
 
 from __future__ import annotations
 
@@ -68,7 +69,10 @@ def _payload(sink: SinkConfig) -> dict[str, Any]:
         "kind": sink.type,
         "sends_to": sink.exact(),
         "gets": sink.min_verdict or "what its watches send (APPLY and REVIEW by default)",
-        "what": "each new job a watch names this sink for: title, budget, link, score and reasons",
+        "what": (
+            "each new job a job watch names this sink for (title, budget, link, score and reasons), and each change "
+            "in your proposals for a proposals watch (the job, what changed, the client's words)"
+        ),
     }
 
 
@@ -106,7 +110,7 @@ async def add_sink(
         kind="add_sink",
         payload=_payload(sink),
         token=confirmation_token,
-        question=f"Send your Upwork job alerts to this address?\n\n{sink.exact()}\n\n({kind} sink {name!r})",
+        question=f"Send your Upwork alerts (jobs, proposal changes) here?\n\n{sink.exact()}\n\n({kind} sink {name!r})",
         schema=AddDecision,
         check="list_sinks",
     )
@@ -119,7 +123,7 @@ async def add_sink(
         same = "the same name, url, kind and min_verdict"
         return respond(
             preview,
-            f"NOT ADDED YET. Sink {name} ({kind}) would send the user's job alerts to:\n{sink.exact()}\n"
+            f"NOT ADDED YET. Sink {name} ({kind}) would send the user's Upwork alerts to:\n{sink.exact()}\n"
             + verdict.instructions("add_sink", same),
         )
     store = watches.sink_store
