@@ -11,19 +11,11 @@ import anyio
 import pytest
 
 from tests.mcp_client import Connect
+from tests.watches.helpers import quiet_pending
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.sandbox.applying import change_proposal
 
 pytestmark = pytest.mark.anyio
-
-
-def quiet_pending(box: Sandbox, n: int) -> list[dict[str, Any]]:
-    """Seeded open proposals whose client never wrote (no room yet)."""
-    found = [
-        p for p in box.data.proposals if p["status"]["status"] == "Pending" and p["id"] not in box.data.proposal_rooms
-    ]
-    assert len(found) >= n
-    return found[:n]
 
 
 def changes(result: Any) -> list[dict[str, Any]]:

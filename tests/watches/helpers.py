@@ -55,5 +55,14 @@ async def engine_on(
         await engine.aclose()
 
 
+def quiet_pending(box: Sandbox, n: int) -> list[dict[str, Any]]:
+    """`n` seeded open proposals whose client never wrote (no room yet)."""
+    found = [
+        p for p in box.data.proposals if p["status"]["status"] == "Pending" and p["id"] not in box.data.proposal_rooms
+    ]
+    assert len(found) >= n
+    return found[:n]
+
+
 def feed_watch(name: str = "all-feed", **filters: object) -> Watch:
     return Watch(name, "feed", WatchFilters.model_validate(filters))

@@ -11,6 +11,7 @@ import anyio
 import httpx
 import pytest
 
+from tests.watches.helpers import quiet_pending as pending
 from tests.watches.helpers import watching
 from tests.watches.test_delivery import CONFIG, Receiver
 from upwork_mcp.errors import InvalidInputError, UpworkError
@@ -27,15 +28,6 @@ from upwork_mcp.watches.runner import OneUser, run
 from upwork_mcp.watches.service import Watch, Watches
 
 pytestmark = pytest.mark.anyio
-
-
-def pending(box: Sandbox, n: int) -> list[dict[str, Any]]:
-    """Seeded open proposals whose client never wrote (no room yet)."""
-    found = [
-        p for p in box.data.proposals if p["status"]["status"] == "Pending" and p["id"] not in box.data.proposal_rooms
-    ]
-    assert len(found) >= n
-    return found[:n]
 
 
 def pipeline_watch(name: str = "mine", sinks: tuple[str, ...] = ("hook",)) -> Watch:
