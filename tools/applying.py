@@ -156,13 +156,14 @@ async def submit_proposal(
     check = f"list_proposals with job_id={job_id}"
     ledger = state.proposal_ledger(application.contractor_id)
     earlier = await ledger.application(job_id)
-    note = ""
     if earlier is not None and earlier.state == "unknown":
-        note = await _after_unknown(client, ledger, job_id, earlier.updated, check, tenant_id)
-    elif earlier is not None and earlier.state != "refused":
+        await _after_unknown(client, ledger, job_id, earlier.updated, check, tenant_id)  # raises, or Upwork made none
+        earlier = await ledger.application(job_id)
+    if earlier is not None and earlier.state not in ("refused", "absent"):
         raise ToolError(_already(job_id, earlier.state, earlier.proposal_id, check))
+    note = AFTER_LOST if earlier is not None and earlier.state == "absent" else ""
     proposal = preview(application)
-    shown = f"{proposal}\n{SPENDS}"
+    shown = f"{note}{proposal}\n{SPENDS}"
     payload = {
         "proposal": shown,  # what the person reads first, on the page and in the terminal
         "job_id": job_id,
@@ -180,7 +181,7 @@ async def submit_proposal(
         kind="submit_proposal",
         payload=payload,
         token=confirmation_token,
-        question=f"Submit this proposal on Upwork?\n\n{note}{shown}",
+        question=f"Submit this proposal on Upwork?\n\n{shown}",
         schema=SubmitDecision,
         check=check,
     )
@@ -239,9 +240,15 @@ async def submit_proposal(
     return respond(out, text + (f". Upwork also said: {done.warning}" if done.warning else "."))
 
 
+AFTER_LOST = (
+    "(An earlier submission to this job lost its answer, and Upwork listed no proposal for the job 30 minutes or "
+    "more later: it made none. This is a new one.)\n\n"
+)
+
+
 async def _after_unknown(
     client: UpworkClient, ledger: AsyncProposalLedger, job_id: str, attempted: float, check: str, tenant_id: str | None
-) -> str:
+) -> None:
     """An earlier submission to the job lost its answer. Upwork decides: a proposal it lists for the job means it
     arrived (refused as a second one); none listed SETTLE_MINUTES after the attempt means Upwork made none, so
     the person may approve a new one (the preview says so); sooner, wait. Nothing is ever resent by itself."""
@@ -258,10 +265,6 @@ async def _after_unknown(
             f"never sent again by itself; Upwork lists no proposal for the job yet. Call again after "
             f"{max(1, SETTLE_MINUTES - int(waited))} min: if Upwork still lists none, a new proposal can be approved."
         )
-    return (
-        f"(An earlier submission to this job lost its answer {waited:.0f} min ago; Upwork lists no proposal for the "
-        "job, so it made none: this is a new one.)\n\n"
-    )
 
 
 def _already(job_id: str, state: str, proposal_id: str | None, check: str) -> str:

@@ -134,7 +134,16 @@ async def _proposals_watch(
         + ". A change check_proposals reports goes to these sinks too, once."
         + f"\n{HOW_CHECKED}"
     )
-    return respond(out, text + "\nNext: check_watches (its first check records your proposals; changes come after).")
+    base = await watches.start_following(watch)
+    if base is None:
+        return respond(out, text + "\nUpwork could not be read now: its first check records your proposals.")
+    if base.first or not base.changes:
+        return respond(
+            out, text + f"\nIt follows your {base.tracked} proposals from now: each change goes to its sinks."
+        )
+    lines = [change_line(change_out(c)) for c in base.changes]
+    head = f"{text}\nIt follows from now. Since your last look, not sent ({len(lines)}):"
+    return respond(out, listing(head, lines, "job titles, reasons and messages are written by clients"))
 
 
 class WatchList(OutModel):

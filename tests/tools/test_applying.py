@@ -141,7 +141,7 @@ async def test_a_lost_answer_is_settled_by_what_upwork_lists_never_by_resending(
     assert there.is_error and f"already applied to job {arrived['id']}: proposal {made[arrived['id']]['id']}" in (
         there.content[0].text
     )
-    assert "lost its answer 31 min ago; Upwork lists no proposal" in later.content[0].text
+    assert "lost its answer, and Upwork listed no proposal for the job 30 minutes" in later.content[0].text
     assert later.structured_content["status"] == "needs_confirmation"
     assert sent.structured_content["status"] == "submitted"
     letters = [p["proposalCoverLetter"] for p in submitted(sandbox) if p["marketplaceJobPosting"]["id"] == lost["id"]]

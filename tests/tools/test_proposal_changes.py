@@ -106,7 +106,8 @@ async def test_a_proposals_watch_through_the_tools(connect: Connect, sandbox: Sa
     assert made.structured_content["source"] == "proposals" and made.structured_content["interval_minutes"] == 15
     assert not first.is_error, first.content[0].text
     check = first.structured_content["checks"][0]
-    assert check["first_check"] and check["changes"] == []
+    assert "proposals from now: each change goes to its sinks" in made.content[0].text  # its baseline, taken
+    assert not check["first_check"] and check["changes"] == []
     assert seen.structured_content["queued_for"] == ["phone"]
     assert [(c["proposal_id"], c["kind"]) for c in changes(seen)] == [(declined["id"], "status")]
     assert "Queued for phone (your proposals watch)" in seen.content[0].text

@@ -4,6 +4,7 @@ merely sent is not a ping; it needs no ranking criteria and takes no job filters
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -328,11 +329,67 @@ async def test_another_organization_is_a_record_of_its_own_and_no_watch_s(sandbo
 
 
 async def test_a_new_watch_starts_from_what_is_there(sandbox: Sandbox, tmp_path: Path) -> None:
-    (declined,) = pending(sandbox, 1)
+    declined, written = pending(sandbox, 2)
     async with watching(sandbox, CONFIG, tmp_path) as watches:
         await watches.pipeline()  # the user checked their proposals long ago
         change_proposal(sandbox, declined["id"], status="Declined")
-        await watches.create(pipeline_watch())
+        watch = await watches.create(pipeline_watch())
+        base = await watches.start_following(watch)  # as create_watch and `watch add` do
+        change_proposal(sandbox, written["id"], message="Are you there?")  # the very next change
         first = await watches.check("mine")
-    assert first.first and [c.kind for c in first.changes] == ["status"]  # shown to the one who checks
-    assert first.queued == () and watches.store.pending() == 0  # not sent: the watch starts now
+    assert base is not None and [c.kind for c in base.changes] == ["status"]  # shown to whoever made it
+    assert [c.kind for c in first.changes] == ["client_wrote"] and first.queued == ("hook",)
+    assert watches.store.pending() == 1  # the decline from before the watch was not sent; the message was
+
+
+async def test_a_record_that_never_saw_the_clients_latest_message_takes_it_silently(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with watching(sandbox, CONFIG, tmp_path) as watches:
+        await watches.create(pipeline_watch())
+        await watches.check("mine")
+        with watches.store.db.transaction() as tx:  # as a check that could not read the room list wrote them
+            for row in tx.all("SELECT proposal_id, seen FROM proposal_seen"):
+                look = json.loads(row["seen"])
+                look["client_last"] = None
+                tx.execute(
+                    "UPDATE proposal_seen SET seen = ? WHERE proposal_id = ?",
+                    (json.dumps(look, sort_keys=True, separators=(",", ":")), row["proposal_id"]),
+                )
+        upgraded = await watches.check("mine")
+    assert upgraded.changes == [] and watches.store.pending() == 0
+
+
+async def test_a_check_that_breaks_unexpectedly_still_waits_its_interval(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    async def broken(**kwargs: Any) -> Any:
+        calls.append(1)
+        raise KeyError("id")  # say, an answer of a shape nobody expected
+
+    async with watching(sandbox, CONFIG, tmp_path) as watches, httpx.AsyncClient() as http:
+        await watches.create(pipeline_watch())
+        monkeypatch.setattr(watches, "pipeline", broken)
+        deliverer = Deliverer(OneUser(watches), http)
+        first = await run(watches, deliverer, once=True, say=lambda _: None)
+        await run(watches, deliverer, once=True, say=lambda _: None)  # the next tick
+    assert first.errors and len(calls) == 1
+
+
+def test_a_proposal_sent_since_the_last_look_says_why_it_is_news(sandbox: Sandbox) -> None:
+    from upwork_mcp.models.proposals import Proposal
+    from upwork_mcp.watches.pipeline import _changes, worth_a_ping
+
+    p = Proposal.model_validate(pending(sandbox, 1)[0])
+    look = {"status": "Pending", "reason": None, "room": "r1", "offer": "o1", "quiet": False, "client_last": "s1"}
+    fresh = _changes(p, None, look, "When can you start?", fresh=True)
+    missed = _changes(p, None, look, "When can you start?", fresh=False)
+    assert [(c.kind, c.message, c.offer_id) for c in fresh] == [
+        ("new", None, "o1"),
+        ("client_wrote", "When can you start?", None),
+        ("offer", None, "o1"),
+    ]
+    assert [c.kind for c in fresh if worth_a_ping(c, True)] == ["client_wrote", "offer"]  # each with its why
+    assert [c.kind for c in missed if worth_a_ping(c, False)] == []  # only missed at the first check

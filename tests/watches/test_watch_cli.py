@@ -95,9 +95,10 @@ def test_a_client_acting_from_a_terminal_reaches_a_proposals_watch(capsys: pytes
     assert main(["watch", "add", "mine", "--source", "proposals", "--sandbox"]) == 1  # nowhere to send
     assert "--sink NAME" in capsys.readouterr().err
     assert main(["watch", "add", "mine", "--source", "proposals", "--sink", "phone", "--sandbox"]) == 0
-    assert "changes to your proposals, every 15 min, to phone" in capsys.readouterr().out
+    added = capsys.readouterr().out
+    assert "changes to your proposals, every 15 min, to phone" in added and "proposals from now" in added
     assert main(["watch", "check", "mine", "--sandbox"]) == 0
-    assert "mine: first check: your proposals recorded" in capsys.readouterr().out
+    assert "mine: 0 change(s)" in capsys.readouterr().out  # its baseline was taken when it was added
     assert main(["sandbox", "change-proposal", "123", "--status", "Declined"]) == 1
     assert "No proposal '123'" in capsys.readouterr().err
     assert main(["sandbox", "change-proposal", pid]) == 1 and "Say what the client does" in capsys.readouterr().err

@@ -190,14 +190,21 @@ async def _add_proposals(watches: Watches, watch: Watch) -> int:
             "A proposals watch sends changes to sinks: give --sink NAME (upwork-mcp sink list; sink add makes one)."
         )
     watch = await watches.create(watch)
+    base = await watches.start_following(watch)
     _say(
         f"Watch {watch.name}: changes to your proposals, every {watch.interval_minutes} min, "
         f"to {', '.join(watch.sinks)} (each change once, also one a conversation or `upwork-mcp call check_proposals` "
         "saw first)"
     )
-    _say(
-        "Checked when `upwork-mcp watch run` is running (or `watch check` now); its first check records your proposals."
-    )
+    _say("Checked when `upwork-mcp watch run` is running (or `watch check` now).")
+    if base is None:
+        _say("Upwork could not be read now: its first check records your proposals.")
+    elif base.first or not base.changes:
+        _say(f"It follows your {base.tracked} proposals from now.")
+    else:
+        _say(f"It follows from now. Since your last look ({len(base.changes)}, not sent):")
+        for change in base.changes:
+            _say(f"  {change_dict(asdict(change))['line']}")
     return 0
 
 

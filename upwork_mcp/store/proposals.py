@@ -30,7 +30,7 @@ Settled = Literal["sent", "unknown", "refused"]
 @dataclass(frozen=True)
 class ApplicationRow:
     job_id: str
-    state: str  # sending | sent | unknown | refused
+    state: str  # sending | sent | unknown | refused | absent (unknown, and Upwork made none)
     proposal_id: str | None
     created: float
     updated: float = 0.0  # the last attempt (or settling)
@@ -54,7 +54,7 @@ class ProposalLedger:
         now = self._clock()
         with self.db.transaction(lock=f"apply:{self.owner}:{job_id}") as tx:
             row = tx.one("SELECT * FROM applications WHERE owner = ? AND job_id = ?", (self.owner, job_id))
-            if row is not None and row["state"] != "refused":
+            if row is not None and row["state"] not in ("refused", "absent"):
                 return _application(row)
             if row is None:
                 tx.execute(
@@ -64,7 +64,7 @@ class ProposalLedger:
             else:
                 moved = tx.execute(
                     "UPDATE applications SET state = 'sending', updated = ? WHERE owner = ? AND job_id = ? "
-                    "AND state = 'refused'",
+                    "AND state IN ('refused', 'absent')",
                     (now, self.owner, job_id),
                 )
                 if moved != 1:
@@ -107,7 +107,7 @@ class ProposalLedger:
         call settled it."""
         with self.db.transaction(lock=f"apply:{self.owner}:{job_id}") as tx:
             moved = tx.execute(
-                "UPDATE applications SET state = 'refused', updated = ? WHERE owner = ? AND job_id = ? "
+                "UPDATE applications SET state = 'absent', updated = ? WHERE owner = ? AND job_id = ? "
                 "AND state = 'unknown' AND updated < ?",
                 (self._clock(), self.owner, job_id, before),
             )

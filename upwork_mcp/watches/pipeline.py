@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 QUIET_DAYS = 7
 ROOM_LOOKUPS = 20
 OPEN = frozenset({"Pending", "Accepted", "Offered", "Activated"})  # submitted and still in play
+WAITING = frozenset({"Pending", "Accepted"})  # sent, and no answer from the client yet: these can go quiet
 
 ChangeKind = Literal["new", "status", "client_wrote", "offer", "quiet"]
 
@@ -81,10 +82,10 @@ class PipelineCheck:
 def worth_a_ping(change: ProposalChange, fresh: bool) -> bool:
     """Whether a change goes to the sinks: all but a proposal new to this record, unless it was sent after the
     user's first check (`fresh`; an older one was only missed then: Upwork timed out on its status, or it was
-    past the page) and arrives with news already (the client wrote, an offer, a status past Pending)."""
+    past the page) and is already past waiting (a client's message or an offer on it is a change of its own)."""
     if change.kind != "new":
         return True
-    return fresh and (bool(change.room_id or change.offer_id) or change.status not in (None, "Pending", "Accepted"))
+    return fresh and change.status not in (None, "Pending", "Accepted")
 
 
 def _queue(
@@ -184,6 +185,8 @@ async def check_pipeline(
         if listed_room is not None and listed_room.last_from_user is False:
             client_last = listed_room.last_id or listed_room.last_at  # the client wrote the room's latest message
             messages[p.id] = listed_room.last_message
+        listed_whole = listed is not None and listed.known and listed.complete
+        no_room = listed_whole and listed_room is None  # known to have none (a lookup's None may be a refusal)
         if room is None and status in OPEN:
             if listed is not None and listed.known and (listed_room is not None or listed.complete):
                 room = listed_room.room_id if listed_room is not None else None
@@ -194,7 +197,11 @@ async def check_pipeline(
                 requests += 1
                 messages[p.id] = await _first_message(client, room, tenant_id)
         created = instant(p.created) if p.created else None
-        quiet = bool(status in OPEN and room is None and created and now - created > timedelta(days=QUIET_DAYS))
+        old = bool(created and now - created > timedelta(days=QUIET_DAYS))
+        if room is None and not no_room:  # whether the client wrote is unknown: as it was
+            quiet = bool(before.get("quiet")) and status in WAITING
+        else:
+            quiet = status in WAITING and room is None and old
         looks[p.id] = {
             "status": status,
             "reason": _reason(p),
@@ -216,9 +223,9 @@ async def check_pipeline(
         if last == look:
             continue
         p = by_id[proposal_id]
-        changes = _changes(p, last, look, messages.get(proposal_id))
         created = instant(p.created) if p.created else None
         fresh = since is not None and created is not None and created.timestamp() > since
+        changes = _changes(p, last, look, messages.get(proposal_id), fresh=fresh)
         queued = await ledger.advance(proposal_id, last, look, _queue(changes, last, look, routes or [], fresh=fresh))
         if queued is None:
             continue  # another check reported it (and queued its messages)
@@ -249,7 +256,7 @@ def _waiting(p: Proposal, look: dict[str, Any], message: str | None) -> Proposal
 
 
 def _changes(
-    p: Proposal, before: dict[str, Any] | None, look: dict[str, Any], message: str | None
+    p: Proposal, before: dict[str, Any] | None, look: dict[str, Any], message: str | None, *, fresh: bool = False
 ) -> list[ProposalChange]:
     job_id, title = _job(p)
 
@@ -257,7 +264,12 @@ def _changes(
         return ProposalChange(p.id, kind, job_id=job_id, job_title=title, status=look["status"], **more)
 
     if before is None:
-        return [change("new", reason=look["reason"], room_id=look["room"], offer_id=look["offer"])]
+        out = [change("new", reason=look["reason"], room_id=look["room"], offer_id=look["offer"])]
+        if fresh and look["room"] and look["client_last"]:  # sent since the last look, and the client wrote
+            out.append(change("client_wrote", room_id=look["room"], message=message))
+        if fresh and look["offer"]:
+            out.append(change("offer", offer_id=look["offer"]))
+        return out
     out = []
     offered = look["offer"] and look["offer"] != before.get("offer")
     moved = (before.get("status"), before.get("reason")) != (look["status"], look["reason"])
@@ -265,8 +277,10 @@ def _changes(
         out.append(change("status", reason=look["reason"]))
     if look["room"] and not before.get("room"):
         out.append(change("client_wrote", room_id=look["room"], message=message))
-    elif look["room"] and "client_last" in before and look["client_last"] != before["client_last"]:
-        out.append(change("client_wrote", room_id=look["room"], message=message))  # wrote again
+    elif look["room"] and before.get("client_last") and look["client_last"] != before["client_last"]:
+        # Wrote again. A record that never saw the client's latest message (written before the room list was
+        # read) takes the first one it sees silently: it may be the message already reported.
+        out.append(change("client_wrote", room_id=look["room"], message=message))
     if offered:
         out.append(change("offer", offer_id=look["offer"]))
     if look["quiet"] and not before.get("quiet"):

@@ -313,12 +313,14 @@ class Watches:
                 errors.append((watch.name, InvalidInputError(orphaned(watch))))
         if not live:
             return [], errors
+        found = None
         try:
             found = await self.pipeline()
         except UpworkError as exc:
-            found, errors = None, errors + [(w.name, exc) for w, _ in live]
-        for watch, _ in live:
-            await anyio.to_thread.run_sync(partial(self.store.touch, watch.name, first_done=found is not None))
+            errors += [(w.name, exc) for w, _ in live]
+        finally:  # whatever went wrong, the watch waits its interval before it asks Upwork again
+            for watch, _ in live:
+                await anyio.to_thread.run_sync(partial(self.store.touch, watch.name, first_done=found is not None))
         if found is None:
             return [], errors
         reports = [
@@ -336,6 +338,17 @@ class Watches:
             for w, row in live
         ]
         return reports, errors
+
+    async def start_following(self, watch: Watch) -> PipelineCheck | None:
+        """A new proposals watch's baseline: one look now (what changed since the user's last look is the
+        caller's to show; nothing is sent), then the watch follows every later change. None when Upwork could
+        not be read: then the watch's first check is its baseline."""
+        try:
+            found = await self.pipeline()
+        except UpworkError:
+            return None
+        await anyio.to_thread.run_sync(self.store.touch, watch.name)
+        return found
 
     async def pipeline(self, *, tenant_id: str | None = None) -> PipelineCheck:
         """What changed in the user's proposals since any check of theirs (this or `check_proposals`), each
