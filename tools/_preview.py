@@ -12,9 +12,9 @@ from ._confirm import Verdict
 
 
 class Waiting(OutModel):
-    approval_id: str | None = Field(default=None, description="the approval the user gives (link or terminal)")
-    approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
-    confirmation_token: str | None = Field(default=None, description="after approval, call again with this")
+    approval_id: str | None = Field(default=None, description="the user approves it (link or terminal)")
+    approval_url: str | None = Field(default=None, description="the user's approval page")
+    confirmation_token: str | None = Field(default=None, description="send after approval")
     expires_in_seconds: int | None = None
 
 

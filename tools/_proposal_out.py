@@ -21,10 +21,10 @@ class ChangeOut(OutModel):
     job_title: str | None = None
     status: str | None = None
     reason: str | None = None
-    room_id: str | None = Field(default=None, description="the proposal's room: list_messages, send_message")
-    message: str | None = Field(default=None, description="the client's first message")
+    room_id: str | None = Field(default=None, description="for list_messages")
+    message: str | None = Field(default=None, description="the client's words")
     offer_id: str | None = Field(default=None, description="pass to get_offer")
-    next_step: str | None = Field(default=None, description="the obvious next step (not taken)")
+    next_step: str | None = Field(default=None, description="not taken")
 
 
 STATUS_STEPS = {

@@ -16,6 +16,7 @@ from upwork_mcp.errors import UnansweredQuestions, UpworkError
 from ._app import Ctx, app
 from ._common import OutModel, TenantId, ToolSpec, respond
 from ._confirm import Decision, gate, perform, refused_before_processing
+from ._preview import Waiting, waiting
 from ._proposal_out import ChangeOut, change_line, change_out, steps_text
 from ._text import clean, listing, untrusted
 
@@ -53,17 +54,13 @@ class SubmitDecision(Decision):
     submit: bool = Field(description="Submit this proposal on Upwork now (it spends Connects)?")
 
 
-class SubmitResult(OutModel):
+class SubmitResult(Waiting):
     status: Literal["submitted", "needs_approval", "needs_confirmation", "declined"]
     job_id: str
     proposal_id: str | None = Field(default=None, description="the new proposal: pass to get_proposal")
     upwork_status: str | None = Field(default=None, description="the status Upwork answered")
     warning: str | None = None
     preview: str | None = Field(default=None, description="the proposal exactly as it will be sent")
-    approval_id: str | None = Field(default=None, description="the approval the user gives (link or terminal)")
-    approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
-    confirmation_token: str | None = Field(default=None, description="after approval, call again with this")
-    expires_in_seconds: int | None = None
 
 
 def _amount(a: Application) -> str:
@@ -190,16 +187,7 @@ async def submit_proposal(
     if verdict.status == "declined":
         return respond(SubmitResult(status="declined", job_id=job_id), f"Not submitted: {verdict.said}.")
     if verdict.ticket is not None:
-        ticket = verdict.ticket
-        out = SubmitResult(
-            status=verdict.preview_status,
-            job_id=job_id,
-            preview=shown,
-            approval_id=ticket.id if ticket.mode == "human" else None,
-            approval_url=verdict.link,
-            confirmation_token=ticket.token or ticket.id,
-            expires_in_seconds=ticket.expires_in,
-        )
+        out = SubmitResult(status=verdict.preview_status, job_id=job_id, preview=shown, **waiting(verdict))
         same = "the same job, amount, cover_letter and answers"
         body = note + untrusted(proposal, "the job's title and questions are written by the client") + f"\n{SPENDS}"
         return respond(
@@ -280,18 +268,18 @@ def _already(job_id: str, state: str, proposal_id: str | None, check: str) -> st
 
 
 class PipelineOut(OutModel):
-    first_check: bool = Field(description="the first check: every proposal recorded, none reported")
+    first_check: bool = Field(description="records only")
     tracked: int = Field(description="proposals followed")
     changes: list[ChangeOut]
     notes: list[str] | None = None
-    queued_for: list[str] | None = Field(default=None, description="sinks of proposals watches it was sent to")
-    waiting: list[ChangeOut] | None = Field(default=None, description="first check: what already waits on the user")
+    queued_for: list[str] | None = Field(default=None, description="proposals watch sinks")
+    waiting: list[ChangeOut] | None = Field(default=None, description="first check: waiting on the user")
 
 
 async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[CallToolResult, PipelineOut]:
-    """What changed in the user's proposals since the last check, each change once: a new status (and why), a
-    first message from the client, an offer on the job, a week without an answer; with the obvious next step,
-    not taken. The first check only records what is there."""
+    """What changed in the user's proposals since the last check, each change once: a status (and why), a
+    client's message, an offer, a week without an answer; with the next step, not taken. The first check
+    records and shows what waits."""
 
     state = app(ctx)
     found = await state.watches.pipeline(tenant_id=tenant_id)

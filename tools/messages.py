@@ -15,6 +15,7 @@ from upwork_mcp.facts import MAX_MESSAGE_CHARS
 from ._app import Ctx, app
 from ._common import Cursor, OutModel, TenantId, ToolSpec, ago, respond
 from ._confirm import Decision, gate, perform
+from ._preview import Waiting, waiting
 from ._text import clean, listing, shorten
 
 if TYPE_CHECKING:
@@ -248,16 +249,12 @@ def _question(ctx: Ctx, room_id: str, message: str) -> str:
     return f"Send this message on Upwork to {where}?\n\n{message}"
 
 
-class SendResult(OutModel):
+class SendResult(Waiting):
     status: Literal["sent", "needs_approval", "needs_confirmation", "declined"]
     room_id: str
     message_id: str | None = None
     sent_at: str | None = None
     preview: str | None = None
-    approval_id: str | None = Field(default=None, description="the approval the user gives (link or terminal)")
-    approval_url: str | None = Field(default=None, description="the page on this machine where the user approves")
-    confirmation_token: str | None = Field(default=None, description="after approval, call again with this")
-    expires_in_seconds: int | None = None
 
 
 async def send_message(
@@ -292,16 +289,7 @@ async def send_message(
     if verdict.status == "declined":
         return respond(SendResult(status="declined", room_id=room_id), f"Not sent: {verdict.said}.")
     if verdict.ticket is not None:
-        ticket = verdict.ticket
-        out = SendResult(
-            status=verdict.preview_status,
-            room_id=room_id,
-            preview=message,
-            approval_id=ticket.id if ticket.mode == "human" else None,
-            approval_url=verdict.link,
-            confirmation_token=ticket.token or ticket.id,
-            expires_in_seconds=ticket.expires_in,
-        )
+        out = SendResult(status=verdict.preview_status, room_id=room_id, preview=message, **waiting(verdict))
         again = "the same room_id and message"
         return respond(
             out,

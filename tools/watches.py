@@ -42,7 +42,7 @@ async def create_watch(
     name: WatchName,
     source: Annotated[
         Literal["feed", "search", "proposals"],
-        Field(description="New jobs on the Jobs API feed or in Upwork search; or changes to my proposals."),
+        Field(description="feed, search: new jobs; proposals: changes to mine."),
     ] = "feed",
     url: Annotated[str | None, Field(description="Upwork search URL to take filters from.", max_length=2000)] = None,
     q: jf.Q = None,
@@ -226,10 +226,10 @@ class CheckOut(OutModel):
     name: str
     new: list[FoundOut]
     first_check: bool
-    requests: int = Field(description="feed or search requests this check made (a feed round serves all)")
+    requests: int = Field(description="Upwork requests made")
     queued_for: list[str] | None = None
     search_budget: str | None = None
-    changes: list[ChangeOut] | None = Field(default=None, description="a proposals watch's: what changed")
+    changes: list[ChangeOut] | None = None
 
 
 class CheckList(OutModel):
