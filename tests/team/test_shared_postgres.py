@@ -97,7 +97,13 @@ def granted_schedule(url: str) -> list[float]:
 
 async def _client(stack: Any, base: str) -> Any:
     http = await stack.enter_async_context(
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {HTTP_TOKEN}"}, timeout=60)
+        httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {HTTP_TOKEN}"},
+            timeout=60,
+            # An idle pooled connection is dropped here before the server's 5 s keep-alive closes it: a request
+            # never goes out on a connection the server is closing (an httpx ReadError under load).
+            limits=httpx2.Limits(keepalive_expiry=1.0),
+        )
     )
     return await stack.enter_async_context(Client(streamable_http_client(f"{base}/mcp", http_client=http)))
 
