@@ -143,3 +143,16 @@ def test_a_watch_stored_with_a_country_this_server_has_no_code_for_still_loads_a
 
     only_country = WatchFilters.model_validate({"country": "Kosovo Region"}, context={"stored": True})
     assert only_country.matches(job("kosovo region")) and not only_country.matches(job("Germany"))
+
+
+@pytest.mark.parametrize(
+    ("field", "too_much"), [("hourly_min", 10_001), ("budget_max", 10_000_001), ("client_spend_min", 1e10 + 1)]
+)
+def test_a_watch_takes_the_amounts_every_tool_takes(field: str, too_much: float) -> None:
+    from pydantic import ValidationError
+
+    from upwork_mcp.watches.filters import WatchFilters
+
+    with pytest.raises(ValidationError, match=field):
+        WatchFilters.model_validate({field: too_much})
+    assert getattr(WatchFilters.model_validate({field: 100}), field) == 100

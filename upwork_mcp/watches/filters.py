@@ -16,11 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from ..api.countries import country_code, country_name
 from ..api.job_filters import within
-from ..api.job_query import JobFilters, slug
+from ..api.job_query import Fixed, Hourly, JobFilters, Spend, slug
 from .listing import Listing, Source
 
 Level = Literal["entry", "intermediate", "expert"]
-Amount = Annotated[float, Field(ge=0, le=1_000_000_000, allow_inf_nan=False)]
 Word = Annotated[str, Field(min_length=1, max_length=100)]
 SERVER_SIDE: dict[str, frozenset[str]] = {
     "feed": frozenset(
@@ -42,14 +41,14 @@ class WatchFilters(BaseModel):
     skills: tuple[Word, ...] = Field(default=(), max_length=20)
     category: str | None = Field(default=None, max_length=100)
     job_type: Literal["hourly", "fixed"] | None = None
-    budget_min: Amount | None = None
-    budget_max: Amount | None = None
-    hourly_min: Amount | None = None
-    hourly_max: Amount | None = None
+    budget_min: Fixed = None  # the bounds every tool takes (api.job_query)
+    budget_max: Fixed = None
+    hourly_min: Hourly = None
+    hourly_max: Hourly = None
     experience_level: Level | None = None
     payment_verified: bool | None = None
     country: str | None = Field(default=None, max_length=60)
-    client_spend_min: Amount | None = None
+    client_spend_min: Spend = None
 
     @model_validator(mode="before")
     @classmethod
