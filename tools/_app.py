@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from upwork_mcp.approvals import AsyncApprovals, Ticket
     from upwork_mcp.config import Settings
     from upwork_mcp.store.proposals import AsyncProposalLedger
+    from upwork_mcp.watches.delivery import Outcome
     from upwork_mcp.watches.service import Watches
 
 
@@ -52,8 +53,9 @@ class App(Protocol):
         """A watch resource changed: tell the sessions that subscribed to it (either protocol era)."""
         ...
 
-    async def deliver(self) -> None:
-        """Deliver what watches queued for their sinks, now, as far as the sinks answer."""
+    async def deliver(self) -> Outcome | None:
+        """Deliver what watches queued for their sinks, now, as far as the sinks answer (None: still going when
+        its time was up)."""
         ...
 
     def approval_link(self, ticket: Ticket) -> str:

@@ -13,6 +13,7 @@ from ._common import OutModel, joined
 from ._text import clean
 
 if TYPE_CHECKING:
+    from upwork_mcp.watches.delivery import Outcome
     from upwork_mcp.watches.service import Found, Watch
 
 
@@ -87,6 +88,22 @@ def watch_out(watch: Watch, **extra: object) -> WatchOut:
         else None,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def delivery_said(outcome: Outcome | None) -> str:
+    """What the delivery just tried did, in one line: sent, waiting (and why), held, failed for good."""
+    if outcome is None:
+        return "Delivery is still going; `upwork-mcp watch run` finishes it."
+    said = [f"sent {outcome.delivered}"] if outcome.delivered else []
+    waiting = outcome.retrying + outcome.deferred
+    why = next((line.split(": ", 1)[1] for line in outcome.lines if line.startswith("delivery ")), None)
+    if waiting:
+        said.append(f"{waiting} not sent yet ({why}); `upwork-mcp watch run` retries" if why else f"{waiting} waiting")
+    if outcome.held:
+        said.append(f"{outcome.held} held for quiet hours")
+    if outcome.failed:
+        said.append(f"{outcome.failed} failed for good" + (f" ({why})" if why else ""))
+    return "Delivery: " + ("; ".join(said) or "nothing was due") + "."
 
 
 def when(stamp: float | None) -> str | None:

@@ -19,6 +19,7 @@ from ._confirm import Decision, gate, perform, refused_before_processing
 from ._preview import Waiting, waiting
 from ._proposal_out import ChangeOut, change_line, change_out, steps_text
 from ._text import clean, listing, untrusted
+from ._watch_out import delivery_said
 
 if TYPE_CHECKING:
     from upwork_mcp.api import UpworkClient
@@ -302,10 +303,9 @@ async def check_proposals(ctx: Ctx, tenant_id: TenantId = None) -> Annotated[Cal
         head = f"{len(changes)} change(s) in {found.tracked} proposals since the last check."
         watching = [w.name for w, _ in await state.watches.all() if w.source == "proposals"]
         if not changes and watching and tenant_id is None:
-            head += f" Your proposals watch ({', '.join(watching)}) checks too: what it found went to its sinks."
+            head += f" Your proposals watch ({', '.join(watching)}) checks too; what it finds goes to its sinks."
     if queued:
-        head += f" Queued for {', '.join(queued)} (your proposals watch): sent now, or by `upwork-mcp watch run`."
-        await state.deliver()
+        head += f" For your proposals watch's {', '.join(queued)}. " + delivery_said(await state.deliver())
     head += "".join(f"\n{n}" for n in found.notes)
     shown = changes or waiting
     text = listing(head, [change_line(c) for c in shown], "job titles, reasons and messages are written by clients")

@@ -121,9 +121,13 @@ async def add_sink(
     if verdict.ticket is not None:
         preview = AddResult(status=verdict.preview_status, sink=out, **waiting(verdict))
         same = "the same name, url, kind and min_verdict"
+        public = (
+            "An ntfy topic is read by anyone who knows its name: use a long random one.\n" if kind == "ntfy" else ""
+        )
         return respond(
             preview,
             f"NOT ADDED YET. Sink {name} ({kind}) would send the user's Upwork alerts to:\n{sink.exact()}\n"
+            + public
             + verdict.instructions("add_sink", same),
         )
     store = watches.sink_store

@@ -24,7 +24,7 @@ from ._confirm import Decision, gate, perform
 from ._preview import Waiting, waiting
 from ._proposal_out import ChangeOut, change_line, change_out
 from ._text import listing
-from ._watch_out import FoundOut, WatchOut, found_line, found_out, watch_out, when
+from ._watch_out import FoundOut, WatchOut, delivery_said, found_line, found_out, watch_out, when
 
 WatchName = Annotated[
     str,
@@ -268,8 +268,7 @@ async def check_watches(
     for r in reports:
         if r.found:
             await state.notify_updated(ctx, f"upwork://watches/{r.watch}")
-    if any(c.queued_for for c in checks):
-        await state.deliver()
+    delivered = delivery_said(await state.deliver()) if any(c.queued_for for c in checks) else None
     profile = await watches.stated_profile()
     out = CheckList(checks=checks, errors=errors or None, ranked_by=profile.origin if profile else None)
     feed_requests = max((r.requests for r in reports if r.source == "feed"), default=0)
@@ -280,9 +279,7 @@ async def check_watches(
                 joined(
                     f"{c.name}: "
                     + ("first check: your proposals recorded" if c.first_check else f"{len(c.changes)} change(s)"),
-                    f"queued for {', '.join(c.queued_for)} (sent now, or by `upwork-mcp watch run`)"
-                    if c.queued_for
-                    else None,
+                    f"for {', '.join(c.queued_for)}" if c.queued_for else None,
                 )
             )
             lines += [change_line(x) for x in c.changes]
@@ -296,11 +293,13 @@ async def check_watches(
             )
         )
         lines += [found_line(j) for j in c.new]
-    head = f"Checked {len(checks)} watches"
+    head = f"Checked {len(checks)} watch{'' if len(checks) == 1 else 'es'}"
     if any(r.source == "feed" for r in reports):
         head += f" ({feed_requests} feed request(s) for all feed watches)"
     head += f", ranked by {profile.origin}" if profile and any(r.source != "proposals" for r in reports) else ""
     text = listing(head, lines, "job titles, texts and messages are written by clients")
+    if delivered:
+        text += f"\n{delivered}"
     if errors:
         text += "\nNot checked: " + "; ".join(errors)
     return respond(out, text)

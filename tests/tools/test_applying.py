@@ -259,3 +259,17 @@ async def test_the_person_reads_the_proposal_itself_where_they_approve(
     assert first.startswith("  proposal: Job: ") and job["title"][:30] in first
     assert LETTER.splitlines()[2] in shown and "Submitting spends Connects" in shown
     assert all(f"1. {q}"[:40] in shown for q in job["_questions"][:1])
+
+
+async def test_a_proposal_sent_through_this_server_is_not_news_to_check_proposals(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        await client.call_tool("check_proposals", {})
+        token = (await client.call_tool("submit_proposal", args_for(job))).structured_content["confirmation_token"]
+        sent = await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        after = await client.call_tool("check_proposals", {})
+    assert sent.structured_content["status"] == "submitted"
+    assert after.structured_content["changes"] == [], after.content[0].text
+    assert after.structured_content["tracked"] == len(sandbox.data.proposals)  # recorded all the same

@@ -14,6 +14,7 @@ from tests.mcp_client import Connect
 from tests.watches.helpers import quiet_pending
 from upwork_mcp.sandbox import Sandbox
 from upwork_mcp.sandbox.applying import change_proposal
+from upwork_mcp.sandbox.personas import persona_user
 
 pytestmark = pytest.mark.anyio
 
@@ -110,7 +111,8 @@ async def test_a_proposals_watch_through_the_tools(connect: Connect, sandbox: Sa
     assert not check["first_check"] and check["changes"] == []
     assert seen.structured_content["queued_for"] == ["phone"]
     assert [(c["proposal_id"], c["kind"]) for c in changes(seen)] == [(declined["id"], "status")]
-    assert "Queued for phone (your proposals watch)" in seen.content[0].text
+    said = seen.content[0].text  # nobody listens at the sink's address: said so, not "sent"
+    assert "For your proposals watch's phone. Delivery: 1 not sent yet (" in said and "watch run` retries" in said
     assert later.structured_content["checks"][0]["changes"] == []  # reported (and sent) once
     assert "mine | proposals | (every change to my proposals) | every 15 min" in listed.content[0].text
 
@@ -146,3 +148,22 @@ async def test_all_proposals_says_how_many_are_shown_and_an_empty_answer_reads_w
     assert len(some.structured_content["proposals"]) == 5 < some.structured_content["total"]
     assert none.content[0].text.startswith("0 proposals for job 1111111111111111111")
     assert "shown without a reply" not in none.content[0].text and ": ;" not in none.content[0].text
+
+
+async def test_a_reply_in_a_room_where_the_user_wrote_last_is_a_change(connect: Connect, sandbox: Sandbox) -> None:
+    me = persona_user(sandbox, 0)["id"]
+    proposal = next(
+        p
+        for p in sandbox.data.proposals
+        if p["status"]["status"] in ("Pending", "Accepted")
+        and (stories := sandbox.data.stories.get(sandbox.data.proposal_rooms.get(p["id"], ""), []))
+        and stories[-1]["user"]["id"] == me
+    )
+    async with connect() as client:
+        first = await client.call_tool("check_proposals", {})
+        change_proposal(sandbox, proposal["id"], message="Thanks, sounds good.")
+        found = changes(await client.call_tool("check_proposals", {}))
+    assert proposal["id"] not in {w["proposal_id"] for w in first.structured_content["waiting"] or []}  # you wrote
+    assert [(c["proposal_id"], c["kind"], c["message"]) for c in found] == [
+        (proposal["id"], "client_wrote", "Thanks, sounds good.")
+    ]

@@ -63,6 +63,7 @@ async def test_a_tool_adds_a_sink_only_after_the_person_approved_the_exact_addre
         added = await client.call_tool("add_sink", {**args, "confirmation_token": out["approval_id"]})
         listed = await client.call_tool("list_sinks", {})
     assert out["status"] == "needs_approval" and "https://ntfy.sh/my-private-topic-93" in preview.content[0].text
+    assert "An ntfy topic is read by anyone who knows its name" in preview.content[0].text
     assert shown is not None and '"sends_to": "https://ntfy.sh/my-private-topic-93"' in shown.payload
     assert forged.is_error and redirected.is_error  # not approved yet; then not the address approved
     assert added.structured_content["status"] == "added"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..auth.tokens import TokenSet
     from ..store import Store
     from ..store.proposals import AsyncProposalLedger
+    from ..watches.delivery import Outcome
     from ..watches.service import Watches
     from .approval_page import ApprovalPage
     from .oauth import UpworkLogins
@@ -116,8 +117,9 @@ class Runtime:
             except Exception:  # a session that went away is not this call's failure
                 self.unsubscribe(session, uri)
 
-    async def deliver(self) -> None:
-        """Send what this user's watches queued, within 15 s (what is left waits for `upwork-mcp watch run`)."""
+    async def deliver(self) -> Outcome | None:
+        """Send what this user's watches queued, within 15 s (what is left waits for `upwork-mcp watch run`):
+        what happened, or None when the 15 s ran out first."""
         import httpx  # lazy: with the first delivery
 
         from ..watches.delivery import Deliverer  # lazy: as above
@@ -126,7 +128,8 @@ class Runtime:
         watches = self.watches
         with anyio.move_on_after(15):
             async with httpx.AsyncClient(timeout=httpx.Timeout(10, connect=5), follow_redirects=False) as http:
-                await Deliverer(OneUser(watches), http, mine=watches).deliver_due()
+                return await Deliverer(OneUser(watches), http, mine=watches).deliver_due()
+        return None
 
     def approval_link(self, ticket: Ticket) -> str:
         """On a team server, its own page at its public address (behind the person's sign-in); otherwise the

@@ -84,6 +84,12 @@ class ProposalLedger:
             row = tx.one("SELECT * FROM applications WHERE owner = ? AND job_id = ?", (self.owner, job_id))
         return _application(row) if row else None
 
+    def sent(self) -> set[str]:
+        """The jobs this user applied to through this server (Upwork took the proposal)."""
+        with self.db.transaction() as tx:
+            rows = tx.all("SELECT job_id FROM applications WHERE owner = ? AND state = 'sent'", (self.owner,))
+        return {r["job_id"] for r in rows}
+
     def unknown(self) -> set[str]:
         """The jobs whose submission has an unknown outcome (the answer was lost)."""
         with self.db.transaction() as tx:
@@ -200,6 +206,9 @@ class AsyncProposalLedger:
 
     async def application(self, job_id: str) -> ApplicationRow | None:
         return await anyio.to_thread.run_sync(self.inner.application, job_id)
+
+    async def sent(self) -> set[str]:
+        return await anyio.to_thread.run_sync(self.inner.sent)
 
     async def unknown(self) -> set[str]:
         return await anyio.to_thread.run_sync(self.inner.unknown)

@@ -43,6 +43,7 @@ QUIET_DAYS = 7
 ROOM_LOOKUPS = 20
 OPEN = frozenset({"Pending", "Accepted", "Offered", "Activated"})  # submitted and still in play
 WAITING = frozenset({"Pending", "Accepted"})  # sent, and no answer from the client yet: these can go quiet
+YOU = "you"  # a look's client_last when the user wrote the room's latest message
 
 ChangeKind = Literal["new", "status", "client_wrote", "offer", "quiet"]
 
@@ -185,6 +186,8 @@ async def check_pipeline(
         if listed_room is not None and listed_room.last_from_user is False:
             client_last = listed_room.last_id or listed_room.last_at  # the client wrote the room's latest message
             messages[p.id] = listed_room.last_message
+        elif listed_room is not None and listed_room.last_from_user:
+            client_last = YOU  # the user wrote last: the client's next message is news
         listed_whole = listed is not None and listed.known and listed.complete
         no_room = listed_whole and listed_room is None  # known to have none (a lookup's None may be a refusal)
         if room is None and status in OPEN:
@@ -218,6 +221,7 @@ async def check_pipeline(
             first=True, tracked=len(looks), notes=notes, requests=requests, waiting=[w for w in waiting if w]
         )
     found = PipelineCheck(first=False, tracked=len(looks), notes=notes, requests=requests)
+    ours = await ledger.sent()  # proposals the user sent through this server are not news when they appear
     for proposal_id, look in looks.items():
         last = seen.get(proposal_id)
         if last == look:
@@ -226,6 +230,8 @@ async def check_pipeline(
         created = instant(p.created) if p.created else None
         fresh = since is not None and created is not None and created.timestamp() > since
         changes = _changes(p, last, look, messages.get(proposal_id), fresh=fresh)
+        if last is None and _job(p)[0] in ours:
+            changes = [c for c in changes if c.kind != "new"]
         queued = await ledger.advance(proposal_id, last, look, _queue(changes, last, look, routes or [], fresh=fresh))
         if queued is None:
             continue  # another check reported it (and queued its messages)
@@ -242,11 +248,18 @@ async def _first_message(client: UpworkClient, room_id: str, tenant_id: str | No
     return page.stories[0].message if page.stories else None
 
 
+def _client_wrote_again(before: str | None, now: str | None) -> bool:
+    """A new message from the client: the room's latest is now theirs and another than the record saw. A record
+    that never saw who wrote last (None: the room list could not be read then) takes the first it sees
+    silently, as it may be the message already reported."""
+    return bool(now and now != YOU and before and now != before)
+
+
 def _waiting(p: Proposal, look: dict[str, Any], message: str | None) -> ProposalChange | None:
     """What a proposal already asks of the user at their first check (recorded, never sent to a sink): the
     client wrote last in its room, or it has gone quiet."""
     job_id, title = _job(p)
-    if look["room"] and look["client_last"] and look["status"] in OPEN:
+    if look["room"] and look["client_last"] not in (None, YOU) and look["status"] in OPEN:
         return ProposalChange(
             p.id, "client_wrote", job_id, title, look["status"], room_id=look["room"], message=message
         )
@@ -265,7 +278,7 @@ def _changes(
 
     if before is None:
         out = [change("new", reason=look["reason"], room_id=look["room"], offer_id=look["offer"])]
-        if fresh and look["room"] and look["client_last"]:  # sent since the last look, and the client wrote
+        if fresh and look["room"] and look["client_last"] not in (None, YOU):  # sent since, and the client wrote
             out.append(change("client_wrote", room_id=look["room"], message=message))
         if fresh and look["offer"]:
             out.append(change("offer", offer_id=look["offer"]))
@@ -275,11 +288,8 @@ def _changes(
     moved = (before.get("status"), before.get("reason")) != (look["status"], look["reason"])
     if moved and not (offered and look["status"] == "Offered"):  # an offer says it once, with its id
         out.append(change("status", reason=look["reason"]))
-    if look["room"] and not before.get("room"):
-        out.append(change("client_wrote", room_id=look["room"], message=message))
-    elif look["room"] and before.get("client_last") and look["client_last"] != before["client_last"]:
-        # Wrote again. A record that never saw the client's latest message (written before the room list was
-        # read) takes the first one it sees silently: it may be the message already reported.
+    opened = not before.get("room")  # the client opened the room (freelancers cannot write first)
+    if look["room"] and (opened or _client_wrote_again(before.get("client_last"), look["client_last"])):
         out.append(change("client_wrote", room_id=look["room"], message=message))
     if offered:
         out.append(change("offer", offer_id=look["offer"]))
