@@ -69,6 +69,7 @@ class WatchOut(OutModel):
     last_checked: str | None = None
     seen: int | None = None
     pending_deliveries: int | None = None
+    delivery_error: str | None = Field(default=None, description="why they wait")
     not_mapped: dict[str, str] | None = None
     not_applied: dict[str, str] | None = None  # filters the source does not apply itself: why
 

@@ -165,6 +165,9 @@ async def list_watches(ctx: Ctx) -> Annotated[CallToolResult, WatchList]:
                 last_checked=when(row.checked),
                 seen=counts.get("seen"),
                 pending_deliveries=counts.get("deliveries_pending"),
+                delivery_error=await anyio.to_thread.run_sync(watches.store.delivery_error, watch.name)
+                if counts.get("deliveries_pending")
+                else None,
             )
         )
     used, limit = await watches.search_budget()
@@ -178,7 +181,9 @@ async def list_watches(ctx: Ctx) -> Annotated[CallToolResult, WatchList]:
             f"every {w.interval_minutes} min",
             f"checked {w.last_checked}" if w.last_checked else "never checked",
             f"{w.seen} seen" if w.seen else None,
-            f"{w.pending_deliveries} to deliver" if w.pending_deliveries else None,
+            f"{w.pending_deliveries} to deliver" + (f" (last try: {w.delivery_error})" if w.delivery_error else "")
+            if w.pending_deliveries
+            else None,
             f"-> {', '.join(w.sinks)}" if w.sinks else None,
         )
         for w in items

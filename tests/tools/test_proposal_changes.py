@@ -115,6 +115,7 @@ async def test_a_proposals_watch_through_the_tools(connect: Connect, sandbox: Sa
     assert "For your proposals watch's phone. Delivery: 1 not sent yet (" in said and "watch run` retries" in said
     assert later.structured_content["checks"][0]["changes"] == []  # reported (and sent) once
     assert "mine | proposals | (every change to my proposals) | every 15 min" in listed.content[0].text
+    assert "1 to deliver (last try: phone (ntfy to 127.0.0.1): ConnectError)" in listed.content[0].text
 
 
 async def test_every_new_message_from_the_client_is_a_change_and_the_users_own_are_not(

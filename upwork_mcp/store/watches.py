@@ -132,6 +132,16 @@ class WatchStore:
             tx.execute("DELETE FROM outbox WHERE watch = ? AND state = 'pending'", (name,))
         return gone == 1
 
+    def delivery_error(self, name: str) -> str | None:
+        """Why the watch's latest waiting delivery has not gone yet (its sink's last answer), if it was tried."""
+        with self.db.transaction() as tx:
+            row = tx.one(
+                "SELECT last_error FROM outbox WHERE watch = ? AND state = 'pending' AND last_error IS NOT NULL "
+                "ORDER BY created DESC LIMIT 1",
+                (self._n(name),),
+            )
+        return str(row["last_error"]) if row else None
+
     def counts(self, name: str) -> dict[str, int]:
         name = self._n(name)
         with self.db.transaction() as tx:
