@@ -97,14 +97,21 @@ def delivery_said(outcome: Outcome | None) -> str:
         return "Delivery is still going; `upwork-mcp watch run` finishes it."
     said = [f"sent {outcome.delivered}"] if outcome.delivered else []
     waiting = outcome.retrying + outcome.deferred
-    why = next((line.split(": ", 1)[1] for line in outcome.lines if line.startswith("delivery ")), None)
+    retry = _why(outcome, "delivery will be retried: ")
     if waiting:
-        said.append(f"{waiting} not sent yet ({why}); `upwork-mcp watch run` retries" if why else f"{waiting} waiting")
+        said.append(f"{waiting} not sent yet" + (f" ({retry})" if retry else "") + "; `upwork-mcp watch run` retries")
     if outcome.held:
         said.append(f"{outcome.held} held for quiet hours")
     if outcome.failed:
-        said.append(f"{outcome.failed} failed for good" + (f" ({why})" if why else ""))
-    return "Delivery: " + ("; ".join(said) or "nothing was due") + "."
+        gave_up = _why(outcome, "delivery failed for good: ")
+        said.append(f"{outcome.failed} failed for good" + (f" ({gave_up})" if gave_up else ""))
+    return "Delivery of your alerts: " + ("; ".join(said) or "nothing was due") + "."
+
+
+def _why(outcome: Outcome, prefix: str) -> str | None:
+    """The sinks' answers behind one kind of outcome (each sink once)."""
+    found = dict.fromkeys(line.removeprefix(prefix) for line in outcome.lines if line.startswith(prefix))
+    return "; ".join(found) or None
 
 
 def when(stamp: float | None) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.mcp_client import Connect, answering, each_era
 from upwork_mcp.sandbox import Faults, Sandbox
-from upwork_mcp.sandbox.applying import CONNECTS_START, connects_for
+from upwork_mcp.sandbox.applying import CONNECTS_START, change_proposal, connects_for
 from upwork_mcp.store import SQLiteDatabase, Store
 
 pytestmark = pytest.mark.anyio
@@ -273,3 +273,18 @@ async def test_a_proposal_sent_through_this_server_is_not_news_to_check_proposal
     assert sent.structured_content["status"] == "submitted"
     assert after.structured_content["changes"] == [], after.content[0].text
     assert after.structured_content["tracked"] == len(sandbox.data.proposals)  # recorded all the same
+
+
+async def test_a_proposal_sent_here_and_declined_before_the_next_look_is_reported(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    job = open_job(sandbox)
+    async with connect(env={"UPWORK_WRITE_APPROVAL": "token"}) as client:
+        await client.call_tool("check_proposals", {})
+        token = (await client.call_tool("submit_proposal", args_for(job))).structured_content["confirmation_token"]
+        sent = await client.call_tool("submit_proposal", {**args_for(job), "confirmation_token": token})
+        change_proposal(sandbox, sent.structured_content["proposal_id"], status="Declined", reason="Filled")
+        after = await client.call_tool("check_proposals", {})
+    assert [(c["kind"], c["status"], c["reason"]) for c in after.structured_content["changes"]] == [
+        ("new", "Declined", "Filled")
+    ]

@@ -112,7 +112,10 @@ async def test_a_proposals_watch_through_the_tools(connect: Connect, sandbox: Sa
     assert seen.structured_content["queued_for"] == ["phone"]
     assert [(c["proposal_id"], c["kind"]) for c in changes(seen)] == [(declined["id"], "status")]
     said = seen.content[0].text  # nobody listens at the sink's address: said so, not "sent"
-    assert "For your proposals watch's phone. Delivery: 1 not sent yet (" in said and "watch run` retries" in said
+    assert "For your proposals watch's phone. Delivery of your alerts: 1 not sent yet (phone (ntfy to 127.0.0.1): " in (
+        said
+    )
+    assert "watch run` retries" in said
     assert later.structured_content["checks"][0]["changes"] == []  # reported (and sent) once
     assert "mine | proposals | (every change to my proposals) | every 15 min" in listed.content[0].text
     assert "1 to deliver (last try: phone (ntfy to 127.0.0.1): ConnectError)" in listed.content[0].text

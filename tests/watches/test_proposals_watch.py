@@ -393,3 +393,5 @@ def test_a_proposal_sent_since_the_last_look_says_why_it_is_news(sandbox: Sandbo
     ]
     assert [c.kind for c in fresh if worth_a_ping(c, True)] == ["client_wrote", "offer"]  # each with its why
     assert [c.kind for c in missed if worth_a_ping(c, False)] == []  # only missed at the first check
+    unread = {**look, "client_last": None}  # its room found by a lookup: who wrote last is unknown, a room is not
+    assert "client_wrote" in [c.kind for c in _changes(p, None, unread, None, fresh=True)]

@@ -106,3 +106,10 @@ async def test_a_watch_name_is_whole_and_a_name_the_tools_can_delete(sandbox: Sa
                 await watches.create(Watch(name, "feed", WatchFilters()))
     async with engine_on(sandbox) as engine:
         assert await engine.watches().all() == []
+
+
+def test_a_sink_is_described_by_its_kind_and_host_only() -> None:
+    from upwork_mcp.watches.sinks import SinkConfig
+
+    chat = SinkConfig("tg", "telegram", {"token": "123:secret-token", "chat_id": "-100987654"})
+    assert chat.describe() == "tg (telegram to api.telegram.org)"

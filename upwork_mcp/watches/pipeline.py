@@ -230,8 +230,8 @@ async def check_pipeline(
         created = instant(p.created) if p.created else None
         fresh = since is not None and created is not None and created.timestamp() > since
         changes = _changes(p, last, look, messages.get(proposal_id), fresh=fresh)
-        if last is None and _job(p)[0] in ours:
-            changes = [c for c in changes if c.kind != "new"]
+        if last is None and _job(p)[0] in ours:  # sent through this server: news only past waiting
+            changes = [c for c in changes if c.kind != "new" or c.status not in WAITING]
         queued = await ledger.advance(proposal_id, last, look, _queue(changes, last, look, routes or [], fresh=fresh))
         if queued is None:
             continue  # another check reported it (and queued its messages)
@@ -278,7 +278,7 @@ def _changes(
 
     if before is None:
         out = [change("new", reason=look["reason"], room_id=look["room"], offer_id=look["offer"])]
-        if fresh and look["room"] and look["client_last"] not in (None, YOU):  # sent since, and the client wrote
+        if fresh and look["room"] and look["client_last"] != YOU:  # sent since, and the client wrote (a room)
             out.append(change("client_wrote", room_id=look["room"], message=message))
         if fresh and look["offer"]:
             out.append(change("offer", offer_id=look["offer"]))

@@ -52,8 +52,9 @@ class SinkConfig:
         return self.host()
 
     def describe(self) -> str:
-        """The sink for people and models: its name, kind and host, never its address or secret."""
-        return f"{self.name} ({self.type} to {self.shown()})"
+        """The sink for people and models (in delivery lines and errors): its name, kind and host, never its
+        address, chat or secret."""
+        return f"{self.name} ({self.type} to {self.host()})"
 
     def exact(self) -> str:
         """The exact address it posts to, for the person approving it (nowhere else)."""
