@@ -101,7 +101,9 @@ async def _pulled_schema_lacks_it(ctx: Ctx) -> None:
     schema, label = await app(ctx).schema()
     if label == documents.BUNDLED_LABEL:
         return  # the bundle has it (overlay); only Upwork's answer can say whether this key may use it
-    problems = (await examine_off_loop(documents.operation("SubmitProposal"), None, schema)).problems
+    # Our own document, checked whole (the CPU budget bounds documents callers write): a check cut short
+    # by a busy machine would let a key without the permission reach a preview.
+    problems = (await examine_off_loop(documents.operation("SubmitProposal"), None, schema, budget=60.0)).problems
     if problems:
         raise ToolError(
             f"Upwork's schema as {label} cannot take a proposal ({problems[0]}); nothing was sent. Enable the "

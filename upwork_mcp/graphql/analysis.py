@@ -302,10 +302,13 @@ _recent = functools.lru_cache(maxsize=2)(
 
 
 async def examine_off_loop(
-    text: str, operation_name: str | None = None, schema: GraphQLSchema | None = None
+    text: str, operation_name: str | None = None, schema: GraphQLSchema | None = None, *, budget: float = CHECK_BUDGET
 ) -> Examined:
-    """`examine` in a worker thread, one document at a time."""
-    return await anyio.to_thread.run_sync(lambda: examine(text, operation_name, schema), limiter=_CHECKING)
+    """`examine` in a worker thread, one document at a time. `budget`: CPU seconds, for a caller's document;
+    one of ours (small, known) is checked whole."""
+    return await anyio.to_thread.run_sync(
+        lambda: examine(text, operation_name, schema, budget=budget), limiter=_CHECKING
+    )
 
 
 def _validate(schema: GraphQLSchema, op: Operation, deadline: float, limit: int) -> list[str]:
