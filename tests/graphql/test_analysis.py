@@ -217,7 +217,7 @@ async def test_checks_run_off_the_event_loop_one_at_a_time(monkeypatch: pytest.M
     inside, most, threads = 0, 0, set()
     count = threading.Lock()
 
-    def check(text: str, operation_name: str | None, schema: Any) -> str:
+    def check(text: str, operation_name: str | None, schema: Any, **budget: float) -> str:
         nonlocal inside, most
         threads.add(threading.get_ident())
         with count:
