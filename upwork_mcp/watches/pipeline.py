@@ -36,7 +36,7 @@ from ..store.watches import Queued
 
 if TYPE_CHECKING:
     from ..api import UpworkClient
-    from ..models.proposals import Proposal
+    from ..models.proposals import Proposal, ProposalRoom
     from ..store.proposals import AsyncProposalLedger
 
 QUIET_DAYS = 7
@@ -177,21 +177,15 @@ async def check_pipeline(
     listed = await client.proposals.rooms(tenant_id=tenant_id) if overview.proposals else None
     requests += listed.requests if listed else 0
     rooms = listed.by_proposal if listed is not None and listed.known else {}
+    whole = listed is not None and listed.known and listed.complete  # a proposal not in it has no room
     for p in overview.proposals:
         before = seen.get(p.id) or {}
-        status, (job_id, _) = _status(p), _job(p)
-        room = before.get("room")
         listed_room = rooms.get(p.id)
-        client_last = before.get("client_last")
         if listed_room is not None and listed_room.last_from_user is False:
-            client_last = listed_room.last_id or listed_room.last_at  # the client wrote the room's latest message
             messages[p.id] = listed_room.last_message
-        elif listed_room is not None and listed_room.last_from_user:
-            client_last = YOU  # the user wrote last: the client's next message is news
-        listed_whole = listed is not None and listed.known and listed.complete
-        no_room = listed_whole and listed_room is None  # known to have none (a lookup's None may be a refusal)
-        if room is None and status in OPEN:
-            if listed is not None and listed.known and (listed_room is not None or listed.complete):
+        room = before.get("room")
+        if room is None and _status(p) in OPEN:
+            if listed_room is not None or whole:
                 room = listed_room.room_id if listed_room is not None else None
             elif lookups < ROOM_LOOKUPS:  # the room list could not say: ask for this proposal's room
                 lookups += 1
@@ -199,20 +193,8 @@ async def check_pipeline(
             if room is not None and p.id in seen and not messages.get(p.id):
                 requests += 1
                 messages[p.id] = await _first_message(client, room, tenant_id)
-        created = instant(p.created) if p.created else None
-        old = bool(created and now - created > timedelta(days=QUIET_DAYS))
-        if room is None and not no_room:  # whether the client wrote is unknown: as it was
-            quiet = bool(before.get("quiet")) and status in WAITING
-        else:
-            quiet = status in WAITING and room is None and old
-        looks[p.id] = {
-            "status": status,
-            "reason": _reason(p),
-            "room": room,
-            "offer": offers.get(job_id or "") if status in OPEN and offers is not None else before.get("offer"),
-            "quiet": quiet,
-            "client_last": client_last,  # the client's latest message in its room, as the room list says
-        }
+        no_room = whole and listed_room is None  # known to have none (a lookup's None may be a refusal)
+        looks[p.id] = _look(p, before, room, listed_room, offers, no_room=no_room, now=now)
     requests += lookups
     by_id = {p.id: p for p in overview.proposals}
     if await ledger.first_look(looks):
@@ -227,7 +209,7 @@ async def check_pipeline(
         if last == look:
             continue
         p = by_id[proposal_id]
-        created = instant(p.created) if p.created else None
+        created = _created(p)
         fresh = since is not None and created is not None and created.timestamp() > since
         changes = _changes(p, last, look, messages.get(proposal_id), fresh=fresh)
         if last is None and _job(p)[0] in ours:  # sent through this server: news only past waiting
@@ -238,6 +220,43 @@ async def check_pipeline(
         found.changes += changes
         found.queued |= queued
     return found
+
+
+def _created(p: Proposal) -> datetime | None:
+    return instant(p.created) if p.created else None
+
+
+def _look(
+    p: Proposal,
+    before: dict[str, Any],
+    room: str | None,
+    listed: ProposalRoom | None,
+    offers: dict[str, str] | None,
+    *,
+    no_room: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """What the user would notice about `p` now, from Upwork's answers (`listed`: its room in the room list;
+    `offers`: None when they could not be read) over what the record held (`before`)."""
+    status, job_id = _status(p), _job(p)[0]
+    client_last = before.get("client_last")
+    if listed is not None and listed.last_from_user is False:
+        client_last = listed.last_id or listed.last_at  # the client wrote the room's latest message
+    elif listed is not None and listed.last_from_user:
+        client_last = YOU  # the user wrote last: the client's next message is news
+    if room is None and not no_room:  # whether the client wrote is unknown: as it was
+        quiet = bool(before.get("quiet")) and status in WAITING
+    else:
+        created = _created(p)
+        quiet = status in WAITING and room is None and bool(created and now - created > timedelta(days=QUIET_DAYS))
+    return {
+        "status": status,
+        "reason": _reason(p),
+        "room": room,
+        "offer": offers.get(job_id or "") if status in OPEN and offers is not None else before.get("offer"),
+        "quiet": quiet,
+        "client_last": client_last,  # the client's latest message in its room, as the room list says
+    }
 
 
 async def _first_message(client: UpworkClient, room_id: str, tenant_id: str | None) -> str | None:
