@@ -395,3 +395,23 @@ def test_a_proposal_sent_since_the_last_look_says_why_it_is_news(sandbox: Sandbo
     assert [c.kind for c in missed if worth_a_ping(c, False)] == []  # only missed at the first check
     unread = {**look, "client_last": None}  # its room found by a lookup: who wrote last is unknown, a room is not
     assert "client_wrote" in [c.kind for c in _changes(p, None, unread, None, fresh=True)]
+
+
+def test_quiet_only_when_the_room_list_says_there_is_no_room_and_only_while_waiting(sandbox: Sandbox) -> None:
+    from datetime import timedelta
+
+    from upwork_mcp.models.proposals import Proposal
+    from upwork_mcp.watches.pipeline import _look
+
+    p = Proposal.model_validate(pending(sandbox, 1)[0])
+    later = sandbox.now + timedelta(days=30)  # long past a week without an answer
+
+    def quiet(before: dict[str, Any], *, no_room: bool, status: str = "Pending") -> bool:
+        q = p.model_copy(update={"status": p.status.model_copy(update={"status": status})})  # type: ignore[union-attr]
+        return bool(_look(q, before, None, None, {}, no_room=no_room, now=later)["quiet"])
+
+    assert quiet({}, no_room=True)  # the room list read whole: no room, a month on
+    assert not quiet({}, no_room=False)  # the list could not say (a lookup's None may be a refusal): as it was
+    assert quiet({"quiet": True}, no_room=False)
+    assert not quiet({"quiet": True}, no_room=False, status="Offered")  # kept only while still waiting
+    assert not quiet({}, no_room=True, status="Offered")  # an offer is not a proposal to follow up
